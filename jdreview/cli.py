@@ -1,0 +1,111 @@
+"""The ``jdreview`` command: argument parsing and exit codes only.
+
+Exit codes: 0 all went well, 1 some inputs failed (each named on standard error,
+the others still written), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+from .errors import InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors; keep that
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="jdreview", description="Turn raw scraped job postings into clean job descriptions.")
+    p.add_argument("--version", action="version", version=f"jdreview {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    c = sub.add_parser("clean", help="clean postings (files, folders, batch files, or - for stdin)")
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("-o", "--output", metavar="OUTDIR", help="output folder (required unless PATH is -)")
+    _filter_args(c)
+    c.add_argument("--explain", action="store_true",
+                   help="write each unit with keep/drop and its reason instead of the cleaned text")
+    c.add_argument("--engine", choices=("local", "dask"), default="local")
+    c.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
+    c.add_argument("--workers", type=int, default=0, metavar="N", help="Dask local cluster workers")
+    c.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl",
+                   help="Dask engine output format")
+    c.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress bar on standard error (auto: when it is a terminal and the batch is long)")
+
+    e = sub.add_parser("eval", help="score cleaned output against gold: word P/R/F1 and lines to toggle")
+    e.add_argument("paths", nargs="+", metavar="PATH",
+                   help="raw postings (cleaned here), or pair files whose cleaned part is the gold")
+    e.add_argument("--gold", metavar="GOLD", help="folder of gold files named like the inputs (<stem>.txt)")
+    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _filter_args(e)
+    return p
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", action="append", default=[], metavar="FILE",
+                   help="a user rule file layered on the defaults (repeatable)")
+    p.add_argument("--no-default-rules", action="store_true", help="use only the --rules files")
+    p.add_argument("--classifier", metavar="FILE", help="a classifier JSON file (default: the shipped one)")
+    p.add_argument("--no-classifier", action="store_true", help="rules only; unmatched lines are kept")
+    p.add_argument("--threshold", type=float, default=None, help="classifier keep threshold (0-1)")
+
+
+def _cleaner_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"rule_files": args.rules, "default_rules": not args.no_default_rules,
+            "classifier": args.classifier, "use_classifier": not args.no_classifier,
+            "threshold": args.threshold}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "clean":
+            if args.output is None and args.paths != ["-"]:
+                parser.error("clean: -o OUTDIR is required (or give - to read standard input)")
+            if args.engine == "dask":
+                from .dask_engine import run_dask_clean
+
+                return run_dask_clean(args.paths, args.output, _cleaner_options(args),
+                                      scheduler=args.scheduler, workers=args.workers, fmt=args.format)
+            from .batch import Cleaner, clean_paths
+
+            summary = clean_paths(args.paths, args.output, Cleaner.create(**_cleaner_options(args)),
+                                  explain_units=args.explain, progress=args.progress)
+            return EXIT_FAILED if summary.failures else EXIT_OK
+        if args.command == "eval":
+            from .batch import Cleaner
+            from .evaluate import evaluate_paths, format_table
+
+            report = evaluate_paths(args.paths, args.gold, Cleaner.create(**_cleaner_options(args)))
+            if args.json:
+                print(json.dumps(report, indent=1, ensure_ascii=False))
+            else:
+                print(format_table(report), end="")
+            for err in report["errors"]:
+                print(f"jdreview: error: {err}", file=sys.stderr)
+            return EXIT_FAILED if report["errors"] else EXIT_OK
+    except InputError as e:  # a bad rule or classifier file: nothing can run
+        print(f"jdreview: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("jdreview: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE

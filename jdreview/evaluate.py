@@ -1,0 +1,105 @@
+"""Scoring cleaned postings against gold, exactly as the development corpus defines it.
+
+Word precision, recall and F1 over the multiset of lower-cased ``\\w+`` tokens, both
+sides repaired with ftfy; and, for text inputs, the lines a reviewer would still
+have to toggle (lines in the output but not the gold plus lines in the gold but not
+the output, as multisets of whitespace-folded lines).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from typing import Any
+
+from .errors import InputError
+from .posting import iter_inputs, load_posting, repair_text
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_WS = re.compile(r"\s+")
+
+
+def _fix(text: str) -> str:
+    import ftfy
+
+    return ftfy.fix_text(text, uncurl_quotes=False)
+
+
+def word_counts(text: str) -> Counter[str]:
+    return Counter(t.lower() for t in _TOKEN.findall(_fix(text)))
+
+
+def line_counts(text: str) -> Counter[str]:
+    return Counter(x for x in (_WS.sub(" ", _fix(raw)).strip() for raw in text.splitlines()) if x)
+
+
+def prf(pred: Counter[str], gold: Counter[str]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of two token multisets.
+
+    >>> prf(Counter("a b c".split()), Counter("a b d".split()))
+    (0.6666666666666666, 0.6666666666666666, 0.6666666666666666)
+    """
+    tp = sum((pred & gold).values())
+    p = tp / max(1, sum(pred.values()))
+    r = tp / max(1, sum(gold.values()))
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def toggles(pred: str, gold: str) -> int:
+    pl, gl = line_counts(pred), line_counts(gold)
+    return sum((pl - gl).values()) + sum((gl - pl).values())
+
+
+def score(pred: str, gold: str, *, text_input: bool = True) -> dict[str, Any]:
+    p, r, f = prf(word_counts(pred), word_counts(gold))
+    return {"p": p, "r": r, "f1": f, "toggles": toggles(pred, gold) if text_input else None}
+
+
+def fold(text: str) -> str:
+    """ftfy repair and whitespace folding: the form in which seeds must equal their gold."""
+    return _WS.sub(" ", repair_text(text)).strip()
+
+
+def evaluate_paths(paths: list[str], gold_dir: str | None, cleaner: Any) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for path in iter_inputs(paths):
+        try:
+            posting = load_posting(path)
+            gold = posting.gold
+            if gold_dir:
+                gpath = os.path.join(gold_dir, posting.stem + ".txt")
+                if os.path.exists(gpath):
+                    gold = load_posting(gpath).text if gold is None else gold
+                    with open(gpath, encoding="utf-8", errors="replace") as f:
+                        gold = f.read()
+            if gold is None:
+                raise InputError(path, "no gold: give --gold DIR with <stem>.txt, or a pair file")
+            pred = cleaner.clean(posting).cleaned_text()
+            row = {"id": posting.stem, "path": path, **score(pred, gold, text_input=posting.kind == "text")}
+            rows.append(row)
+        except InputError as e:
+            errors.append(str(e))
+    n = len(rows) or 1
+    tg = [r["toggles"] for r in rows if r["toggles"] is not None]
+    return {
+        "rows": rows,
+        "mean": {"p": sum(r["p"] for r in rows) / n, "r": sum(r["r"] for r in rows) / n,
+                 "f1": sum(r["f1"] for r in rows) / n,
+                 "toggles": (sum(tg) / len(tg)) if tg else None},
+        "postings": len(rows),
+        "errors": errors,
+    }
+
+
+def format_table(report: dict[str, Any]) -> str:
+    out = [f"{'posting':<40} {'P':>6} {'R':>6} {'F1':>6} {'toggles':>8}"]
+    for r in report["rows"]:
+        tg = "-" if r["toggles"] is None else str(r["toggles"])
+        out.append(f"{r['id'][:40]:<40} {r['p']:6.3f} {r['r']:6.3f} {r['f1']:6.3f} {tg:>8}")
+    m = report["mean"]
+    tg = "-" if m["toggles"] is None else f"{m['toggles']:.2f}"
+    out.append(f"{'mean of ' + str(report['postings']):<40} {m['p']:6.3f} {m['r']:6.3f} {m['f1']:6.3f} {tg:>8}")
+    return "\n".join(out) + "\n"

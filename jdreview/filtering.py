@@ -1,0 +1,422 @@
+"""The automatic filter: keep or drop every line (and part of a line), with a reason.
+
+Order of authority, highest first:
+
+1. keep rules (exact, regex, section) -- a person said this is content;
+2. drop rules (exact, regex, section) and structural rules (repeated header block,
+   repeated title);
+3. the classifier's score against the threshold;
+4. the default (keep) when no classifier is given.
+
+Kept lines that hold a separator or several sentences are split into segments,
+and segment rules trim the noise parts ("Cambridge, MA · 1 week ago · 36 people
+clicked apply" keeps "Cambridge, MA · 1 week ago"). The cleaned text is exactly the
+kept units, in order, with their original characters.
+
+>>> from jdreview.posting import Posting
+>>> from jdreview.rules import RuleSet, Rule
+>>> rs = RuleSet([Rule("apply", "exact", ("apply",))])
+>>> r = auto_filter(Posting.from_text("Data Engineer\\nApply\\nSQL and Python.\\n"), rs)
+>>> r.cleaned_text()
+'Data Engineer\\nSQL and Python.\\n'
+>>> r.lines[1].decision.reason
+'rule:apply'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .posting import Posting
+from .rules import Rule, RuleSet, normalise
+
+if TYPE_CHECKING:
+    from .classifier import Classifier
+
+
+@dataclass(frozen=True)
+class FilterConfig:
+    """Settings of the automatic filter; one frozen value passed everywhere.
+
+    threshold: classifier probability at or above which a line is kept.
+    segments: split lines into sentences / fields and trim noise segments.
+    structure: apply structural rules (repeated header block, repeated title).
+    """
+
+    threshold: float = 0.5
+    segments: bool = True
+    structure: bool = True
+
+
+DEFAULT_CONFIG = FilterConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Keep or drop, and why: ``source`` is rule, structure, classifier, default or user."""
+
+    keep: bool
+    source: str
+    rule: str = ""
+    score: float | None = None
+
+    @property
+    def reason(self) -> str:
+        if self.source in ("rule", "structure"):
+            return f"{self.source}:{self.rule}"
+        if self.source == "classifier":
+            return f"classifier:{self.score:.2f}"
+        return self.source
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"keep": self.keep, "source": self.source}
+        if self.rule:
+            d["rule"] = self.rule
+        if self.score is not None:
+            d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass(slots=True)
+class SegmentResult:
+    start: int
+    end: int
+    text: str
+    decision: Decision
+
+
+@dataclass(slots=True)
+class LineResult:
+    index: int  # 0-based line number in the posting
+    text: str
+    decision: Decision | None  # None for blank lines (not units)
+    segments: list[SegmentResult] | None = None
+
+    @property
+    def is_unit(self) -> bool:
+        return self.decision is not None
+
+    def kept_text(self, keep_line: bool | None = None,
+                  keep_segments: Mapping[int, bool] | None = None) -> str:
+        """The text this line contributes: whole, trimmed to kept segments, or ''."""
+        if self.decision is None:
+            return ""
+        if self.segments is None:
+            keep = self.decision.keep if keep_line is None else keep_line
+            return self.text if keep else ""
+        if keep_line is False:
+            return ""
+        parts: list[str] = []
+        prev_end = None
+        for k, seg in enumerate(self.segments):
+            keep = seg.decision.keep
+            if keep_segments is not None and k in keep_segments:
+                keep = keep_segments[k]
+            elif keep_line is True and keep_segments is None:
+                keep = True
+            if keep:
+                if parts and prev_end is not None:
+                    parts.append(self.text[self.segments[k - 1].end:seg.start])
+                parts.append(seg.text)
+            prev_end = seg.end
+        return "".join(parts)
+
+
+@dataclass
+class FilterResult:
+    posting: Posting
+    lines: list[LineResult]
+    rules_version: str = ""
+    classifier_version: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def units(self) -> Iterator[tuple[int, int | None, str, Decision]]:
+        """(line index, segment index or None, text, decision) for every unit."""
+        for lr in self.lines:
+            if lr.decision is None:
+                continue
+            if lr.segments is None:
+                yield lr.index, None, lr.text, lr.decision
+            else:
+                for k, seg in enumerate(lr.segments):
+                    yield lr.index, k, seg.text, seg.decision
+
+    def cleaned_text(self, overrides: Mapping[tuple[int, int | None], bool] | None = None) -> str:
+        """The kept units in order, with a blank line kept between kept lines where the
+        posting had one. ``overrides`` maps (line, segment-or-None) to a person's label."""
+        return cleaned_text(self.lines, overrides)
+
+    @property
+    def kept(self) -> int:
+        return sum(1 for *_, d in self.units() if d.keep)
+
+    @property
+    def dropped(self) -> int:
+        return sum(1 for *_, d in self.units() if not d.keep)
+
+
+def cleaned_text(lines: list[LineResult],
+                 overrides: Mapping[tuple[int, int | None], bool] | None = None) -> str:
+    out: list[str] = []
+    pending_blank = False
+    for lr in lines:
+        if lr.decision is None:
+            pending_blank = bool(out)
+            continue
+        keep_line = overrides.get((lr.index, None)) if overrides else None
+        seg_over = None
+        if overrides and lr.segments is not None:
+            seg_over = {k: overrides[(lr.index, k)] for k in range(len(lr.segments))
+                        if (lr.index, k) in overrides} or None
+        text = lr.kept_text(keep_line, seg_over)
+        if text:
+            if pending_blank:
+                out.append("")
+            out.append(text)
+            pending_blank = False
+    return "\n".join(out) + "\n" if out else ""
+
+
+# --------------------------------------------------------------------------- segments
+
+_FIELD_SEP = re.compile(r"\s+[\u00b7\u2022|]\s+")
+_SENTENCE_END = re.compile(r"(?<=[^\s.][.!?])([\"\u201d\u2019)]?)\s+(?=[\"\u201c\u2018(\u00bf\u00a1]?[A-Z\u00c0-\u00de0-9])")
+_ABBREV = frozenset("""i.e e.g etc vs approx incl sr jr mr mrs ms dr st no nr inc ltd co corp
+    u.s u.k dept ca bzw z.b d.h u.a ggf inkl evtl ref fig jan feb mar apr jun jul aug sep sept
+    oct nov dec mgr""".split())
+
+
+def split_segments(text: str) -> list[tuple[int, int]]:
+    """Character spans of the segments of one line: " · ", " • ", " | " fields, then
+    sentences. A line with one segment returns one span.
+
+    >>> s = "Cambridge, MA \u00b7 1 week ago \u00b7 36 people clicked apply"
+    >>> [s[a:b] for a, b in split_segments(s)]
+    ['Cambridge, MA', '1 week ago', '36 people clicked apply']
+    >>> s = "Apply by May 5. No agencies please. See i.e. this."
+    >>> [s[a:b] for a, b in split_segments(s)]
+    ['Apply by May 5.', 'No agencies please.', 'See i.e. this.']
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    fields = []
+    for m in _FIELD_SEP.finditer(text):
+        fields.append((pos, m.start()))
+        pos = m.end()
+    fields.append((pos, len(text)))
+    for a, b in fields:
+        start = a
+        for m in _SENTENCE_END.finditer(text, a, b):
+            cut = m.start()
+            word = text[start:cut].rsplit(None, 1)[-1] if text[start:cut].strip() else ""
+            if word.rstrip(".!?\"\u201d\u2019)").lower().lstrip("(") in _ABBREV:
+                continue
+            spans.append((start, cut + len(m.group(1))))
+            start = m.end()
+        if start < b:
+            spans.append((start, b))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out or [(0, len(text))]
+
+
+# --------------------------------------------------------------------------- filter
+
+
+def auto_filter(posting: Posting, rules: RuleSet | None = None,
+                classifier: Classifier | None = None,
+                config: FilterConfig = DEFAULT_CONFIG) -> FilterResult:
+    """Decide keep or drop for every unit of ``posting``; see the module docstring."""
+    rules = rules if rules is not None else RuleSet()
+    site = posting.site
+    lines = posting.lines
+    n = len(lines)
+    units = [i for i in range(n) if lines[i].strip()]
+    norms = {i: normalise(lines[i]) for i in units}
+    dec: dict[int, Decision] = {}
+    keep_hits: set[int] = set()
+
+    # 1. line rules: keep rules first, they outrank everything
+    for i in units:
+        r = rules.match_exact(lines[i], site)
+        if r is None or r.action != "keep":
+            r2 = rules.match_regex(lines[i], site, "line", "keep")
+            if r2 is not None:
+                r = r2
+        if r is not None and r.action == "keep":
+            dec[i] = Decision(True, "rule", r.id)
+            keep_hits.add(i)
+            continue
+        if r is None:
+            r = rules.match_regex(lines[i], site, "line", "drop")
+        if r is not None:
+            dec[i] = Decision(False, "rule", r.id)
+
+    # 2. sections: from a start line to an end line (exclusive) or the end
+    for rule, start_pat, end_pat in rules.sections:
+        if rule.scope != "all" and rule.scope != site:
+            continue
+        k = 0
+        while k < len(units):
+            i = units[k]
+            if not rules.search_pattern(start_pat, lines[i]):
+                k += 1
+                continue
+            stop = len(units)
+            for k2 in range(k + 1, len(units)):
+                if end_pat is not None and rules.search_pattern(end_pat, lines[units[k2]]):
+                    stop = k2
+                    break
+                if rule.max_lines and k2 - k >= rule.max_lines:
+                    stop = k2
+                    break
+            for k3 in range(k, stop):
+                j = units[k3]
+                if rule.action == "keep":
+                    dec[j] = Decision(True, "rule", rule.id)
+                    keep_hits.add(j)
+                elif j not in keep_hits:
+                    dec.setdefault(j, Decision(False, "rule", rule.id))
+            k = max(stop, k + 1)
+
+    # 3. structure: repeated header blocks and repeated titles
+    if config.structure:
+        for rule in rules.structural:
+            if rule.scope != "all" and rule.scope != site:
+                continue
+            if rule.kind == "repeated_block":
+                hits = repeated_blocks(units, norms, rule.min_lines)
+            else:
+                hits = repeated_titles(posting, units, norms, dec)
+            for j in hits:
+                if j not in dec:
+                    dec[j] = Decision(rule.action == "keep", "structure", rule.id)
+
+    # 4. the classifier decides what no rule did
+    open_units = [i for i in units if i not in dec]
+    if classifier is not None and open_units:
+        scores = classifier.score(posting, units, norms, dec)
+        for i in open_units:
+            p = scores[i]
+            dec[i] = Decision(p >= config.threshold, "classifier", score=p)
+    for i in open_units:
+        dec.setdefault(i, Decision(True, "default"))
+
+    # 5. segments: trim noise parts of kept lines
+    results = [LineResult(i, lines[i], dec.get(i)) for i in range(n)]
+    if config.segments and rules.has_segment_rules(site):
+        for i in units:
+            d = dec[i]
+            if not d.keep or d.source == "rule":
+                continue
+            _segment_line(results[i], rules, site)
+    return FilterResult(posting, results, rules.version,
+                        classifier.version if classifier is not None else "",
+                        list(posting.warnings))
+
+
+def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
+    text = lr.text
+    if rules.match_regex(text, site, "segment", "drop") is None:
+        return
+    spans = split_segments(text)
+    if len(spans) < 2:
+        # one segment: a segment rule that matches the whole line drops the line
+        r = rules.match_regex(text, site, "segment", "drop")
+        if r is not None and rules.match_regex(text, site, "segment", "keep") is None:
+            lr.decision = Decision(False, "rule", r.id)
+        return
+    segs = []
+    for a, b in spans:
+        s = text[a:b]
+        keep_r = rules.match_regex(s, site, "segment", "keep")
+        drop_r = None if keep_r else rules.match_regex(s, site, "segment", "drop")
+        if keep_r is not None:
+            d = Decision(True, "rule", keep_r.id)
+        elif drop_r is not None:
+            d = Decision(False, "rule", drop_r.id)
+        else:
+            assert lr.decision is not None
+            d = lr.decision
+        segs.append(SegmentResult(a, b, s, d))
+    if all(not s.decision.keep for s in segs):
+        lr.decision = segs[0].decision
+        return
+    if all(s.decision == lr.decision for s in segs):
+        return
+    lr.segments = segs
+
+
+def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2) -> set[int]:
+    """Units that repeat, as a run of at least ``min_lines``, a run seen earlier.
+
+    >>> lines = ["Title", "Acme", "Apply", "Title", "Acme", "Body text here."]
+    >>> sorted(repeated_blocks(list(range(6)), {i: l.lower() for i, l in enumerate(lines)}))
+    [3, 4]
+    """
+    seq = [norms[i] for i in units]
+    first: dict[str, list[int]] = {}
+    hits: set[int] = set()
+    k = 0
+    while k < len(seq):
+        best = 0
+        for j in first.get(seq[k], ()):
+            length = 0
+            while (k + length < len(seq) and j + length < k and seq[j + length] == seq[k + length]):
+                length += 1
+            best = max(best, length)
+        first.setdefault(seq[k], []).append(k)
+        if best >= min_lines:
+            for m in range(k, k + best):
+                hits.add(units[m])
+                first.setdefault(seq[m], []).append(m)
+            k += best
+        else:
+            k += 1
+    return hits
+
+
+_PAGE_TITLE_SUFFIX = re.compile(r"\s(?:\||–|-|—|I|::|@)\s\S.{0,60}$")
+_URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*https?://", re.IGNORECASE)
+
+
+def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
+                    dec: Mapping[int, Decision]) -> set[int]:
+    """Copies of the posting's title: the page ``<title>`` line a collector put first
+    (when the title shows again, or it carries a " | Site" suffix), and a second copy
+    of a header line that follows the first within the header block."""
+    hits: set[int] = set()
+    if not units:
+        return hits
+    lines = posting.lines
+    # the collector's page-title line right after a "**URL:**" line
+    if len(units) > 2 and _URL_LINE.match(lines[units[0]]):
+        t = units[1]
+        title = norms[t]
+        later = {norms[i] for i in units[2:60]}
+        parts = [p.strip() for p in re.split(r"\s(?:\||–|-|—|I|::)\s", title) if p.strip()]
+        if title in later or any(p in later for p in parts if len(p) > 3) or (
+                " | " in lines[t] and len(title.split()) <= 16):
+            hits.add(t)
+    # a header line repeated after the first few header lines (before the body starts)
+    seen: dict[str, int] = {}
+    for k, i in enumerate(units[:40]):
+        text = norms[i]
+        words = len(text.split())
+        if words > 14:
+            if words > 25:
+                break
+            continue
+        if text in seen and k - seen[text] <= 12 and i not in dec:
+            hits.add(i)
+        seen.setdefault(text, k)
+    return hits

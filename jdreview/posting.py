@@ -1,0 +1,597 @@
+"""Postings and how they are loaded: bytes -> text -> lines.
+
+A :class:`Posting` is one job ad as a list of lines. Loading detects the encoding,
+repairs mojibake with ftfy (only where the text looks broken, because ftfy costs
+milliseconds per posting), turns HTML into lines with beautifulsoup4, and reads the
+seed-002 pair form and batch files (JSON Lines, JSON arrays, CSV).
+
+>>> p = Posting.from_text("Data Engineer\\nApply\\n")
+>>> p.lines
+['Data Engineer', 'Apply']
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InputError
+
+#: Files larger than this are refused (a posting is a few kB; 16 MB is a mistake).
+MAX_POSTING_BYTES = 16 * 1024 * 1024
+#: One record of a batch file larger than this is refused.
+MAX_RECORD_CHARS = 4 * 1024 * 1024
+
+TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+BATCH_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
+ALL_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + BATCH_SUFFIXES
+
+PAIR_RAW_MARK = "Original Job Description from LLM:"
+PAIR_CLEAN_MARK = "Filtered resume it should be:"
+
+#: Record fields that may hold the posting, in order of preference.
+TEXT_FIELDS = ("text", "raw", "raw_text", "content", "html", "body", "description",
+               "job_description", "jobDescription", "description_html")
+ID_FIELDS = ("id", "job_id", "jobId", "uid", "key")
+URL_FIELDS = ("url", "job_url", "jobUrl", "link", "job_url_direct")
+
+_SITES = (
+    ("linkedin", ("linkedin.",)),
+    ("indeed", ("indeed.",)),
+    ("workday", ("myworkdayjobs.", "workday.")),
+    ("greenhouse", ("greenhouse.io",)),
+    ("lever", ("lever.co",)),
+    ("smartrecruiters", ("smartrecruiters.",)),
+    ("ashby", ("ashbyhq.",)),
+    ("workable", ("workable.com",)),
+    ("personio", ("personio.",)),
+    ("softgarden", ("softgarden.",)),
+    ("hibob", ("hibob.com",)),
+    ("glassdoor", ("glassdoor.",)),
+    ("stepstone", ("stepstone.",)),
+)
+_LINKEDIN_MARKS = re.compile(
+    r"people clicked apply|linkedin corporation|new to linkedin\?|on linkedin$|"
+    r"responses managed off linkedin|see who .{1,80} has hired|^about the job$|"
+    r"\d+ applicants?$|^easy apply$",
+    re.IGNORECASE | re.MULTILINE)
+_URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*(https?://\S+)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Posting:
+    """One job ad as lines of text, with what is known of where it came from.
+
+    ``lines`` keep blank lines so that line numbers match the source file; the
+    filter treats only non-blank lines as units.
+    """
+
+    lines: list[str]
+    id: str = ""
+    source: str = ""
+    url: str = ""
+    site: str = ""
+    title: str = ""
+    company: str = ""
+    kind: str = "text"  # "text" or "html": how the lines were made
+    gold: str | None = None  # the cleaned part of a pair file, when there is one
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, text: str, **kw: Any) -> Posting:
+        """A posting from already-decoded text (repaired, line endings folded)."""
+        text = repair_text(normalise_newlines(text))
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        p = cls(lines=lines, **kw)
+        if not p.url:
+            p.url = _find_url(lines)
+        if not p.site:
+            p.site = detect_site(p.url, lines)
+        if not p.id:
+            p.id = p.content_hash[:16]
+        return p
+
+    @classmethod
+    def from_html(cls, html: str | bytes, **kw: Any) -> Posting:
+        """A posting from an HTML page: one line per rendered block."""
+        lines, warnings = html_to_lines(html, kw.get("source", ""))
+        text = repair_text("\n".join(lines))
+        p = cls(lines=text.split("\n") if text else [], kind="html", **kw)
+        p.warnings.extend(warnings)
+        if not p.site:
+            p.site = detect_site(p.url, p.lines)
+        if not p.id:
+            p.id = p.content_hash[:16]
+        return p
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256("\n".join(self.lines).encode("utf-8")).hexdigest()
+
+    @property
+    def stem(self) -> str:
+        base = os.path.basename(self.source.split("#", 1)[0]) if self.source else self.id
+        return os.path.splitext(base)[0] or self.id
+
+
+# --------------------------------------------------------------------------- text
+
+
+def normalise_newlines(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00e2\u00ac\u00c4\u00c5\u00ce\u00cf\u00d0\u00d1\u00e3\u00e6\u00f0\u201a\u0192\ufffd]")
+
+
+def repair_text(text: str) -> str:
+    """Repair mojibake line by line, touching only lines that look broken.
+
+    ftfy is exact but slow (milliseconds per posting), so ASCII text and lines with
+    none of the characters that mojibake is made of are passed through untouched.
+    Curly quotes are kept: they are the posting's own.
+
+    >>> repair_text("Cambridge, MA \u00ac\u2211 1 week ago")
+    'Cambridge, MA \u00b7 1 week ago'
+    """
+    if text.isascii() or not _MOJIBAKE_HINT.search(text):
+        return text
+    import ftfy  # imported lazily: most postings never need it
+
+    out = []
+    for line in text.split("\n"):
+        if not line.isascii() and _MOJIBAKE_HINT.search(line):
+            line = ftfy.fix_text(line, uncurl_quotes=False, fix_line_breaks=False,
+                                 fix_character_width=False, fix_latin_ligatures=False,
+                                 normalization=None, unescape_html=False)
+        out.append(line)
+    return "\n".join(out)
+
+
+def decode_bytes(data: bytes, source: str = "") -> str:
+    """Decode a posting's bytes: BOMs first, then UTF-8, then cp1252.
+
+    Raises :class:`InputError` for binary data and for text that no encoding fits.
+
+    >>> decode_bytes("caf\u00e9".encode("cp1252"))
+    'caf\u00e9'
+    >>> decode_bytes(codecs.BOM_UTF16_LE + "hi".encode("utf-16-le"))
+    'hi'
+    """
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+                     (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            body = data[len(bom):]
+            try:
+                return body.decode(enc)
+            except UnicodeDecodeError as e:
+                raise InputError(source, f"undecodable {enc.upper()} at byte {e.start + len(bom)}: "
+                                 f"{e.reason}") from None
+    head = data[:65536]
+    if b"\x00" in head:
+        # UTF-16 without a BOM has a zero in every other byte of ASCII text.
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        half = len(head) // 2 or 1
+        for enc, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
+            if zeros > 0.3 * half and zeros > 4 * min(even, odd) + 1:
+                try:
+                    return data.decode(enc)
+                except UnicodeDecodeError:
+                    break
+        raise InputError(source, _binary_message(data))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if _looks_binary(head):
+            raise InputError(source, _binary_message(data)) from None
+        if re.search(rb"[\xc2-\xf4][\x80-\xbf]", data):
+            # Mostly UTF-8 with a few broken bytes: keep the UTF-8, mark the damage.
+            line = data.count(b"\n", 0, e.start) + 1
+            raise InputError(source, f"invalid UTF-8 byte 0x{data[e.start]:02x} at byte "
+                             f"{e.start} (line {line}); re-save the file as UTF-8",
+                             line=line) from None
+        text = data.decode("cp1252", errors="replace")
+        if "\ufffd" in text:
+            text = data.decode("latin-1")
+    if _looks_binary(head, text=text[:65536]):
+        raise InputError(source, _binary_message(data))
+    return text
+
+
+def _looks_binary(head: bytes, text: str | None = None) -> bool:
+    sample = text if text is not None else head.decode("latin-1")
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    return controls > max(8, len(sample) // 50)
+
+
+def _binary_message(data: bytes) -> str:
+    kinds = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP/Office file", b"\x89PNG": "a PNG image",
+             b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"\x7fELF": "an executable",
+             b"PAR1": "a Parquet file", b"\x1f\x8b": "a gzip file"}
+    for magic, name in kinds.items():
+        if data.startswith(magic):
+            return f"binary file ({name}), not a text or HTML posting"
+    return "binary file, not a text or HTML posting"
+
+
+def detect_site(url: str, lines: list[str]) -> str:
+    """The job site a posting comes from: by URL, else by LinkedIn's own words.
+
+    >>> detect_site("https://www.linkedin.com/jobs/view/1", [])
+    'linkedin'
+    >>> detect_site("", ["Cambridge, MA \u00b7 1 week ago \u00b7 36 people clicked apply"])
+    'linkedin'
+    """
+    low = url.lower()
+    if low:
+        for site, marks in _SITES:
+            if any(m in low for m in marks):
+                return site
+    if lines:
+        sample = "\n".join(lines[:400])
+        if len(_LINKEDIN_MARKS.findall(sample)) >= 1 and "linkedin" in sample.lower():
+            return "linkedin"
+        if len(_LINKEDIN_MARKS.findall(sample)) >= 2:
+            return "linkedin"
+    return ""
+
+
+def _find_url(lines: list[str]) -> str:
+    for line in lines[:5]:
+        m = _URL_LINE.match(line)
+        if m:
+            return m.group(1)
+    return ""
+
+
+# --------------------------------------------------------------------------- HTML
+
+_DROP_TAGS = ("head", "script", "style", "noscript", "template", "svg", "iframe", "object",
+              "canvas", "title", "meta", "link")
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "button", "caption", "dd", "details",
+    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "html", "input", "label", "legend", "li",
+    "main", "nav", "ol", "option", "p", "pre", "section", "select", "summary", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "textarea", "br", "hr",
+})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_WS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def html_to_lines(html: str | bytes, source: str = "") -> tuple[list[str], list[str]]:
+    """Render an HTML page to text lines: blocks start lines, inline elements join.
+
+    Scripts, styles and the head are dropped, and so is whatever the page marks as
+    hidden (``hidden``, ``aria-hidden="true"``, inline ``display:none``). Returns the
+    lines and warnings (a truncated page is cleaned as far as it goes, with a warning).
+
+    >>> html_to_lines("<p>Data <b>Engineer</b></p><div hidden>x</div><li>SQL</li>")[0]
+    ['Data Engineer', 'SQL']
+    """
+    from bs4 import BeautifulSoup, Comment, Doctype  # lazy: text postings never need bs4
+
+    warnings: list[str] = []
+    if isinstance(html, bytes):
+        html = decode_bytes(html, source)
+    if not html.strip():
+        raise InputError(source, "empty file")
+    tail = html.rstrip()[-4096:].lower()
+    if "<html" in html[:4096].lower() and "</html>" not in tail and "</body>" not in tail:
+        warnings.append(f"{source or '<input>'}: warning: HTML looks truncated "
+                        "(no closing </html>); cleaned what was there")
+    try:
+        soup = BeautifulSoup(html, "lxml")
+    except Exception as e:  # lxml raises on pathological input; name it, don't crash
+        raise InputError(source, f"malformed HTML: {e}") from None
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(_is_hidden):
+        tag.decompose()
+    parts: list[str] = []
+    _render(soup, parts, Comment, Doctype)
+    lines = []
+    for raw in "".join(parts).split("\n"):
+        line = _WS.sub(" ", raw).strip()
+        if line:
+            lines.append(line)
+    if not lines:
+        raise InputError(source, "no text in HTML (malformed page, or all content hidden)")
+    return lines, warnings
+
+
+def _is_hidden(tag: Any) -> bool:
+    attrs = tag.attrs
+    if not attrs:
+        return False
+    if "hidden" in attrs:
+        return True
+    if str(attrs.get("aria-hidden", "")).lower() == "true":
+        return True
+    style = attrs.get("style")
+    return bool(style) and bool(_HIDDEN_STYLE.search(str(style)))
+
+
+def _render(node: Any, out: list[str], comment_t: type, doctype_t: type) -> None:
+    from bs4 import NavigableString
+
+    stack = [(node, False)]
+    while stack:
+        cur, closing = stack.pop()
+        if closing:
+            out.append("\n")
+            continue
+        if isinstance(cur, NavigableString):
+            if not isinstance(cur, (comment_t, doctype_t)) and type(cur) is NavigableString:
+                out.append(str(cur))
+            continue
+        block = cur.name in _BLOCK_TAGS
+        if block:
+            out.append("\n")
+            stack.append((cur, True))
+        stack.extend((c, False) for c in reversed(cur.contents))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_bytes(path: str, limit: int = MAX_POSTING_BYTES) -> bytes:
+    try:
+        size = os.path.getsize(path)
+        if size > limit:
+            raise InputError(path, f"file too large ({size / 1e6:.1f} MB; the limit for one "
+                             f"posting is {limit / 1e6:.0f} MB)")
+        with open(path, "rb") as f:
+            return f.read()
+    except InputError:
+        raise
+    except IsADirectoryError:
+        raise InputError(path, "is a directory") from None
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+
+
+def split_pair(text: str) -> tuple[str, str | None]:
+    """Split a seed-002 pair file into its raw part and its hand-cleaned part."""
+    i = text.find(PAIR_RAW_MARK)
+    j = text.find(PAIR_CLEAN_MARK)
+    if i < 0 or j < i:
+        return text, None
+    raw = text[i + len(PAIR_RAW_MARK):j]
+    clean = text[j + len(PAIR_CLEAN_MARK):]
+    return raw.strip("\n") + "\n", clean.strip("\n") + "\n"
+
+
+def load_posting_bytes(data: bytes, source: str = "", *, html: bool | None = None,
+                       **kw: Any) -> Posting:
+    """One posting from the bytes of a text, Markdown, pair or HTML file."""
+    if not data.strip():
+        raise InputError(source, "empty file")
+    text = decode_bytes(data, source)
+    if html is None:
+        html = source.lower().endswith(HTML_SUFFIXES) or _looks_like_html(text)
+    if html:
+        return Posting.from_html(text, source=source, **kw)
+    raw, gold = split_pair(normalise_newlines(text))
+    p = Posting.from_text(raw, source=source, **kw)
+    if gold is not None:
+        p.gold = repair_text(gold)
+    if not any(line.strip() for line in p.lines):
+        raise InputError(source, "no text (the file holds only whitespace)")
+    return p
+
+
+def load_posting(path: str) -> Posting:
+    """Load one single-posting file (``.txt``, ``.md``, pair file, ``.html``)."""
+    return load_posting_bytes(read_bytes(path), path)
+
+
+_HTML_START = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<div|<p>|<p |<section|<article|<ul|<h[1-6])",
+                         re.IGNORECASE)
+
+
+def _looks_like_html(text: str) -> bool:
+    return bool(_HTML_START.match(text[:2048])) or (
+        text.count("</p>") + text.count("<br") + text.count("</li>") + text.count("</div>") >= 2)
+
+
+def is_batch_file(path: str) -> bool:
+    return path.lower().endswith(BATCH_SUFFIXES)
+
+
+@dataclass(slots=True)
+class Record:
+    """One record of a batch file: its original fields and the posting (or the error)."""
+
+    number: int  # 1-based record number in the file
+    fields: dict[str, Any]
+    posting: Posting | None
+    error: InputError | None
+
+
+def iter_batch(path: str) -> Iterator[Record]:
+    """Stream the records of a JSON Lines, JSON array or CSV/TSV file.
+
+    Memory stays flat for JSON Lines and CSV (records are read one at a time). A bad
+    record yields a :class:`Record` with ``error`` set; the others carry on. A file
+    that cannot be read at all raises :class:`InputError`.
+    """
+    low = path.lower()
+    try:
+        if low.endswith((".jsonl", ".ndjson")):
+            yield from _iter_jsonl(path)
+        elif low.endswith(".json"):
+            yield from _iter_json_array(path)
+        else:
+            yield from _iter_csv(path, "\t" if low.endswith(".tsv") else ",")
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+
+
+def _open_text(path: str) -> io.TextIOWrapper:
+    with open(path, "rb") as f:
+        head = f.read(4)
+    enc = "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        enc = "utf-16"
+    return open(path, encoding=enc, errors="strict", newline="")
+
+
+def _iter_jsonl(path: str) -> Iterator[Record]:
+    with _open_text(path) as f:
+        n = 0
+        try:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                n += 1
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield Record(n, {}, None, InputError(path, f"not JSON ({e.msg} at column {e.colno})",
+                                                         line=lineno))
+                    continue
+                yield _record(path, n, obj, line=lineno)
+        except UnicodeDecodeError as e:
+            raise InputError(path, f"not UTF-8 ({e.reason} after record {n})") from None
+
+
+def _iter_json_array(path: str) -> Iterator[Record]:
+    data = read_bytes(path, limit=1 << 31)
+    try:
+        obj = json.loads(decode_bytes(data, path))
+    except json.JSONDecodeError as e:
+        raise InputError(path, f"not JSON ({e.msg})", line=e.lineno) from None
+    if isinstance(obj, dict):
+        for key in ("postings", "jobs", "records", "data", "items", "results"):
+            if isinstance(obj.get(key), list):
+                obj = obj[key]
+                break
+        else:
+            obj = [obj]
+    if not isinstance(obj, list):
+        raise InputError(path, "JSON must be an array of records or an object with a list of them")
+    for n, item in enumerate(obj, 1):
+        yield _record(path, n, item)
+
+
+def _iter_csv(path: str, delimiter: str) -> Iterator[Record]:
+    csv.field_size_limit(MAX_RECORD_CHARS * 2)
+    with _open_text(path) as f:
+        reader = csv.DictReader(f, delimiter=delimiter)
+        try:
+            header = reader.fieldnames
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise InputError(path, f"unreadable CSV header: {e}", line=1) from None
+        if not header:
+            raise InputError(path, "empty CSV (no header row)", line=1)
+        if not _pick(dict.fromkeys(header, "x"), TEXT_FIELDS):
+            raise InputError(path, "CSV has no text column (expected one of: "
+                             + ", ".join(TEXT_FIELDS) + ")", line=1)
+        n = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, UnicodeDecodeError) as e:
+                n += 1
+                yield Record(n, {}, None, InputError(path, f"unreadable CSV row: {e}",
+                                                     line=reader.line_num))
+                continue
+            n += 1
+            if None in row:  # more cells than header columns
+                row.pop(None)
+            yield _record(path, n, row, line=reader.line_num)
+
+
+def _pick(obj: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        v = obj.get(name)
+        if isinstance(v, str) and v.strip():
+            return name
+    return None
+
+
+def _record(path: str, n: int, obj: Any, line: int | None = None) -> Record:
+    if not isinstance(obj, dict):
+        return Record(n, {}, None, InputError(path, "record is not an object", record=n, line=line))
+    key = _pick(obj, TEXT_FIELDS)
+    if key is None:
+        return Record(n, obj, None, InputError(
+            path, "record has no text (expected a non-empty field: " + ", ".join(TEXT_FIELDS[:7]) + ")",
+            record=n, line=line))
+    text = obj[key]
+    if len(text) > MAX_RECORD_CHARS:
+        return Record(n, obj, None, InputError(path, f"record too large ({len(text)} characters)",
+                                               record=n, line=line))
+    meta = {
+        "id": str(next((obj[k] for k in ID_FIELDS if obj.get(k) not in (None, "")), "")),
+        "url": str(next((obj[k] for k in URL_FIELDS if obj.get(k)), "")),
+        "site": str(obj.get("site") or ""),
+        "title": str(obj.get("title") or ""),
+        "company": str(obj.get("company") or ""),
+        "source": f"{path}#{n}",
+    }
+    try:
+        if "html" in key or _looks_like_html(text):
+            p = Posting.from_html(text, **meta)
+        else:
+            p = Posting.from_text(text, **meta)
+    except InputError as e:
+        return Record(n, obj, None, InputError(path, e.message, record=n, line=line))
+    if p.site and not meta["site"]:
+        pass
+    elif meta["site"]:
+        p.site = _canonical_site(meta["site"], p)
+    return Record(n, obj, p, None)
+
+
+def _canonical_site(name: str, p: Posting) -> str:
+    low = name.lower().strip()
+    for site, _ in _SITES:
+        if site in low:
+            return site
+    return low or detect_site(p.url, p.lines)
+
+
+def posting_from_record(fields: dict[str, Any], source: str = "") -> Posting:
+    """A posting from one batch record (used by the Dask engine); raises InputError."""
+    rec = _record(source, 0, fields)
+    if rec.error is not None:
+        raise InputError(source, rec.error.message)
+    assert rec.posting is not None
+    return rec.posting
+
+
+def iter_inputs(paths: list[str]) -> Iterator[str]:
+    """Expand folders into the posting files they hold (sorted, recursively)."""
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(ALL_SUFFIXES) and not name.startswith("."):
+                        yield os.path.join(root, name)
+        else:
+            yield path

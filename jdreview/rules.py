@@ -1,0 +1,415 @@
+"""Rules and rule sets: the explicit, human-editable half of the filter.
+
+A rule file is TOML: one ``[[rule]]`` table per rule. TOML because people edit these
+files by hand (comments, no trailing-comma traps), regexes go in literal strings
+(``'\\d+ applicants'``: no double escaping), Python reads it with the standard
+library, and every rule starts on a line we can point to in an error message.
+
+    schema = 1
+
+    [[rule]]
+    id = "apply-button"
+    kind = "exact"                 # exact | regex | section | repeated_block | repeated_title
+    pattern = ["apply", "apply now"]
+    action = "drop"                # drop | keep  (keep rules outrank drop rules)
+    scope = "all"                  # all, or a site such as "linkedin"
+    note = "buttons"
+    provenance = { by = "jdreview", at = "2026-11-22", posting = "" }
+    enabled = true
+
+Regexes run on the ``regex`` engine with a time limit, so a catastrophic pattern
+costs at most :data:`REGEX_TIMEOUT` seconds per line instead of hanging a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import regex
+
+from .errors import InputError
+
+SCHEMA = 1
+KINDS = ("exact", "regex", "section", "repeated_block", "repeated_title")
+ACTIONS = ("drop", "keep")
+UNITS = ("line", "segment")
+FIELDS = {"id", "kind", "pattern", "action", "scope", "unit", "end", "max_lines", "min_lines",
+          "case_sensitive", "note", "provenance", "enabled"}
+PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
+#: Seconds one regex may spend on one line before it is abandoned for that line.
+REGEX_TIMEOUT = 0.05
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """The form exact rules compare: whitespace folded, case folded.
+
+    >>> normalise("  Apply   NOW ")
+    'apply now'
+    """
+    return _WS.sub(" ", text).strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule. ``pattern`` is a tuple of strings (exact), or one regex string."""
+
+    id: str
+    kind: str
+    pattern: tuple[str, ...] = ()
+    action: str = "drop"
+    scope: str = "all"
+    unit: str = "line"
+    end: str = ""
+    max_lines: int = 0
+    min_lines: int = 2
+    case_sensitive: bool = False
+    note: str = ""
+    provenance: tuple[tuple[str, str], ...] = ()
+    enabled: bool = True
+    origin: str = ""  # "file:line" where the rule was defined
+
+    def to_toml(self) -> str:
+        """The rule as a ``[[rule]]`` table, ready to append to a rule file."""
+        out = ["[[rule]]", f"id = {_toml_str(self.id)}", f"kind = {_toml_str(self.kind)}"]
+        if self.kind == "exact":
+            out.append("pattern = [" + ", ".join(_toml_str(p) for p in self.pattern) + "]")
+        elif self.pattern:
+            out.append(f"pattern = {_toml_str(self.pattern[0])}")
+        out.append(f"action = {_toml_str(self.action)}")
+        out.append(f"scope = {_toml_str(self.scope)}")
+        if self.kind == "regex" and self.unit != "line":
+            out.append(f"unit = {_toml_str(self.unit)}")
+        if self.end:
+            out.append(f"end = {_toml_str(self.end)}")
+        if self.max_lines:
+            out.append(f"max_lines = {self.max_lines}")
+        if self.kind == "repeated_block" and self.min_lines != 2:
+            out.append(f"min_lines = {self.min_lines}")
+        if self.case_sensitive:
+            out.append("case_sensitive = true")
+        if self.note:
+            out.append(f"note = {_toml_str(self.note)}")
+        if self.provenance:
+            out.append("provenance = { " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in self.provenance) + " }")
+        out.append(f"enabled = {'true' if self.enabled else 'false'}")
+        return "\n".join(out) + "\n"
+
+
+def _toml_str(s: str) -> str:
+    if "'" not in s and "\n" not in s and not any(ord(c) < 32 for c in s):
+        return "'" + s + "'"  # literal string: regexes stay readable
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+class RuleSet:
+    """An ordered collection of rules with compiled matchers.
+
+    Later layers replace earlier rules of the same id (a user file can redefine or
+    disable a shipped rule). ``version`` is a content hash: the same rules give the
+    same version on every machine.
+
+    >>> rs = RuleSet([Rule("apply", "exact", ("apply",))])
+    >>> rs.match_exact("  APPLY ", "")
+    Rule(id='apply', ...)
+    """
+
+    def __init__(self, rules: Iterable[Rule] = (), sources: Iterable[str] = ()) -> None:
+        by_id: dict[str, Rule] = {}
+        for r in rules:
+            by_id[r.id] = r
+        self.rules: list[Rule] = list(by_id.values())
+        self.sources = list(sources)
+        self._compile()
+
+    def __repr__(self) -> str:
+        return f"RuleSet({len(self.rules)} rules, version {self.version})"
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
+
+    def layered(self, other: RuleSet) -> RuleSet:
+        return RuleSet([*self.rules, *other.rules], [*self.sources, *other.sources])
+
+    def with_rule(self, rule: Rule) -> RuleSet:
+        return RuleSet([*self.rules, rule], self.sources)
+
+    def without(self, rule_id: str) -> RuleSet:
+        return RuleSet([r for r in self.rules if r.id != rule_id], self.sources)
+
+    @property
+    def version(self) -> str:
+        h = hashlib.sha256()
+        for r in self.rules:
+            if r.enabled:
+                h.update(repr((r.id, r.kind, r.pattern, r.action, r.scope, r.unit, r.end,
+                               r.max_lines, r.min_lines, r.case_sensitive)).encode())
+        return h.hexdigest()[:12]
+
+    # ---- compiled matchers
+    def _compile(self) -> None:
+        self._by_id = {r.id: r for r in self.rules}
+        active = [r for r in self.rules if r.enabled]
+        # exact: normalised line -> rule, keep rules shadow drop rules of the same text
+        self._exact: dict[str, dict[str, Rule]] = {}
+        for r in sorted((r for r in active if r.kind == "exact"), key=lambda r: r.action == "keep"):
+            table = self._exact.setdefault(r.scope, {})
+            for p in r.pattern:
+                table[normalise(p)] = r
+        self._regex: dict[tuple[str, str, str], list[tuple[Rule, Any]]] = {}
+        self._combined: dict[tuple[str, str, str], Any] = {}
+        for r in active:
+            if r.kind == "regex":
+                self._regex.setdefault((r.scope, r.unit, r.action), []).append((r, _compile(r.pattern[0], r)))
+        for key, items in self._regex.items():
+            self._combined[key] = _combine(items)
+        self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
+                         for r in active if r.kind == "section"]
+        self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title")]
+        self.timeouts: list[str] = []
+
+    def scopes(self, site: str) -> tuple[str, ...]:
+        return ("all", site) if site else ("all",)
+
+    def match_exact(self, line: str, site: str) -> Rule | None:
+        n = normalise(line)
+        hit = None
+        for scope in self.scopes(site):
+            r = self._exact.get(scope, {}).get(n)
+            if r is not None and (hit is None or r.action == "keep"):
+                hit = r
+        return hit
+
+    def match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
+        for scope in self.scopes(site):
+            combined = self._combined.get((scope, unit, action))
+            if combined is None:
+                continue
+            m = self._search(combined, text)
+            if m is not None:
+                return self._which(m, self._regex[(scope, unit, action)], text)
+        return None
+
+    def has_segment_rules(self, site: str) -> bool:
+        return any((s, "segment", a) in self._combined for s in self.scopes(site) for a in ACTIONS)
+
+    def _search(self, pattern: Any, text: str) -> Any:
+        try:
+            return pattern.search(text, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            self.timeouts.append(text[:60])
+            return None
+
+    def _which(self, m: Any, items: list[tuple[Rule, Any]], text: str) -> Rule | None:
+        if isinstance(m, tuple):  # fallback path: (rule, match)
+            return m[0]
+        for name, value in m.groupdict().items():
+            if value is not None and name.startswith("jdr_"):
+                return items[int(name[4:])][0]
+        for r, pat in items:  # pragma: no cover - defensive
+            if self._search(pat, text):
+                return r
+        return None
+
+    def search_pattern(self, pattern: Any, text: str) -> bool:
+        return self._search(pattern, text) is not None
+
+
+class _Alternatives:
+    """Fallback when rules cannot be merged into one regex: try them one by one."""
+
+    def __init__(self, items: list[tuple[Rule, Any]]) -> None:
+        self.items = items
+
+    def search(self, text: str, timeout: float | None = None) -> Any:
+        for r, pat in self.items:
+            if pat.search(text, timeout=timeout):
+                return (r, None)
+        return None
+
+
+def _combine(items: list[tuple[Rule, Any]]) -> Any:
+    if len(items) == 1:
+        return _Alternatives(items)
+    parts = []
+    for i, (r, _) in enumerate(items):
+        flags = "" if r.case_sensitive else "(?i)"
+        parts.append(f"(?P<jdr_{i}>{flags}{r.pattern[0]})" if not flags else f"(?P<jdr_{i}>(?i:{r.pattern[0]}))")
+    try:
+        return regex.compile("|".join(parts), regex.V0)
+    except (regex.error, ValueError, OverflowError):
+        return _Alternatives(items)
+
+
+def _compile(pattern: str, rule: Rule) -> Any:
+    return regex.compile(pattern, (0 if rule.case_sensitive else regex.IGNORECASE) | regex.V0)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_rules(path: str) -> RuleSet:
+    """Load and validate one rule file; errors name the file and line."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+    return parse_rules(data, path)
+
+
+def parse_rules(data: bytes | str, source: str = "<rules>") -> RuleSet:
+    """Parse rule-file text (TOML); raise :class:`InputError` naming file and line."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise InputError(source, f"rule file is not UTF-8 (byte {e.start})") from None
+    else:
+        text = data
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        raise InputError(source, f"not valid TOML: {msg}", line=int(m.group(1)) if m else None) from None
+    lines = text.split("\n")
+    starts = [i + 1 for i, line in enumerate(lines) if line.strip().startswith("[[rule]]")]
+    schema = doc.get("schema", SCHEMA)
+    if not isinstance(schema, int) or schema > SCHEMA:
+        raise InputError(source, f"rule file schema {schema!r} is newer than this jdreview "
+                         f"understands ({SCHEMA}); upgrade jdreview", line=_key_line(lines, "schema", 1, len(lines)))
+    unknown_top = set(doc) - {"schema", "rule"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        raise InputError(source, f"unknown top-level key {key!r} (expected 'schema' and [[rule]] tables)",
+                         line=_key_line(lines, key, 1, len(lines)))
+    raw_rules = doc.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise InputError(source, "'rule' must be written as [[rule]] tables")
+    seen: dict[str, int] = {}
+    rules = []
+    for i, obj in enumerate(raw_rules):
+        line = starts[i] if i < len(starts) else None
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(lines)
+        rule = _validate(obj, source, line or 1, end, lines)
+        if rule.id in seen:
+            raise InputError(source, f"duplicate rule id {rule.id!r} (first defined at line {seen[rule.id]})",
+                             line=line)
+        seen[rule.id] = line or 0
+        rules.append(rule)
+    return RuleSet(rules, [source])
+
+
+def _key_line(lines: list[str], key: str, start: int, end: int) -> int | None:
+    pat = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for n in range(start, min(end, len(lines)) + 1):
+        if pat.match(lines[n - 1]):
+            return n
+    return start if start else None
+
+
+def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: list[str]) -> Rule:
+    def fail(msg: str, key: str | None = None) -> InputError:
+        return InputError(source, msg, line=_key_line(lines, key, start, end) if key else start)
+
+    unknown = set(obj) - FIELDS
+    if unknown:
+        key = sorted(unknown)[0]
+        return_err = fail(f"unknown field {key!r} in rule (allowed: {', '.join(sorted(FIELDS))})", key)
+        raise return_err
+    rid = obj.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise fail("rule needs an 'id': letters, digits, '-', '_', '.', ':'", "id" if "id" in obj else None)
+    kind = obj.get("kind")
+    if kind not in KINDS:
+        raise fail(f"rule {rid!r}: kind must be one of {', '.join(KINDS)}, not {kind!r}", "kind")
+    action = obj.get("action", "drop")
+    if action not in ACTIONS:
+        raise fail(f"rule {rid!r}: action must be 'drop' or 'keep', not {action!r}", "action")
+    scope = obj.get("scope", "all")
+    if not isinstance(scope, str) or not scope:
+        raise fail(f"rule {rid!r}: scope must be 'all' or a site name", "scope")
+    unit = obj.get("unit", "line")
+    if unit not in UNITS or (unit == "segment" and kind != "regex"):
+        raise fail(f"rule {rid!r}: unit must be 'line' or 'segment' (segment only for regex rules)", "unit")
+    for key, typ in (("note", str), ("end", str), ("enabled", bool), ("case_sensitive", bool),
+                     ("max_lines", int), ("min_lines", int)):
+        if key in obj and not isinstance(obj[key], typ):
+            raise fail(f"rule {rid!r}: {key} must be a {typ.__name__}", key)
+    pattern = obj.get("pattern")
+    patterns: tuple[str, ...]
+    if kind == "exact":
+        if isinstance(pattern, str):
+            pattern = [pattern]
+        if not isinstance(pattern, list) or not pattern or not all(isinstance(p, str) and p.strip() for p in pattern):
+            raise fail(f"rule {rid!r}: an exact rule needs a non-empty pattern (a line or a list of lines)", "pattern")
+        patterns = tuple(pattern)
+    elif kind in ("regex", "section"):
+        if not isinstance(pattern, str) or not pattern:
+            raise fail(f"rule {rid!r}: a {kind} rule needs a regex pattern", "pattern")
+        patterns = (pattern,)
+        for key, pat in (("pattern", pattern), ("end", obj.get("end", ""))):
+            if not pat:
+                continue
+            try:
+                regex.compile(pat, regex.V0)
+            except (regex.error, OverflowError, ValueError) as e:
+                raise fail(f"rule {rid!r}: bad regex in {key}: {e}", key) from None
+            if regex.compile(pat, regex.V0).search("") is not None and key == "pattern":
+                raise fail(f"rule {rid!r}: pattern matches the empty string, so it would match every line", key)
+    else:
+        if pattern not in (None, "", []):
+            raise fail(f"rule {rid!r}: a {kind} rule takes no pattern", "pattern")
+        patterns = ()
+    if "end" in obj and kind != "section":
+        raise fail(f"rule {rid!r}: 'end' only applies to section rules", "end")
+    prov = obj.get("provenance", {})
+    if not isinstance(prov, dict) or set(prov) - PROVENANCE_FIELDS or not all(isinstance(v, str) for v in prov.values()):
+        raise fail(f"rule {rid!r}: provenance must be a table of strings with keys "
+                   f"{', '.join(sorted(PROVENANCE_FIELDS))}", "provenance")
+    return Rule(
+        id=rid, kind=kind, pattern=patterns, action=action, scope=scope.lower(), unit=unit,
+        end=obj.get("end", ""), max_lines=obj.get("max_lines", 0), min_lines=obj.get("min_lines", 2),
+        case_sensitive=obj.get("case_sensitive", False), note=obj.get("note", ""),
+        provenance=tuple(sorted(prov.items())), enabled=obj.get("enabled", True),
+        origin=f"{source}:{start}",
+    )
+
+
+def default_rules() -> RuleSet:
+    """The rule set shipped inside the package (``jdreview/data/default_rules.toml``)."""
+    data = resources.files("jdreview").joinpath("data/default_rules.toml").read_bytes()
+    return parse_rules(data, "jdreview:data/default_rules.toml")
+
+
+def load_rule_sets(paths: Iterable[str] = (), *, defaults: bool = True) -> RuleSet:
+    """The default rules with each user file layered on top, in order."""
+    rs = default_rules() if defaults else RuleSet()
+    for p in paths:
+        rs = rs.layered(load_rules(p))
+    return rs
+
+
+def append_rule(path: str, rule: Rule) -> None:
+    """Append one rule to a user rule file, atomically, validating the result first."""
+    from .atomic import atomic_write_text
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = f"# jdreview user rules (schema {SCHEMA}); see README for the format\nschema = {SCHEMA}\n"
+    new = old.rstrip("\n") + "\n\n" + rule.to_toml()
+    parse_rules(new, path)  # never write a file we could not read back
+    atomic_write_text(path, new)
