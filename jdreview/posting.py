@@ -335,21 +335,24 @@ def _is_hidden(tag: Any) -> bool:
 def _render(node: Any, out: list[str], comment_t: type, doctype_t: type) -> None:
     from bs4 import NavigableString
 
-    stack = [(node, False)]
+    # Source newlines inside a text node are whitespace, as a browser renders them
+    # (``<p>Senior\n  Engineer</p>`` is one line); only <pre>/<textarea> keep them.
+    stack = [(node, False, False)]
     while stack:
-        cur, closing = stack.pop()
+        cur, closing, pre = stack.pop()
         if closing:
             out.append("\n")
             continue
         if isinstance(cur, NavigableString):
             if not isinstance(cur, (comment_t, doctype_t)) and type(cur) is NavigableString:
-                out.append(str(cur))
+                out.append(str(cur) if pre else str(cur).replace("\n", " "))
             continue
         block = cur.name in _BLOCK_TAGS
         if block:
             out.append("\n")
-            stack.append((cur, True))
-        stack.extend((c, False) for c in reversed(cur.contents))
+            stack.append((cur, True, pre))
+        pre = pre or cur.name in ("pre", "textarea")
+        stack.extend((c, False, pre) for c in reversed(cur.contents))
 
 
 # --------------------------------------------------------------------------- files
