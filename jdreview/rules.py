@@ -46,6 +46,7 @@ PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
 REGEX_TIMEOUT = 0.05
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _WS = re.compile(r"\s+")
+_RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")  # TOML allows [[ rule ]]
 
 
 def normalise(text: str) -> str:
@@ -284,7 +285,7 @@ def parse_rules(data: bytes | str, source: str = "<rules>") -> RuleSet:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         raise InputError(source, f"not valid TOML: {msg}", line=int(m.group(1)) if m else None) from None
     lines = text.split("\n")
-    starts = [i + 1 for i, line in enumerate(lines) if line.strip().startswith("[[rule]]")]
+    starts = [i + 1 for i, line in enumerate(lines) if _RULE_HEADER.match(line)]
     schema = doc.get("schema", SCHEMA)
     if not isinstance(schema, int) or schema > SCHEMA:
         raise InputError(source, f"rule file schema {schema!r} is newer than this jdreview "
