@@ -1,5 +1,438 @@
-"""Placeholder until the learned classifier lands."""
-def default_classifier():
-    return None
-def load_classifier(path):
-    return None
+"""The learned line scorer: features a reviewer would use, a logistic model, plain JSON.
+
+Features of a line: its words, its length and shape, its position in the posting,
+where it stands against the posting's main body (the densest run of prose), its
+neighbours (their length, whether rules dropped them), and whether it repeats.
+Words count only when they were seen in several training postings, so the model
+learns page-chrome vocabulary rather than one employer's name.
+
+Training uses scikit-learn (an optional extra); scoring is pure Python over a weight
+table, so cleaning needs neither scikit-learn nor NumPy. The file is JSON with a
+``schema`` field and a checksum: no pickle, and a tampered file is refused.
+
+>>> clf = Classifier({"w:apply": -4.0}, bias=1.0)
+>>> from jdreview.posting import Posting
+>>> p = Posting.from_text("Apply\\nWe build data pipelines in Python and SQL.\\n")
+>>> s = clf.score(p, [0, 1], {0: "apply", 1: "we build data pipelines in python and sql."}, {})
+>>> s[0] < 0.5 < s[1]
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .filtering import Decision
+    from .gold import GoldPosting
+    from .posting import Posting
+    from .rules import RuleSet
+
+SCHEMA = 1
+KIND = "jdreview-line-classifier"
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25aa\u25cf\u2013\u2014>]|\d{1,2}[.)])\s")
+_CURRENCY = re.compile(r"[$€£¥₹]|\b(?:usd|eur|gbp|chf|salary|salaire|gehalt|salario|k/yr|per (?:year|annum|hour))\b")
+_URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
+
+
+def _nw_bucket(n: int) -> str:
+    if n <= 3:
+        return str(n)
+    if n <= 5:
+        return "4-5"
+    if n <= 9:
+        return "6-9"
+    if n <= 19:
+        return "10-19"
+    if n <= 39:
+        return "20-39"
+    return "40+"
+
+
+def _dist_bucket(d: int) -> str:
+    if d <= 1:
+        return "1"
+    if d <= 3:
+        return "2-3"
+    if d <= 8:
+        return "4-8"
+    if d <= 20:
+        return "9-20"
+    return "21+"
+
+
+@lru_cache(maxsize=200_000)
+def local_features(norm: str, raw_start: str) -> tuple[tuple[tuple[str, float], ...], int]:
+    """Features of a line on its own, and its word count (cached: chrome repeats)."""
+    words = _WORD.findall(norm)
+    nw = len(words)
+    feats: list[tuple[str, float]] = []
+    uniq = set(words)
+    if uniq:
+        v = 1.0 / math.sqrt(len(uniq))
+        feats.extend(("w:" + w, v) for w in uniq)
+    feats.append(("nw:" + _nw_bucket(nw), 1.0))
+    s = norm.rstrip()
+    if s.endswith((".", "!", "?", "。")):
+        feats.append(("end:stop", 1.0))
+    elif s.endswith(":"):
+        feats.append(("end:colon", 1.0))
+    elif s.endswith((",", ";", "(", "-", "–")):
+        feats.append(("end:open", 1.0))
+    if _BULLET.match(raw_start):
+        feats.append(("bullet", 1.0))
+    first = raw_start.lstrip()[:1]
+    if first and first.islower():
+        feats.append(("start:lower", 1.0))
+    elif first and not first.isalnum():
+        feats.append(("start:punct", 1.0))
+    if any(c.isdigit() for c in norm):
+        feats.append(("digit", 1.0))
+    if _CURRENCY.search(norm):
+        feats.append(("currency", 1.0))
+    if _URLISH.search(norm):
+        feats.append(("url", 1.0))
+    if nw and nw <= 8 and raw_start[:1].isupper() and raw_start.strip().istitle():
+        feats.append(("titlecase", 1.0))
+    if nw and raw_start.strip().isupper():
+        feats.append(("allcaps", 1.0))
+    if "|" in norm or " · " in norm or " • " in norm:
+        feats.append(("fieldsep", 1.0))
+    return tuple(feats), nw
+
+
+def main_span(values: list[float]) -> tuple[int, int]:
+    """The maximum-sum run of ``values`` (Kadane): the posting's main body.
+
+    >>> main_span([-1, 5, -1, 4, -9, 1])
+    (1, 3)
+    """
+    best, best_span = float("-inf"), (0, -1)
+    cur, start = 0.0, 0
+    for k, v in enumerate(values):
+        if cur <= 0:
+            cur, start = v, k
+        else:
+            cur += v
+        if cur > best:
+            best, best_span = cur, (start, k)
+    return best_span
+
+
+_CONT_START = re.compile(r"^[a-zäöüßàâçéèêëîïôûùüÿñæœ,.;:)!?\u2013\u2014\-]")
+_SENT_END = re.compile(r"[.!?:]\W*$")
+_SLUG = re.compile(r"[a-z0-9]+")
+
+
+_FUNCTION_WORDS = frozenset("""
+    a an and or of in on at to for with by from as the but nor so than that
+    und oder der die das den dem des ein eine einen einem einer für mit von zu zum zur im am an auf aus bei
+    bis nach über unter sowie als wie auch sich du dich dir wir uns ihr sie es ist sind wird werden hast
+    et ou de du des le la les un une au aux pour par sur dans avec en que qui
+    y o el los las del al con por para en que un una e
+    e o il lo gli i le di del della dei delle da dal con per su tra fra che un una
+    en of het een van voor met op aan bij uit als dat die
+    e ou o os as um uma do da dos das para com por em no na
+""".split())
+
+
+def _joins(prev: str, cur: str) -> bool:
+    """A function word at the seam of two short lines: one sentence split in two."""
+    pw = prev.rsplit(None, 1)[-1].lower() if prev else ""
+    cw = cur.split(None, 1)[0].lower() if cur else ""
+    return (pw in _FUNCTION_WORDS or cw in _FUNCTION_WORDS) and len(prev) < 80 and len(cur) < 80
+
+
+def blocks(lines: list[str], units: list[int]) -> list[int]:
+    """Block number of every unit: lines a capture split mid-sentence (inline runs
+    of bold or links put on lines of their own) are joined back into one block.
+
+    >>> blocks(["Du hast", "Airflow", "oder mehr.", "Next"], [0, 1, 2, 3])
+    [0, 1, 1, 2]
+    """
+    out: list[int] = []
+    b = 0
+    for k, i in enumerate(units):
+        if k:
+            prev = lines[units[k - 1]].strip()
+            cur = lines[i].strip()
+            adjacent = units[k - 1] == i - 1
+            if adjacent and prev and not _SENT_END.search(prev) and (
+                    _CONT_START.match(cur) or _joins(prev, cur)):
+                pass  # continuation of the previous line's sentence
+            else:
+                b += 1
+        out.append(b)
+    return out
+
+
+def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str],
+                     dec: Mapping[int, Decision]) -> list[list[tuple[str, float]]]:
+    """Feature lists for every unit of a posting, in ``units`` order."""
+    lines = posting.lines
+    n = len(units)
+    block_of = blocks(lines, units)
+    block_text: dict[int, list[str]] = {}
+    for k, i in enumerate(units):
+        block_text.setdefault(block_of[k], []).append(norms[i])
+    local = []
+    for k, i in enumerate(units):
+        parts = block_text[block_of[k]]
+        text = norms[i] if len(parts) == 1 else " ".join(parts)
+        local.append(local_features(text, lines[i][:40]))
+    nws = [nw for _, nw in local]
+    ruled = [(i in dec and not dec[i].keep) for i in units]
+    kept_rule = [(i in dec and dec[i].keep) for i in units]
+    counts: dict[str, int] = {}
+    for i in units:
+        counts[norms[i]] = counts.get(norms[i], 0) + 1
+    # words of the URL slug and the first line: a header line that names the job
+    title_words = set(_SLUG.findall(posting.url.lower().split("?", 1)[0])) if posting.url else set()
+    # main body: prose counts for, short lines and rule-dropped lines against
+    values = []
+    for k in range(n):
+        if ruled[k]:
+            values.append(-6.0)
+        elif nws[k] >= 8:
+            values.append(min(nws[k], 40) - 4.0)
+        else:
+            values.append(-2.0 if nws[k] >= 3 else -3.0)
+    a, b = main_span(values)
+    out: list[list[tuple[str, float]]] = []
+    seen: set[str] = set()
+    for k, i in enumerate(units):
+        feats = list(local[k][0])
+        feats.append(("pos:" + str(min(9, (10 * k) // max(n, 1))), 1.0))
+        if a <= k <= b:
+            feats.append(("span:in", 1.0))
+            if k - a <= 3:
+                feats.append(("span:head", 1.0))
+        elif k < a:
+            feats.append(("span:before:" + _dist_bucket(a - k), 1.0))
+        else:
+            feats.append(("span:after:" + _dist_bucket(k - b), 1.0))
+        if k == 0:
+            feats.append(("first", 1.0))
+        elif ruled[k - 1]:
+            feats.append(("prev:ruled", 1.0))
+        if k + 1 == n:
+            feats.append(("last", 1.0))
+        elif ruled[k + 1]:
+            feats.append(("next:ruled", 1.0))
+        if k > 0 and kept_rule[k - 1]:
+            feats.append(("prev:kept", 1.0))
+        win = sum(ruled[max(0, k - 3):k]) + sum(ruled[k + 1:k + 4])
+        feats.append(("win:ruled:" + ("0" if win == 0 else "1-2" if win <= 2 else "3+"), 1.0))
+        feats.append(("prev:nw:" + (_nw_bucket(nws[k - 1]) if k > 0 else "none"), 1.0))
+        feats.append(("next:nw:" + (_nw_bucket(nws[k + 1]) if k + 1 < n else "none"), 1.0))
+        if block_of[k] == (block_of[k - 1] if k else -1) or block_of[k] == (block_of[k + 1] if k + 1 < n else -1):
+            feats.append(("fragment", 1.0))
+        if counts[norms[i]] > 1:
+            if norms[i] in seen:
+                feats.append(("dup:later", 1.0))
+            else:
+                feats.append(("dup:first", 1.0))
+        seen.add(norms[i])
+        if title_words:
+            words = _SLUG.findall(norms[i])
+            if words and len(words) <= 8 and all(w in title_words for w in words):
+                feats.append(("in:url", 1.0))
+        if posting.kind == "html":
+            feats.append(("html", 1.0))
+        out.append(feats)
+    return out
+
+
+class Classifier:
+    """A logistic line scorer over named features; see the module docstring."""
+
+    def __init__(self, weights: Mapping[str, float], bias: float = 0.0,
+                 smoothing: float = 0.0, meta: Mapping[str, Any] | None = None) -> None:
+        self.weights = dict(weights)
+        self.bias = float(bias)
+        self.smoothing = float(smoothing)
+        self.meta = dict(meta or {})
+        self.version = self._digest()[:12]
+
+    def _digest(self) -> str:
+        body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing},
+                          separators=(",", ":"))
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def logits(self, feats: list[list[tuple[str, float]]]) -> list[float]:
+        w = self.weights
+        z = [self.bias + sum(w.get(name, 0.0) * v for name, v in f) for f in feats]
+        if self.smoothing and len(z) > 2:
+            s = self.smoothing
+            z = [z[k] + s * (0.5 * (z[k - 1] if k else z[k]) + 0.5 * (z[k + 1] if k + 1 < len(z) else z[k]))
+                 for k in range(len(z))]
+        return z
+
+    def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+              dec: Mapping[int, Decision]) -> dict[int, float]:
+        """Probability of keep for every unit (line index -> p)."""
+        z = self.logits(posting_features(posting, units, norms, dec))
+        return {i: 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, v)))) for i, v in zip(units, z, strict=True)}
+
+    def explain(self, feats: list[tuple[str, float]], top: int = 5) -> list[tuple[str, float]]:
+        """The features that pushed one line's score most, for the window's tooltip."""
+        parts = [(name, self.weights.get(name, 0.0) * v) for name, v in feats]
+        return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))[:top]
+
+    # ---- persistence
+    def to_json(self) -> dict[str, Any]:
+        body = {"kind": KIND, "schema": SCHEMA, "version": self.version, "bias": self.bias,
+                "smoothing": self.smoothing, "meta": self.meta,
+                "weights": dict(sorted(self.weights.items()))}
+        body["checksum"] = self._digest()
+        return body
+
+    def save(self, path: str) -> None:
+        from .atomic import atomic_write_text
+
+        atomic_write_text(path, json.dumps(self.to_json(), ensure_ascii=False, indent=0) + "\n")
+
+    @classmethod
+    def from_json(cls, obj: Any, source: str = "<classifier>") -> Classifier:
+        if not isinstance(obj, dict) or obj.get("kind") != KIND:
+            raise InputError(source, "not a jdreview classifier file")
+        schema = obj.get("schema")
+        if not isinstance(schema, int) or schema > SCHEMA:
+            raise InputError(source, f"classifier schema {schema!r} is newer than this jdreview "
+                             f"understands ({SCHEMA}); upgrade jdreview")
+        w = obj.get("weights")
+        if not isinstance(w, dict) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in w.values()):
+            raise InputError(source, "classifier weights must be a table of finite numbers")
+        for key in ("bias", "smoothing"):
+            if not isinstance(obj.get(key, 0.0), (int, float)):
+                raise InputError(source, f"classifier {key} must be a number")
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), obj.get("meta") or {})
+        if obj.get("checksum") != clf._digest():
+            raise InputError(source, "classifier checksum does not match its weights "
+                             "(the file was edited or damaged); retrain or restore it")
+        return clf
+
+
+def load_classifier(path: str) -> Classifier:
+    """Load a classifier JSON file; refuses malformed, newer or tampered files."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            obj = json.load(f)
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(path, f"not a JSON classifier file ({e})") from None
+    return Classifier.from_json(obj, path)
+
+
+_DEFAULT: Classifier | None = None
+
+
+def default_classifier() -> Classifier:
+    """The classifier shipped in the package (trained on the seeds and the
+    development corpus; see ``benchmarks/train_default.py``)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        data = resources.files("jdreview").joinpath("data/classifier.json").read_text("utf-8")
+        _DEFAULT = Classifier.from_json(json.loads(data), "jdreview:data/classifier.json")
+    return _DEFAULT
+
+
+# --------------------------------------------------------------------------- training
+
+
+def training_rows(examples: Iterable[GoldPosting], rules: RuleSet
+                  ) -> tuple[list[list[tuple[str, float]]], list[int], list[str]]:
+    """Features, labels and posting ids of the lines the rules leave to the classifier."""
+    from .filtering import rule_decisions
+    from .rules import normalise
+
+    X: list[list[tuple[str, float]]] = []
+    y: list[int] = []
+    groups: list[str] = []
+    for ex in examples:
+        p = ex.posting
+        units = [i for i, line in enumerate(p.lines) if line.strip()]
+        norms = {i: normalise(p.lines[i]) for i in units}
+        dec = rule_decisions(p, units, norms, rules)
+        feats = posting_features(p, units, norms, dec)
+        for k, i in enumerate(units):
+            if i in dec or i not in ex.labels:
+                continue
+            X.append(feats[k])
+            y.append(1 if ex.labels[i] else 0)
+            groups.append(ex.site or p.id)
+    return X, y, groups
+
+
+def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 0.5,
+          min_postings: int = 3, smoothing: float = 0.3, meta: Mapping[str, Any] | None = None
+          ) -> Classifier:
+    """Fit a classifier on labelled postings (scikit-learn's logistic regression).
+
+    Deterministic: the same examples give the same weights. Word features seen in
+    fewer than ``min_postings`` postings are left out so that one employer's words
+    are not learned as content or noise.
+    """
+    examples = list(examples)
+    X, y, groups = training_rows(examples, rules)
+    return fit_rows(X, y, [g for g in groups], c=c, min_postings=min_postings,
+                    smoothing=smoothing, meta={**(meta or {}), "postings": len(examples),
+                                               "lines": len(y)}, posting_ids=_row_postings(examples, rules))
+
+
+def _row_postings(examples: list[GoldPosting], rules: RuleSet) -> list[str]:
+    from .filtering import rule_decisions
+    from .rules import normalise
+
+    ids = []
+    for ex in examples:
+        p = ex.posting
+        units = [i for i, line in enumerate(p.lines) if line.strip()]
+        norms = {i: normalise(p.lines[i]) for i in units}
+        dec = rule_decisions(p, units, norms, rules)
+        ids.extend(p.id for i in units if i not in dec and i in ex.labels)
+    return ids
+
+
+def fit_rows(X: list[list[tuple[str, float]]], y: list[int], groups: list[str], *, c: float,
+             min_postings: int, smoothing: float, meta: Mapping[str, Any],
+             posting_ids: list[str] | None = None) -> Classifier:
+    try:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.feature_extraction import DictVectorizer
+    except ImportError:
+        raise InputError("train", "training needs scikit-learn: pip install 'jdreview[learn]'") from None
+    if len(set(y)) < 2:
+        raise InputError("train", "the labels hold only one class (all keep or all drop); label both")
+    owners = posting_ids or groups
+    seen_in: dict[str, set[str]] = {}
+    for feats, g in zip(X, owners, strict=True):
+        for name, _ in feats:
+            if name.startswith("w:"):
+                seen_in.setdefault(name, set()).add(g)
+    allowed = {n for n, gs in seen_in.items() if len(gs) >= min_postings}
+    rows = [{name: v for name, v in feats if not name.startswith("w:") or name in allowed} for feats in X]
+    vec = DictVectorizer(sparse=True)
+    M = vec.fit_transform(rows)
+    # balance sites: each site's lines weigh the same in total, so one long page
+    # (a 500-line LinkedIn capture) does not dictate the model
+    per_group: dict[str, int] = {}
+    for g in groups:
+        per_group[g] = per_group.get(g, 0) + 1
+    sw = [len(y) / (len(per_group) * per_group[g]) for g in groups]
+    model = LogisticRegression(C=c, max_iter=5000, solver="lbfgs")
+    model.fit(M, y, sample_weight=sw)
+    names = vec.get_feature_names_out()
+    weights = {str(n): round(float(w), 5) for n, w in zip(names, model.coef_[0], strict=True) if abs(w) > 1e-4}
+    return Classifier(weights, round(float(model.intercept_[0]), 5), smoothing, meta)

@@ -242,6 +242,38 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     n = len(lines)
     units = [i for i in range(n) if lines[i].strip()]
     norms = {i: normalise(lines[i]) for i in units}
+    dec = rule_decisions(posting, units, norms, rules, config)
+
+    # 4. the classifier decides what no rule did
+    open_units = [i for i in units if i not in dec]
+    if classifier is not None and open_units:
+        scores = classifier.score(posting, units, norms, dec)
+        for i in open_units:
+            p = scores[i]
+            dec[i] = Decision(p >= config.threshold, "classifier", score=p)
+    for i in open_units:
+        dec.setdefault(i, Decision(True, "default"))
+
+    # 5. segments: trim noise parts of kept lines
+    results = [LineResult(i, lines[i], dec.get(i)) for i in range(n)]
+    if config.segments and rules.has_segment_rules(site):
+        for i in units:
+            d = dec[i]
+            if not d.keep or d.source == "rule":
+                continue
+            _segment_line(results[i], rules, site)
+    return FilterResult(posting, results, rules.version,
+                        classifier.version if classifier is not None else "",
+                        list(posting.warnings))
+
+
+
+def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], rules: RuleSet,
+                   config: FilterConfig = DEFAULT_CONFIG) -> dict[int, Decision]:
+    """Decisions of the line, section and structural rules (line index -> decision);
+    lines no rule decided are absent."""
+    site = posting.site
+    lines = posting.lines
     dec: dict[int, Decision] = {}
     keep_hits: set[int] = set()
 
@@ -300,28 +332,7 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
             for j in hits:
                 if j not in dec:
                     dec[j] = Decision(rule.action == "keep", "structure", rule.id)
-
-    # 4. the classifier decides what no rule did
-    open_units = [i for i in units if i not in dec]
-    if classifier is not None and open_units:
-        scores = classifier.score(posting, units, norms, dec)
-        for i in open_units:
-            p = scores[i]
-            dec[i] = Decision(p >= config.threshold, "classifier", score=p)
-    for i in open_units:
-        dec.setdefault(i, Decision(True, "default"))
-
-    # 5. segments: trim noise parts of kept lines
-    results = [LineResult(i, lines[i], dec.get(i)) for i in range(n)]
-    if config.segments and rules.has_segment_rules(site):
-        for i in units:
-            d = dec[i]
-            if not d.keep or d.source == "rule":
-                continue
-            _segment_line(results[i], rules, site)
-    return FilterResult(posting, results, rules.version,
-                        classifier.version if classifier is not None else "",
-                        list(posting.warnings))
+    return dec
 
 
 def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
@@ -416,7 +427,7 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
             if words > 25:
                 break
             continue
-        if text in seen and k - seen[text] <= 12 and i not in dec:
+        if text in seen and k - seen[text] <= 12 and i not in dec and units[seen[text]] not in hits:
             hits.add(i)
         seen.setdefault(text, k)
     return hits
