@@ -49,7 +49,55 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--gold", metavar="GOLD", help="folder of gold files named like the inputs (<stem>.txt)")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _filter_args(e)
+    _review_export_parsers(sub)
     return p
+
+
+def _review_export_parsers(sub: Any) -> None:
+    r = sub.add_parser("review", help="open the review window on files, folders or batch files")
+    r.add_argument("paths", nargs="*", metavar="PATH")
+    r.add_argument("--workspace", metavar="DIR", help="workspace folder (default: a per-user folder, "
+                   "$JDREVIEW_WORKSPACE or ~/.local/share/jdreview/workspace)")
+    r.add_argument("--reviewer", metavar="NAME", help="name recorded with each edit (default: the user)")
+    r.add_argument("--screenshot", metavar="FILE.png", help="render the window with the first posting "
+                   "loaded to FILE.png and exit")
+    _filter_args(r)
+    x = sub.add_parser("export", help="write cleaned postings and labels (JSON Lines) from a workspace")
+    x.add_argument("--workspace", metavar="DIR", help="workspace folder (default: the per-user one)")
+    x.add_argument("-o", "--output", metavar="OUTDIR", required=True)
+    x.add_argument("--reviewed-only", action="store_true", help="only postings marked reviewed")
+    _filter_args(x)
+
+
+def _review_export(args: argparse.Namespace) -> int:
+    if args.command == "review":
+        try:
+            from .gui.app import run
+        except ImportError as e:
+            print(f"jdreview: error: the review window needs PySide6 ({e}); "
+                  "install it with: pip install 'jdreview[gui]'", file=sys.stderr)
+            return EXIT_FAILED
+        return run(args)
+    import os
+
+    from .export import export_workspace
+    from .review import cleaner_for
+    from .store import DB_NAME, Workspace, default_workspace_dir
+
+    directory = args.workspace or default_workspace_dir()
+    if not os.path.exists(os.path.join(directory, DB_NAME)):
+        print(f"jdreview: error: {directory}: no workspace here (open postings with "
+              "'jdreview review --workspace DIR PATH...' first)", file=sys.stderr)
+        return EXIT_FAILED
+    with Workspace.open(directory) as ws:
+        opts = _cleaner_options(args)
+        summary = export_workspace(ws, cleaner_for(ws, opts.pop("rule_files"), **opts), args.output,
+                                   reviewed_only=args.reviewed_only)
+    for err in summary.errors:
+        print(f"jdreview: error: {err}", file=sys.stderr)
+    print(f"jdreview: exported {summary.postings} postings, {summary.labels} labels to {args.output}",
+          file=sys.stderr)
+    return EXIT_FAILED if summary.errors else EXIT_OK
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:
@@ -99,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for err in report["errors"]:
                 print(f"jdreview: error: {err}", file=sys.stderr)
             return EXIT_FAILED if report["errors"] else EXIT_OK
+        if args.command in ("review", "export"):
+            return _review_export(args)
     except InputError as e:  # a bad rule or classifier file: nothing can run
         print(f"jdreview: error: {e}", file=sys.stderr)
         return EXIT_FAILED
