@@ -176,6 +176,19 @@ def blocks(lines: list[str], units: list[int]) -> list[int]:
     return out
 
 
+_URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*https?://", re.IGNORECASE)
+
+
+def normalise_title(posting: Posting, units: list[int], norms: Mapping[int, str]) -> str:
+    """The page title: the HTML ``<title>``, or the line a collector put after its
+    ``**URL:**`` line; '' when there is none."""
+    if posting.title:
+        return " ".join(posting.title.split()).casefold()
+    if len(units) > 1 and _URL_LINE.match(posting.lines[units[0]]):
+        return norms[units[1]]
+    return ""
+
+
 def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str],
                      dec: Mapping[int, Decision]) -> list[list[tuple[str, float]]]:
     """Feature lists for every unit of a posting, in ``units`` order."""
@@ -196,8 +209,23 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
     counts: dict[str, int] = {}
     for i in units:
         counts[norms[i]] = counts.get(norms[i], 0) + 1
-    # words of the URL slug and the first line: a header line that names the job
+    # words of the URL slug, and the page title: header lines name the job
     title_words = set(_SLUG.findall(posting.url.lower().split("?", 1)[0])) if posting.url else set()
+    page_title = normalise_title(posting, units, norms)
+    # runs of short, unpunctuated lines: navigation and link lists
+    short = [nws[k] <= 4 and not _SENT_END.search(norms[i]) for k, i in enumerate(units)]
+    run_len = [0] * n
+    k = 0
+    while k < n:
+        if not short[k]:
+            k += 1
+            continue
+        j = k
+        while j < n and short[j]:
+            j += 1
+        for m in range(k, j):
+            run_len[m] = j - k
+        k = j
     # main body: prose counts for, short lines and rule-dropped lines against
     values = []
     for k in range(n):
@@ -247,6 +275,12 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
             words = _SLUG.findall(norms[i])
             if words and len(words) <= 8 and all(w in title_words for w in words):
                 feats.append(("in:url", 1.0))
+        if page_title and k and norms[i] != page_title and 3 <= len(norms[i]) and nws[k] <= 10 \
+                and norms[i] in page_title:
+            feats.append(("in:title", 1.0))
+        if run_len[k]:
+            feats.append(("shortrun:" + ("1" if run_len[k] == 1 else "2-3" if run_len[k] <= 3
+                                         else "4-7" if run_len[k] <= 7 else "8+"), 1.0))
         if posting.kind == "html":
             feats.append(("html", 1.0))
         out.append(feats)

@@ -359,6 +359,14 @@ def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
             assert lr.decision is not None
             d = lr.decision
         segs.append(SegmentResult(a, b, s, d))
+    # legal boilerplate runs on to the end of its paragraph: once a sentence is
+    # dropped by a rule, the sentences after it (not " · " fields) go with it
+    for k in range(1, len(segs)):
+        prev = segs[k - 1]
+        gap = text[prev.end:segs[k].start]
+        if (not prev.decision.keep and prev.decision.source == "rule" and not gap.strip()
+                and segs[k].decision.keep and segs[k].decision.source != "rule"):
+            segs[k].decision = prev.decision
     if all(not s.decision.keep for s in segs):
         lr.decision = segs[0].decision
         return

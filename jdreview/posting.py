@@ -105,7 +105,10 @@ class Posting:
     @classmethod
     def from_html(cls, html: str | bytes, **kw: Any) -> Posting:
         """A posting from an HTML page: one line per rendered block."""
-        lines, warnings = html_to_lines(html, kw.get("source", ""))
+        found: dict[str, str] = {}
+        lines, warnings = html_to_lines(html, kw.get("source", ""), found)
+        if not kw.get("title") and found.get("title"):
+            kw["title"] = found["title"]
         text = repair_text("\n".join(lines))
         p = cls(lines=text.split("\n") if text else [], kind="html", **kw)
         p.warnings.extend(warnings)
@@ -279,7 +282,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _WS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
-def html_to_lines(html: str | bytes, source: str = "") -> tuple[list[str], list[str]]:
+def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | None = None
+                  ) -> tuple[list[str], list[str]]:
     """Render an HTML page to text lines: blocks start lines, inline elements join.
 
     Scripts, styles and the head are dropped, and so is whatever the page marks as
@@ -304,6 +308,9 @@ def html_to_lines(html: str | bytes, source: str = "") -> tuple[list[str], list[
         soup = BeautifulSoup(html, "lxml")
     except Exception as e:  # lxml raises on pathological input; name it, don't crash
         raise InputError(source, f"malformed HTML: {e}") from None
+    title_tag = soup.find("title")
+    if meta is not None and title_tag is not None:
+        meta["title"] = " ".join(title_tag.get_text(" ").split())
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
     for tag in soup.find_all(_is_hidden):
