@@ -8,6 +8,7 @@ the output, as multisets of whitespace-folded lines).
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections import Counter
@@ -103,3 +104,45 @@ def format_table(report: dict[str, Any]) -> str:
     tg = "-" if m["toggles"] is None else f"{m['toggles']:.2f}"
     out.append(f"{'mean of ' + str(report['postings']):<40} {m['p']:6.3f} {m['r']:6.3f} {m['f1']:6.3f} {tg:>8}")
     return "\n".join(out) + "\n"
+
+
+def corpus_items(root: str) -> list[dict[str, Any]]:
+    """The postings of a gold corpus (``manifest.tsv``, ``raw/``, ``gold/`` or ``labels/``),
+    read exactly as the corpus's ``score.py`` reads them.
+
+    Each item has ``id``, ``raw`` (path), ``text_input`` (scored for toggles: not HTML)
+    and ``gold`` (text). The gold is ``gold/ID.txt`` (or the manifest's ``gold`` column),
+    else rebuilt from ``labels/ID.keep`` over ``text/ID.txt`` or the raw file.
+    """
+    with open(os.path.join(root, "manifest.tsv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    items = []
+    for r in rows:
+        raw = os.path.join(root, r["file"])
+        gold_path = os.path.join(root, r.get("gold") or os.path.join("gold", r["id"] + ".txt"))
+        if os.path.exists(gold_path):
+            with open(gold_path, encoding="utf-8") as f:
+                gold = f.read()
+        else:
+            gold = _gold_from_labels(root, r["id"], raw)
+        items.append({"id": r["id"], "raw": raw, "gold": gold,
+                      "text_input": not raw.endswith((".html", ".htm"))})
+    return items
+
+
+def _gold_from_labels(root: str, pid: str, raw: str) -> str:
+    src = os.path.join(root, "text", pid + ".txt")
+    if not os.path.exists(src):
+        src = raw
+    with open(src, encoding="utf-8", newline="") as f:
+        lines = f.read().split("\n")
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    with open(os.path.join(root, "labels", pid + ".keep"), encoding="utf-8") as f:
+        spec = "\n".join(line.split("#")[0] for line in f)
+    keep: list[int] = []
+    for part in re.split(r"[,\s]+", spec.strip()):
+        if part:
+            a, _, b = part.partition("-")
+            keep.extend(range(int(a), int(b or a) + 1))
+    return "\n".join(lines[k - 1] for k in keep) + "\n"
