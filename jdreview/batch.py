@@ -51,14 +51,21 @@ class Cleaner:
     def classifier_version(self) -> str:
         return self.classifier.version if self.classifier is not None else ""
 
-    def record_output(self, fields: dict[str, Any], result: FilterResult) -> dict[str, Any]:
-        """A batch record with its cleaned text and the versions that made it."""
+    def record_output(self, fields: dict[str, Any], result: FilterResult, *,
+                      explain_units: bool = False) -> dict[str, Any]:
+        """A batch record with its cleaned text and the versions that made it
+        (with ``explain_units``, also every unit with its decision and reason)."""
         out = dict(fields)
         out["cleaned_text"] = result.cleaned_text()
         out["jdreview"] = {"rules_version": result.rules_version,
                            "classifier_version": result.classifier_version,
                            "kept_units": result.kept, "dropped_units": result.dropped,
                            "site": result.posting.site}
+        if explain_units:
+            out["jdreview"]["units"] = [
+                {"line": line + 1, "segment": None if seg is None else seg + 1, "keep": d.keep,
+                 "reason": d.reason, "text": text}
+                for line, seg, text, d in result.units()]
         return out
 
 
@@ -117,7 +124,10 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
     stderr = stderr or sys.stderr
     summary = Summary()
     if outdir:
-        os.makedirs(outdir, exist_ok=True)
+        try:
+            os.makedirs(outdir, exist_ok=True)
+        except OSError as e:  # e.g. OUTDIR is an existing file: one line, not a traceback
+            raise InputError(outdir, f"cannot use as output folder: {e.strerror or e}") from None
     files = list(iter_inputs([p for p in paths if p != "-"]))
     show = progress == "always" or (progress == "auto" and stderr.isatty() and len(files) > 200)
     bar = Progress(stderr, show)
@@ -140,7 +150,7 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
     for path in files:
         try:
             if is_batch_file(path):
-                _clean_batch(path, outdir or ".", cleaner, summary, fail, bar, used)
+                _clean_batch(path, outdir or ".", cleaner, summary, fail, bar, used, explain_units)
                 continue
             posting = load_posting(path)
             result = cleaner.clean(posting)
@@ -172,7 +182,7 @@ def _unique_stem(stem: str, used: set[str]) -> str:
 
 
 def _clean_batch(path: str, outdir: str, cleaner: Cleaner, summary: Summary, fail: Any,
-                 bar: Progress, used: set[str]) -> None:
+                 bar: Progress, used: set[str], explain_units: bool = False) -> None:
     stem = _unique_stem(os.path.splitext(os.path.basename(path))[0], used)
     target = os.path.join(outdir, stem + ".jsonl")
     tmp = os.path.join(outdir, f".{stem}.jsonl.tmp")
@@ -186,8 +196,8 @@ def _clean_batch(path: str, outdir: str, cleaner: Cleaner, summary: Summary, fai
                                          ensure_ascii=False, default=str) + "\n")
                     continue
                 result = cleaner.clean(rec.posting)
-                out.write(json.dumps(cleaner.record_output(rec.fields, result), ensure_ascii=False,
-                                     default=str) + "\n")
+                record = cleaner.record_output(rec.fields, result, explain_units=explain_units)
+                out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
                 summary.postings += 1
                 bar.tick(path)
         os.replace(tmp, target)

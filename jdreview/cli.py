@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", metavar="OUTDIR", help="output folder (required unless PATH is -)")
     _filter_args(c)
     c.add_argument("--explain", action="store_true",
-                   help="write each unit with keep/drop and its reason instead of the cleaned text")
+                   help="also write each unit with keep/drop and its reason (OUTDIR/<stem>.explain.txt; "
+                        "'units' in batch records; with - it is printed instead of the cleaned text)")
     c.add_argument("--engine", choices=("local", "dask"), default="local")
     c.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
     c.add_argument("--workers", type=int, default=0, metavar="N", help="Dask local cluster workers")

@@ -196,9 +196,12 @@ def decode_bytes(data: bytes, source: str = "") -> str:
         for enc, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
             if zeros > 0.3 * half and zeros > 4 * min(even, odd) + 1:
                 try:
-                    return data.decode(enc)
+                    text = data.decode(enc)
                 except UnicodeDecodeError:
                     break
+                if _looks_binary(head, text=text[:32768]):
+                    break  # zeros in every other byte, but control characters: binary
+                return text
         raise InputError(source, _binary_message(data))
     try:
         text = data.decode("utf-8")

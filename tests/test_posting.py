@@ -293,3 +293,14 @@ def test_csv_without_a_text_column_is_one_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         list(iter_batch(str(path)))
     assert str(e.value).startswith(f"{path}:1:") and "text column" in str(e.value)
+
+
+def test_utf16_without_bom_is_detected() -> None:
+    assert decode_bytes("Data Engineer in Zürich".encode("utf-16-le")) == "Data Engineer in Zürich"
+    assert decode_bytes("Data Engineer in Zürich".encode("utf-16-be")) == "Data Engineer in Zürich"
+
+
+def test_binary_with_zeros_in_every_other_byte_is_not_taken_for_utf16() -> None:
+    with pytest.raises(InputError) as e:
+        decode_bytes(b"\x00\x01\x02\x03" * 100, "x.txt")
+    assert str(e.value) == "x.txt: binary file, not a text or HTML posting"
