@@ -130,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from .dask_engine import run_dask_clean
 
                 return run_dask_clean(args.paths, args.output, _cleaner_options(args),
-                                      scheduler=args.scheduler, workers=args.workers, fmt=args.format)
+                                      scheduler=args.scheduler, workers=args.workers, fmt=args.format,
+                                      progress=args.progress)
             from .batch import Cleaner, clean_paths
 
             summary = clean_paths(args.paths, args.output, Cleaner.create(**_cleaner_options(args)),
