@@ -202,7 +202,11 @@ def decode_bytes(data: bytes, source: str = "") -> str:
                 if _looks_binary(head, text=text[:32768]):
                     break  # zeros in every other byte, but control characters: binary
                 return text
-        raise InputError(source, _binary_message(data))
+        if head.count(0) > max(8, len(head) // 100):
+            raise InputError(source, _binary_message(data))
+        # a few stray NULs (a scraper's artefact) in otherwise readable text: drop them
+        data = data.replace(b"\x00", b"")
+        head = data[:65536]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -372,8 +376,8 @@ def read_bytes(path: str, limit: int = MAX_POSTING_BYTES) -> bytes:
     try:
         size = os.path.getsize(path)
         if size > limit:
-            raise InputError(path, f"file too large ({size / 1e6:.1f} MB; the limit for one "
-                             f"posting is {limit / 1e6:.0f} MB)")
+            raise InputError(path, f"file too large ({size / 2**20:.1f} MiB; the limit for one "
+                             f"posting is {limit / 2**20:.0f} MiB)")
         with open(path, "rb") as f:
             return f.read()
     except InputError:
@@ -557,6 +561,9 @@ def _record(path: str, n: int, obj: Any, line: int | None = None) -> Record:
     text = obj[key]
     if len(text) > MAX_RECORD_CHARS:
         return Record(n, obj, None, InputError(path, f"record too large ({len(text)} characters)",
+                                               record=n, line=line))
+    if _looks_binary(b"", text=text[:65536]):
+        return Record(n, obj, None, InputError(path, f"the {key!r} field holds binary data, not a posting",
                                                record=n, line=line))
     meta = {
         "id": str(next((obj[k] for k in ID_FIELDS if obj.get(k) not in (None, "")), "")),
