@@ -18,7 +18,14 @@ from typing import IO, Any
 from .atomic import atomic_write_text
 from .errors import InputError
 from .filtering import DEFAULT_CONFIG, FilterConfig, FilterResult, auto_filter
-from .posting import Posting, is_batch_file, iter_batch, iter_inputs, load_posting, load_posting_bytes
+from .posting import (
+    Posting,
+    is_batch_file,
+    iter_batch,
+    iter_inputs,
+    load_posting,
+    load_posting_bytes,
+)
 from .rules import RuleSet, load_rule_sets
 
 
