@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _filter_args(e)
     _review_export_parsers(sub)
+    _learn_parsers(sub)  # issue 4: train, rules suggest/stats, training data in export
     return p
 
 
@@ -101,6 +102,139 @@ def _review_export(args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.errors else EXIT_OK
 
 
+# --------------------------------------------------------------------------- learning (issue 4)
+
+
+def _learn_parsers(sub: Any) -> None:
+    x = sub.choices["export"]
+    x.add_argument("--gold-folder", action="append", default=[], metavar="PATH",
+                   help="export gold instead of a workspace: a corpus folder (manifest.tsv), pair "
+                        "files or a folder of them, imported as reviewed postings (repeatable)")
+    x.add_argument("--gold", metavar="DIR", help="with --gold-folder: gold texts <stem>.txt for raw files")
+    x.add_argument("--no-training-data", action="store_true",
+                   help="skip the pairs (chat, plain, seed-002 text) and the dataset card")
+
+    t = sub.add_parser("train", help="train a line classifier on labels (labels.jsonl, export folders, "
+                       "corpus folders, pair files)")
+    t.add_argument("labels", nargs="+", metavar="LABELS")
+    t.add_argument("-o", "--output", metavar="FILE", help="write the classifier here (JSON)")
+    t.add_argument("--report", action="store_true",
+                   help="print leave-one-site-out precision, recall and F1 (line level) and lines to toggle")
+    _labels_args(t)
+    t.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength (default 0.5)")
+    t.add_argument("--min-postings", type=int, default=3,
+                   help="a word counts only when seen in this many training postings (default 3)")
+    t.add_argument("--smoothing", type=float, default=0.3, help="neighbour smoothing of scores (default 0.3)")
+
+    r = sub.add_parser("rules", help="the rule workbench: suggest rules from labels, measure rules")
+    rsub = r.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=_Parser)
+    s = rsub.add_parser("suggest", help="propose exact, number-generalised and section rules from labels")
+    s.add_argument("labels", nargs="+", metavar="LABELS")
+    _labels_args(s)
+    s.add_argument("--min-support", type=int, default=2, help="postings a rule must help in (default 2)")
+    s.add_argument("--min-precision", type=float, default=0.9, help="precision on the labels (default 0.9)")
+    s.add_argument("--append", metavar="RULES.toml", help="append the suggestions to this rule file")
+    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    st = rsub.add_parser("stats", help="per rule: units matched, postings, overrides, precision, "
+                         "overlaps and conflicts")
+    st.add_argument("labels", nargs="+", metavar="LABELS")
+    _labels_args(st)
+    st.add_argument("--all", action="store_true", help="also list rules that matched nothing")
+    st.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _labels_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gold", metavar="DIR", help="gold texts <stem>.txt for raw files among LABELS")
+    p.add_argument("--rules", action="append", default=[], metavar="FILE",
+                   help="a user rule file layered on the defaults (repeatable)")
+    p.add_argument("--no-default-rules", action="store_true", help="use only the --rules files")
+
+
+def _learn_command(args: argparse.Namespace) -> int:
+    from .learn import load_labelled
+    from .rules import load_rule_sets
+
+    if args.command == "export":
+        return _export_gold(args)
+    if args.command == "rules" and args.rules_command is None:
+        print("jdreview: error: rules: give an action (suggest or stats)", file=sys.stderr)
+        return EXIT_USAGE
+    rules = load_rule_sets(args.rules, defaults=not args.no_default_rules)
+    postings = load_labelled(args.labels, args.gold)
+    if not postings:
+        print("jdreview: error: no labelled postings in the given LABELS", file=sys.stderr)
+        return EXIT_FAILED
+    if args.command == "train":
+        from .learn import format_loso, loso_report, train_classifier
+
+        if not args.output and not args.report:
+            print("jdreview: error: train: give -o FILE, --report, or both", file=sys.stderr)
+            return EXIT_USAGE
+        kw = {"c": args.c, "min_postings": args.min_postings, "smoothing": args.smoothing}
+        if args.report:
+            print(format_loso(loso_report(postings, rules, **kw)), end="")
+        if args.output:
+            clf = train_classifier(postings, rules, **kw)
+            clf.save(args.output)
+            print(f"jdreview: wrote classifier {clf.version} ({len(clf.weights)} weights, "
+                  f"{len(postings)} postings) to {args.output}", file=sys.stderr)
+        return EXIT_OK
+    from . import workbench
+
+    if args.rules_command == "suggest":
+        sugs = workbench.suggest_rules(postings, rules, min_support=args.min_support,
+                                       min_precision=args.min_precision)
+        if args.json:
+            print(json.dumps([s.to_json() for s in sugs], indent=1, ensure_ascii=False))
+        else:
+            print(workbench.format_suggestions(sugs), end="")
+        if args.append:
+            from .rules import append_rule
+
+            for s in sugs:
+                append_rule(args.append, s.rule)
+            print(f"jdreview: appended {len(sugs)} rules to {args.append}", file=sys.stderr)
+        return EXIT_OK
+    if args.rules_command == "stats":
+        stats = workbench.rule_stats(rules, postings)
+        if args.json:
+            print(json.dumps([s.to_json() for s in stats], indent=1, ensure_ascii=False))
+        else:
+            print(workbench.format_stats(stats, only_used=not args.all), end="")
+        return EXIT_OK
+    print("jdreview: error: rules: give an action (suggest or stats)", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _export_gold(args: argparse.Namespace) -> int:
+    from .batch import Cleaner
+    from .learn import export_training_data, import_gold
+
+    cleaner = Cleaner.create(**_cleaner_options(args))
+    postings = import_gold(args.gold_folder, args.gold)
+    card = export_training_data(postings, args.output, cleaner.rules, cleaner.classifier,
+                                cleaner.config)
+    print(f"jdreview: exported {card['postings']} postings, {card['units']} labels, pairs and a "
+          f"dataset card to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_workspace_training(args: argparse.Namespace) -> int:
+    """After the workspace export: pairs and dataset card beside its labels.jsonl."""
+    from .learn import export_training_data, labelled_from_workspace
+    from .review import cleaner_for
+    from .store import Workspace, default_workspace_dir
+
+    errors: list[str] = []
+    with Workspace.open(args.workspace or default_workspace_dir()) as ws:
+        opts = _cleaner_options(args)
+        cleaner = cleaner_for(ws, opts.pop("rule_files"), **opts)
+        postings = labelled_from_workspace(ws, cleaner, reviewed_only=args.reviewed_only, errors=errors)
+    export_training_data(postings, args.output, cleaner.rules, cleaner.classifier, cleaner.config,
+                         labels_written=True)
+    return EXIT_OK
+
+
 def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="FILE",
                    help="a user rule file layered on the defaults (repeatable)")
@@ -149,8 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for err in report["errors"]:
                 print(f"jdreview: error: {err}", file=sys.stderr)
             return EXIT_FAILED if report["errors"] else EXIT_OK
+        if args.command in ("train", "rules") or (args.command == "export" and args.gold_folder):
+            return _learn_command(args)
         if args.command in ("review", "export"):
-            return _review_export(args)
+            rc = _review_export(args)
+            if args.command == "export" and rc == EXIT_OK and not args.no_training_data:
+                rc = _export_workspace_training(args)  # issue 4: pairs and dataset card
+            return rc
     except InputError as e:  # a bad rule or classifier file: nothing can run
         print(f"jdreview: error: {e}", file=sys.stderr)
         return EXIT_FAILED
