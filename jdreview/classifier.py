@@ -240,7 +240,8 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
     seen: set[str] = set()
     for k, i in enumerate(units):
         feats = list(local[k][0])
-        feats.append(("pos:" + str(min(9, (10 * k) // max(n, 1))), 1.0))
+        # absolute position is left out on purpose: it learns the capture style of
+        # the training sites (description-only captures start with content)
         if a <= k <= b:
             feats.append(("span:in", 1.0))
             if k - a <= 3:

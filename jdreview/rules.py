@@ -46,6 +46,7 @@ PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
 REGEX_TIMEOUT = 0.05
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _WS = re.compile(r"\s+")
+_EDGE_PUNCT = " !.:;,?-–—•·*>|»«→←\u200b\ufeff"
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")  # TOML allows [[ rule ]]
 
 
@@ -183,10 +184,18 @@ class RuleSet:
         return ("all", site) if site else ("all",)
 
     def match_exact(self, line: str, site: str) -> Rule | None:
+        """The exact rule for a line, compared after whitespace and case folding, and
+        again without surrounding punctuation and bullets ("Apply now!" is "apply now")."""
         n = normalise(line)
+        bare = n.strip(_EDGE_PUNCT)
         hit = None
         for scope in self.scopes(site):
-            r = self._exact.get(scope, {}).get(n)
+            table = self._exact.get(scope)
+            if not table:
+                continue
+            r = table.get(n)
+            if r is None and bare != n and bare:
+                r = table.get(bare)
             if r is not None and (hit is None or r.action == "keep"):
                 hit = r
         return hit
