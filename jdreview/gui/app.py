@@ -1,0 +1,110 @@
+"""Starting the review window: ``jdreview review`` and the ``jdreview-gui`` launcher.
+
+``run(args)`` opens the workspace, adds the given paths, shows the window on the
+first unreviewed posting, and runs the event loop; with ``--screenshot FILE.png`` it
+renders the window once to the file and exits instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from ..errors import InputError
+from ..review import cleaner_for
+from ..store import Workspace, default_reviewer, default_workspace_dir
+from .main_window import MainWindow
+
+ORG, APP = "jdreview", "jdreview"
+
+
+def application() -> QApplication:
+    """The QApplication (created once), named so that QSettings has a home."""
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName(ORG)
+        QCoreApplication.setApplicationName(APP)
+        app = QApplication(sys.argv[:1])
+        app.setApplicationDisplayName("jdreview")
+    assert isinstance(app, QApplication)
+    return app
+
+
+def make_window(ws: Workspace, args: argparse.Namespace, *, settings: QSettings | None = None,
+                dialogs: object = None, background_index: bool = True) -> MainWindow:
+    opts = {"default_rules": not getattr(args, "no_default_rules", False),
+            "classifier": getattr(args, "classifier", None),
+            "use_classifier": not getattr(args, "no_classifier", False),
+            "threshold": getattr(args, "threshold", None)}
+    rule_files = list(getattr(args, "rules", []) or [])
+    reviewer = getattr(args, "reviewer", None) or default_reviewer()
+    windows: list[MainWindow] = []
+
+    def open_other(directory: str) -> None:  # File > Recent workspaces: a second window
+        other = Workspace.open(directory)
+        w = make_window(other, args, settings=settings, dialogs=dialogs)
+        windows.append(w)
+        w.show()
+        w.open_first()
+
+    return MainWindow(ws, lambda: cleaner_for(ws, rule_files, **opts), reviewer=reviewer,
+                      settings=settings, dialogs=dialogs,  # type: ignore[arg-type]
+                      background_index=background_index, open_workspace=open_other)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the window for parsed ``jdreview review`` arguments; returns the exit code."""
+    app = application()
+    try:
+        ws = Workspace.open(args.workspace or default_workspace_dir())
+    except InputError as e:
+        print(f"jdreview: error: {e}", file=sys.stderr)
+        return 1
+    try:
+        window = make_window(ws, args, background_index=not args.screenshot)
+    except InputError as e:  # a bad rule or classifier file
+        print(f"jdreview: error: {e}", file=sys.stderr)
+        ws.close()
+        return 1
+    if args.paths:
+        window.add_paths(args.paths)
+    else:
+        window.open_first()
+    if args.screenshot:
+        return screenshot(app, window, args.screenshot, ws)
+    window.show()
+    code = app.exec()
+    ws.close()
+    return code
+
+
+def screenshot(app: QApplication, window: MainWindow, path: str, ws: Workspace) -> int:
+    """Render the window (first posting loaded) to ``path`` and return."""
+    window.resize(1500, 900)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    ok = window.grab().save(path)
+    window.close()
+    ws.close()
+    if not ok:
+        print(f"jdreview: error: {path}: cannot write the screenshot", file=sys.stderr)
+        return 1
+    print(f"jdreview: screenshot written to {path}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``jdreview-gui`` launcher: the same arguments as ``jdreview review``."""
+    from ..cli import main as cli_main
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
+    return cli_main(["review", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,579 @@
+"""The review window: a composition of panes, menus and actions.
+
+Slots are short delegations: review logic lives in :mod:`jdreview.review`, storage in
+:mod:`jdreview.store`, writes go through the line model. The window only decides
+what happens next (move on, open the next posting) and what to show.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QUndoView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..errors import InputError
+from ..export import export_workspace
+from ..review import (
+    Session,
+    filter_cached,
+    identical_change,
+    index_next,
+    open_session,
+    plan_identical,
+    propose_rules,
+    rule_effect,
+)
+from ..rules import Rule, append_rule, normalise
+from ..store import Workspace, now
+from .dialogs import Dialogs
+from .line_model import LINE_ROLE, LineModel
+from .panes import LinePane, PreviewPane, QueueModel, QueuePane, display_name
+
+#: Seconds of one uninterrupted stretch on a posting counted as review time at most
+#: (a window left open over lunch should not count as an hour of review).
+MAX_STRETCH = 600.0
+RECENT_MAX = 8
+
+
+class MainWindow(QMainWindow):
+    #: a posting was opened (its row id), or failed to open (-1 when nothing is shown)
+    posting_opened = Signal(int)
+
+    def __init__(self, ws: Workspace, cleaner_factory: Callable[[], Any], *, reviewer: str = "",
+                 settings: QSettings | None = None, dialogs: Dialogs | None = None,
+                 background_index: bool = True,
+                 open_workspace: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.setObjectName("jdreview_main")
+        self.ws = ws
+        self.cleaner_factory = cleaner_factory
+        self.cleaner = cleaner_factory()
+        self.reviewer = reviewer
+        self.settings = settings if settings is not None else QSettings()
+        self.dialogs = dialogs or Dialogs()
+        self.open_workspace = open_workspace
+        self.pid: int | None = None
+        self._closed = False
+        self._opened_at = time.monotonic()
+        self.export_dir = str(self.settings.value("export_dir", os.path.join(ws.directory, "export")))
+        self.actions_by_name: dict[str, QAction] = {}
+
+        # ---- panes
+        self.model = LineModel(self)
+        self.lines = LinePane(self.model)
+        self.preview = PreviewPane()
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setStyleSheet("QLabel#banner { padding: 6px; border: 1px solid palette(mid); }")
+        self.banner.hide()
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.lines, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+
+        self.queue_model = QueueModel(ws, self)
+        self.queue = QueuePane(self.queue_model)
+        dock = QDockWidget("Queue", self)
+        dock.setObjectName("queue_dock")
+        dock.setWidget(self.queue)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+
+        self.undo_group = QUndoGroup(self)
+        self.stacks: dict[int, QUndoStack] = {}
+        self.history = QUndoView(self.undo_group)
+        self.history.setObjectName("history")
+        self.history.setEmptyLabel("(posting as opened)")
+        self.history_dock = QDockWidget("History", self)
+        self.history_dock.setObjectName("history_dock")
+        self.history_dock.setWidget(self.history)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
+
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("counts")
+        self.statusBar().addPermanentWidget(self.counts_label)
+
+        self._build_actions()
+        self.setAcceptDrops(True)
+
+        # ---- wiring: every edit repaints the preview; the queue figures follow lazily
+        self.model.edited.connect(self._on_edited)
+        self.lines.current_line_changed.connect(self._on_current_line)
+        self.lines.verticalScrollBar().valueChanged.connect(
+            lambda _v: self.preview.scroll_to_line(self.lines.top_line()))
+        self.lines.doubleClicked.connect(lambda idx: self.model.toggle(
+            [k] if (k := self.model.key_of(idx)) is not None else []))
+        self.queue.posting_chosen.connect(self.open_posting)
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setSingleShot(True)
+        self._queue_timer.setInterval(250)
+        self._queue_timer.timeout.connect(self._refresh_queue_figures)
+        self._indexer = QTimer(self)
+        self._indexer.setInterval(0)
+        self._indexer.timeout.connect(self._index_step)
+        self.background_index = background_index
+
+        self._restore_settings()
+        self._remember_workspace()
+        self._update_title()
+        self._refresh_queue_figures()
+        if background_index:
+            self._indexer.start()
+
+    # ------------------------------------------------------------------ actions and menus
+    def _act(self, name: str, text: str, slot: Callable[[], Any], keys: Sequence[Any] = (),
+             menu: Any = None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        a.setObjectName(name)
+        if keys:
+            a.setShortcuts([QKeySequence(k) for k in keys])
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda _checked=False: slot())
+        self.addAction(a)
+        if menu is not None:
+            menu.addAction(a)
+        self.actions_by_name[name] = a
+        return a
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._act("open", "&Add postings…", self.add_files, [QKeySequence.StandardKey.Open], f)
+        self._act("export", "&Export", self.export, [QKeySequence.StandardKey.Save], f,
+                  "Write cleaned postings and labels to the export folder")
+        self._act("export_to", "Export &to…", self.export_to, ["Ctrl+Shift+S"], f)
+        self.recent_menu = f.addMenu("Recent &workspaces")
+        f.addSeparator()
+        self._act("quit", "&Quit", self.close, [QKeySequence.StandardKey.Quit], f)
+
+        e = mb.addMenu("&Edit")
+        undo = self.undo_group.createUndoAction(self, "&Undo")
+        undo.setObjectName("undo")
+        undo.setShortcuts([QKeySequence.StandardKey.Undo])
+        redo = self.undo_group.createRedoAction(self, "&Redo")
+        redo.setObjectName("redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for a in (undo, redo):
+            e.addAction(a)
+            self.addAction(a)
+            self.actions_by_name[a.objectName()] = a
+        hist = self.history_dock.toggleViewAction()
+        hist.setText("&History")
+        hist.setObjectName("history_toggle")
+        hist.setShortcut(QKeySequence("Ctrl+H"))
+        e.addAction(hist)
+        self.actions_by_name["history"] = hist
+        e.addSeparator()
+        self._act("toggle", "&Toggle line and move on", self.toggle_selection, ["Space"], e,
+                  "Keep or drop the current line (or the selected lines)")
+        self._act("split", "&Split or join line", self.split_join, ["S"], e,
+                  "Split the current line into segments, or join its segments back")
+        self._act("identical", "Apply to all &identical lines", self.apply_identical, ["Ctrl+I"], e)
+        self._act("rule", "Make a &rule from this line…", self.make_rule, ["Ctrl+R"], e)
+
+        p = mb.addMenu("&Posting")
+        self._act("reviewed", "Mark &reviewed and open next", self.mark_reviewed_next,
+                  ["Return", "Enter"], p)
+        self._act("skip", "S&kip and open next", self.skip_next, ["Shift+Return", "Shift+Enter"], p)
+        self._act("flag", "&Flag", self.toggle_flag, ["F"], p)
+        self._act("note", "&Note…", self.edit_note, ["N"], p)
+        p.addSeparator()
+        self._act("next_posting", "Ne&xt posting", lambda: self.step_posting(1), ["Alt+Down"], p)
+        self._act("prev_posting", "Pre&vious posting", lambda: self.step_posting(-1), ["Alt+Up"], p)
+
+        g = mb.addMenu("&Go")
+        self._act("next_line", "Next line", lambda: self.lines.move(1), ["J"], g)
+        self._act("prev_line", "Previous line", lambda: self.lines.move(-1), ["K"], g)
+        self._act("focus_lines", "Focus the lines", self.lines.setFocus, ["Ctrl+1"], g)
+        self._act("focus_queue", "Focus the queue search", self.queue.search_box.setFocus, ["Ctrl+F"], g)
+
+        h = mb.addMenu("&Help")
+        self._act("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, ["?", "F1"], h)
+
+    # ------------------------------------------------------------------ opening postings
+    def open_posting(self, pid: int) -> bool:
+        """Show posting ``pid``; a posting that cannot be read shows why, the queue stays usable."""
+        if self.pid is not None and self.pid != pid:
+            self._account_time()
+        self.pid = pid
+        self._opened_at = time.monotonic()
+        self.queue.select(pid)
+        stack = self.stacks.get(pid)
+        if stack is None:
+            stack = self.stacks[pid] = QUndoStack(self.undo_group)
+        self.undo_group.setActiveStack(stack)
+        try:
+            session = open_session(self.ws, self.cleaner, pid, self.reviewer)
+        except InputError as e:
+            self.model.set_session(None, None)
+            self.banner.setText(f"⚠ This posting cannot be opened: {e}\n"
+                                "The rest of the queue is unaffected; pick another posting.")
+            self.banner.show()
+            self.queue_model.refresh(pid)
+            self._update_title()
+            self.posting_opened.emit(-1)
+            return False
+        warnings = session.posting.warnings
+        self.banner.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.banner.setVisible(bool(warnings))
+        self.model.set_session(session, stack)
+        first = next((i for i, lr in enumerate(session.lines) if lr.decision is not None), 0)
+        self.lines.go_to(self.model.index(first, 0))
+        self.lines.setFocus()
+        self.queue_model.refresh(pid)
+        self._update_title()
+        self.posting_opened.emit(pid)
+        return True
+
+    def open_first(self) -> None:
+        ids = [r.id for r in self.queue_model.rows]
+        if ids:
+            nxt = next((r.id for r in self.queue_model.rows if r.status == "new" and not r.error), ids[0])
+            self.open_posting(nxt)
+
+    def step_posting(self, step: int) -> None:
+        rows = self.queue_model.rows
+        if not rows:
+            return
+        i = self.queue_model.row_of(self.pid) if self.pid is not None else -1
+        self.open_posting(rows[(i + step) % len(rows)].id)
+
+    def next_unreviewed(self) -> int | None:
+        rows = self.queue_model.rows
+        start = self.queue_model.row_of(self.pid) if self.pid is not None else -1
+        for k in range(1, len(rows) + 1):
+            r = rows[(start + k) % len(rows)]
+            if r.status == "new" and not r.error and r.id != self.pid:
+                return r.id
+        return None
+
+    @property
+    def session(self) -> Session | None:
+        return self.model.session
+
+    # ------------------------------------------------------------------ editing
+    def selected_keys(self) -> list[tuple[int, int | None]]:
+        rows = self.lines.selectionModel().selectedRows(0)
+        if len(rows) <= 1:
+            rows = [self.lines.currentIndex()]
+        keys = [k for idx in rows if (k := self.model.key_of(idx)) is not None]
+        return sorted(keys, key=lambda k: (k[0], -1 if k[1] is None else k[1]))
+
+    def toggle_selection(self) -> None:
+        if self.session is None:
+            return
+        many = len(self.lines.selectionModel().selectedRows(0)) > 1
+        self.model.toggle(self.selected_keys())
+        if not many:
+            self.lines.move(1)
+
+    def split_join(self) -> None:
+        line = self.lines.current_line()
+        if self.session is None or line < 0:
+            return
+        if not self.model.split_or_join(line):
+            self.statusBar().showMessage(f"Line {line + 1} has only one segment: nothing to split.", 4000)
+            return
+        self.lines.go_to(self.model.index(line, 0))
+
+    def apply_identical(self) -> None:
+        s, line = self.session, self.lines.current_line()
+        if s is None or self.pid is None or line < 0 or s.lines[line].decision is None:
+            return
+        if s.lines[line].segments is not None:
+            self.statusBar().showMessage("Join the line first: identical lines are matched whole.", 4000)
+            return
+        keep = bool(s.line_final(line))
+        self._index_for(1.0)
+        plan = plan_identical(s, self.pid, line, keep, self.ws.units_where_norm(normalise(s.lines[line].text)))
+        if plan.lines == 0:
+            self.statusBar().showMessage("Every identical line already has this label.", 4000)
+            return
+        verb = "Keep" if keep else "Drop"
+        if not self.dialogs.confirm(self, "Apply to all identical lines",
+                                    f"{verb} {plan.lines} lines in {plan.postings} postings whose text "
+                                    f"is “{s.lines[line].text.strip()[:80]}”?{self._unindexed_note()}"):
+            return
+        self.model.push(identical_change(s, plan))
+        self._schedule_queue_refresh(all_rows=True)
+
+    def make_rule(self) -> None:
+        s, line = self.session, self.lines.current_line()
+        if s is None or line < 0 or s.lines[line].decision is None:
+            return
+        key = self.model.key_of(self.lines.currentIndex())
+        text = s.text(key) if key is not None else s.lines[line].text
+        action = "keep" if (s.final(key) if key is not None else s.line_final(line)) else "drop"
+        proposals = propose_rules(text, action, reviewer=self.reviewer, posting=s.posting.id,
+                                  at=now()[:10])
+        self._index_for(1.0)
+        sites = {r.id: r.site for r in self.queue_model.rows}
+        rule = self.dialogs.make_rule(self, proposals,
+                                      lambda r: rule_effect(r, self.ws.all_line_units(), sites))
+        if rule is None:
+            return
+        self.save_rule(rule)
+
+    def save_rule(self, rule: Rule) -> None:
+        """Append ``rule`` to the workspace's rule file and re-filter with it."""
+        try:
+            append_rule(self.ws.rules_path, rule)
+            self.cleaner = self.cleaner_factory()
+        except (InputError, OSError) as e:
+            self.dialogs.error(self, "Rule not saved", str(e))
+            return
+        self.refilter()
+        self.statusBar().showMessage(f"Rule {rule.id} saved to {self.ws.rules_path}", 6000)
+
+    def refilter(self) -> None:
+        """The rules changed: re-filter the open posting (edits kept) and re-index the rest."""
+        s = self.session
+        if s is not None and self.pid is not None:
+            line = self.lines.current_line()
+            s.set_result(filter_cached(self.ws, self.cleaner, self.pid, s.posting))
+            self.model.refresh()
+            self.lines.go_to(self.model.index(max(line, 0), 0))
+        if self.background_index:
+            self._indexer.start()
+        self._schedule_queue_refresh(all_rows=True)
+
+    # ------------------------------------------------------------------ posting status
+    def mark_reviewed_next(self) -> None:
+        if self.pid is None:
+            return
+        self._account_time()
+        self.ws.set_status(self.pid, "reviewed", self.reviewer)
+        self.queue_model.refresh(self.pid)
+        self._go_next_after_status("reviewed")
+
+    def skip_next(self) -> None:
+        if self.pid is None:
+            return
+        self._account_time()
+        self.ws.set_status(self.pid, "skipped", self.reviewer)
+        self.queue_model.refresh(self.pid)
+        self._go_next_after_status("skipped")
+
+    def _go_next_after_status(self, what: str) -> None:
+        self._refresh_queue_figures()
+        nxt = self.next_unreviewed()
+        if nxt is None:
+            self.statusBar().showMessage(f"Marked {what}. No unreviewed postings left.", 6000)
+            return
+        self.open_posting(nxt)
+
+    def toggle_flag(self) -> None:
+        if self.pid is None:
+            return
+        self.ws.set_flag(self.pid, not self.ws.row(self.pid).flagged)
+        self.queue_model.refresh(self.pid)
+        self._refresh_queue_figures()
+
+    def edit_note(self) -> None:
+        if self.pid is None:
+            return
+        text = self.dialogs.note(self, self.ws.row(self.pid).note)
+        if text is not None:
+            self.ws.set_note(self.pid, text)
+            self.queue_model.refresh(self.pid)
+
+    # ------------------------------------------------------------------ files
+    def add_files(self) -> None:
+        paths = self.dialogs.open_paths(self)
+        if paths:
+            self.add_paths(paths)
+
+    def add_paths(self, paths: Sequence[str]) -> None:
+        report = self.ws.add_paths(paths)
+        self.queue_model.reload()
+        if self.pid is not None:
+            self.queue.select(self.pid)
+        self.statusBar().showMessage(f"Added {report.added} postings"
+                                     + (f" ({report.existing} already here)" if report.existing else ""), 6000)
+        if report.errors:
+            shown = "\n".join(report.errors[:20])
+            more = f"\n… and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
+            self.dialogs.error(self, "Some inputs could not be added", shown + more)
+        if self.pid is None:
+            self.open_first()
+        if self.background_index:
+            self._indexer.start()
+        self._refresh_queue_figures()
+
+    def export(self, directory: str | None = None) -> None:
+        self._account_time()
+        target = directory or self.export_dir
+        try:
+            summary = export_workspace(self.ws, self.cleaner, target)
+        except (OSError, InputError) as e:
+            self.dialogs.error(self, "Export failed", str(e))
+            return
+        self.queue_model.reload()
+        if self.pid is not None:
+            self.queue.select(self.pid)
+        msg = f"Exported {summary.postings} postings and {summary.labels} labels to {target}"
+        if summary.errors:
+            msg += f" ({len(summary.errors)} postings could not be read)"
+        self.statusBar().showMessage(msg, 8000)
+
+    def export_to(self) -> None:
+        d = self.dialogs.export_dir(self, self.export_dir)
+        if d:
+            self.export_dir = d
+            self.settings.setValue("export_dir", d)
+            self.export(d)
+
+    def show_shortcuts(self) -> None:
+        self.dialogs.shortcuts(self, list(self.actions_by_name.values()))
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.add_paths(paths)
+            event.acceptProposedAction()
+
+    # ------------------------------------------------------------------ showing
+    def _on_edited(self) -> None:
+        s = self.session
+        self.preview.show_preview(s.preview() if s is not None else None)
+        if s is None:
+            self.counts_label.setText("")
+        else:
+            c = s.counts()
+            self.counts_label.setText(f"Kept {c['kept']} · Dropped {c['dropped']} · "
+                                      f"Changed by you {c['changed']}")
+        self._schedule_queue_refresh()
+
+    def _on_current_line(self, line: int) -> None:
+        self.preview.highlight(line)
+        self.preview.scroll_to_line(line, centre=True)
+
+    def _schedule_queue_refresh(self, all_rows: bool = False) -> None:
+        self._queue_all = getattr(self, "_queue_all", False) or all_rows
+        self._queue_timer.start()
+
+    def _refresh_queue_figures(self) -> None:
+        if getattr(self, "_queue_all", False):
+            self._queue_all = False
+            self.queue_model.reload()
+            if self.pid is not None:
+                self.queue.select(self.pid)
+        elif self.pid is not None:
+            self.queue_model.refresh(self.pid)
+        self.queue.show_progress(self.ws.progress())
+
+    def _update_title(self) -> None:
+        name = ""
+        if self.pid is not None:
+            try:
+                name = display_name(self.ws.row(self.pid)) + " — "
+            except KeyError:
+                pass
+        self.setWindowTitle(f"{name}jdreview — {self.ws.directory}")
+
+    # ------------------------------------------------------------------ background work
+    def _index_step(self) -> None:
+        if index_next(self.ws, self.cleaner, 1) == 0:
+            self._indexer.stop()
+            self._schedule_queue_refresh(all_rows=True)
+
+    def index_all(self) -> None:
+        """Filter and cache every posting now (tests and small workspaces)."""
+        while index_next(self.ws, self.cleaner, 50):
+            pass
+
+    def _index_for(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and index_next(self.ws, self.cleaner, 5):
+            pass
+
+    def _unindexed_note(self) -> str:
+        n = len(self.ws.stale(self.cleaner.rules.version, self.cleaner.classifier_version, 1_000_000))
+        return f"\n\n({n} postings not read yet are not counted.)" if n else ""
+
+    def _account_time(self) -> None:
+        if self.pid is None:
+            return
+        t = time.monotonic()
+        self.ws.add_time(self.pid, min(t - self._opened_at, MAX_STRETCH))
+        self._opened_at = t
+
+    # ------------------------------------------------------------------ settings
+    def _restore_settings(self) -> None:
+        geo = self.settings.value("geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1400, 860)
+        state = self.settings.value("window_state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        split = self.settings.value("splitter")
+        if isinstance(split, QByteArray) and not split.isEmpty():
+            self.splitter.restoreState(split)
+
+    def recent_workspaces(self) -> list[str]:
+        v = self.settings.value("recent_workspaces", [])
+        if isinstance(v, str):
+            v = [v]
+        return [str(x) for x in (v or [])]
+
+    def _remember_workspace(self) -> None:
+        recent = [self.ws.directory] + [d for d in self.recent_workspaces() if d != self.ws.directory]
+        recent = recent[:RECENT_MAX]
+        self.settings.setValue("recent_workspaces", recent)
+        self.recent_menu.clear()
+        for d in recent:
+            a = self.recent_menu.addAction(d)
+            a.setEnabled(self.open_workspace is not None and d != self.ws.directory)
+            a.triggered.connect(lambda _c=False, d=d: self.open_workspace and self.open_workspace(d))
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self._indexer.stop()
+        self._queue_timer.stop()
+        if self._closed:
+            super().closeEvent(event)
+            return
+        self._closed = True
+        self._account_time()
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+def current_line_of(window: MainWindow) -> int:
+    idx = window.lines.currentIndex()
+    return int(idx.data(LINE_ROLE)) if idx.isValid() else -1

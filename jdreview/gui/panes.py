@@ -1,0 +1,361 @@
+"""The window's panes: the raw lines, the filtered preview, and the queue.
+
+Panes hold no review state of their own: the line pane is a view on the
+:class:`~jdreview.gui.line_model.LineModel`, the preview shows what the session
+computes, and the queue is a model over the workspace's posting rows.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QFontDatabase,
+    QGuiApplication,
+    QKeyEvent,
+    QPalette,
+    QTextCursor,
+    QTextFormat,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableView,
+    QTextEdit,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..review import Preview
+from ..store import PostingRow, Workspace
+from .line_model import COL_LABEL, COL_NUMBER, COL_REASON, COL_TEXT, LINE_ROLE, LineModel
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invisible root, as a default argument
+
+
+def monospace_font() -> Any:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+class LinePane(QTreeView):
+    """The raw posting, one row per line (segments as child rows)."""
+
+    #: the line under the cursor changed
+    current_line_changed = Signal(int)
+
+    def __init__(self, model: LineModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("line_pane")
+        self.setModel(model)
+        self.setFont(monospace_font())
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setRootIsDecorated(True)
+        self.setItemsExpandable(False)
+        self.setExpandsOnDoubleClick(False)
+        self.setAllColumnsShowFocus(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setWordWrap(False)
+        h = self.header()
+        h.setStretchLastSection(False)
+        h.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((COL_NUMBER, 64), (COL_LABEL, 96), (COL_REASON, 190)):
+            h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            h.resizeSection(col, width)
+        model.modelReset.connect(self.expandAll)
+        model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
+
+    def setModel(self, model: Any) -> None:  # noqa: N802 - Qt override
+        super().setModel(model)
+        self.selectionModel().currentChanged.connect(self._current_changed)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.current_line_changed.emit(int(current.data(LINE_ROLE)))
+
+    def current_line(self) -> int:
+        cur = self.currentIndex()
+        return int(cur.data(LINE_ROLE)) if cur.isValid() else -1
+
+    def move(self, step: int, select: bool = False) -> None:
+        """Move the cursor one row down (step 1) or up (-1), as the arrow keys do."""
+        key = Qt.Key.Key_Down if step > 0 else Qt.Key.Key_Up
+        mods = Qt.KeyboardModifier.ShiftModifier if select else Qt.KeyboardModifier.NoModifier
+        self.keyPressEvent(QKeyEvent(QKeyEvent.Type.KeyPress, key, mods))
+
+    def go_to(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.setCurrentIndex(index)
+            self.scrollTo(index)
+
+    def top_line(self) -> int:
+        idx = self.indexAt(self.viewport().rect().topLeft())
+        return int(idx.data(LINE_ROLE)) if idx.isValid() else 0
+
+
+class PreviewPane(QPlainTextEdit):
+    """The filtered preview: exactly the text export writes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preview_pane")
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.preview: Preview | None = None
+        self._line = -1
+
+    def show_preview(self, preview: Preview | None) -> None:
+        bar = self.verticalScrollBar().value()
+        old = self.preview.text if self.preview is not None else None
+        self.preview = preview
+        text = preview.text if preview is not None else ""
+        if text != old:
+            self.setPlainText(text)
+            self.verticalScrollBar().setValue(bar)
+        self.highlight(self._line)
+
+    def highlight(self, line: int) -> None:
+        """Highlight the preview line that shows posting line ``line`` (if it is shown)."""
+        self._line = line
+        pv = self.preview
+        if pv is None or not (0 <= line < len(pv.rows)) or not pv.shown[line]:
+            self.setExtraSelections([])
+            return
+        block = self.document().findBlockByNumber(pv.rows[line])
+        sel = QTextEdit.ExtraSelection()
+        sel.cursor = QTextCursor(block)
+        sel.format.setBackground(QGuiApplication.palette().brush(QPalette.ColorRole.Highlight))
+        sel.format.setForeground(QGuiApplication.palette().brush(QPalette.ColorRole.HighlightedText))
+        sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        self.setExtraSelections([sel])
+
+    def highlighted_text(self) -> str:
+        sels = self.extraSelections()
+        return sels[0].cursor.block().text() if sels else ""
+
+    def scroll_to_line(self, line: int, *, centre: bool = False) -> None:
+        """Scroll so the preview line mapped from posting line ``line`` is in view."""
+        pv = self.preview
+        if pv is None or not (0 <= line < len(pv.rows)):
+            return
+        block = self.document().findBlockByNumber(pv.rows[line])
+        if not block.isValid():
+            return
+        if centre:
+            cursor = QTextCursor(block)
+            self.setTextCursor(cursor)
+            self.ensureCursorVisible()
+        else:
+            self.verticalScrollBar().setValue(block.firstLineNumber())
+
+
+# --------------------------------------------------------------------------- queue
+
+STATUS_COL, NAME_COL, CHANGED_COL = range(3)
+
+
+def row_status(r: PostingRow) -> str:
+    """What the queue shows: error, flagged, or the review status."""
+    if r.error:
+        return "error"
+    return "flagged" if r.flagged else r.status
+
+
+class QueueModel(QAbstractTableModel):
+    """The workspace's postings (no text: rows are cheap, postings load when opened)."""
+
+    HEADERS = ("Status", "Posting", "Changed")
+    GLYPHS = {"new": "○", "reviewed": "✓", "skipped": "↷", "flagged": "⚑", "error": "⚠"}
+
+    def __init__(self, ws: Workspace, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.rows: list[PostingRow] = []
+        self._pos: dict[int, int] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.rows = self.ws.rows()
+        self._pos = {r.id: i for i, r in enumerate(self.rows)}
+        self.endResetModel()
+
+    def refresh(self, pid: int) -> None:
+        i = self._pos.get(pid)
+        if i is None:
+            return
+        self.rows[i] = self.ws.row(pid)
+        self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
+
+    def row_of(self, pid: int) -> int:
+        return self._pos.get(pid, -1)
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.UserRole:
+            return r.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == STATUS_COL:
+                st = row_status(r)
+                return f"{self.GLYPHS[st]} {st}"
+            if col == NAME_COL:
+                return display_name(r)
+            if col == CHANGED_COL:
+                return str(r.changed) if r.changed else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [r.source]
+            if r.error:
+                parts.append(r.error)
+            if r.note:
+                parts.append("Note: " + r.note)
+            return "\n".join(parts)
+        return None
+
+
+def display_name(r: PostingRow) -> str:
+    name = os.path.basename(r.source.split("#", 1)[0])
+    if "#" in r.source:
+        name += "#" + r.source.rsplit("#", 1)[1]
+    return f"{r.title} — {name}" if r.title else name
+
+
+class QueueFilter(QSortFilterProxyModel):
+    """Status filter plus a case-insensitive search in the posting's name, title and note."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.status = "all"
+        self.search = ""
+
+    def set_status(self, status: str) -> None:
+        self._refilter(lambda: setattr(self, "status", status))
+
+    def set_search(self, text: str) -> None:
+        self._refilter(lambda: setattr(self, "search", text.casefold().strip()))
+
+    def _refilter(self, change: Any) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateFilter is deprecated there
+            self.beginFilterChange()
+            change()
+            self.endFilterChange()
+        else:
+            change()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802 - Qt override
+        model = self.sourceModel()
+        assert isinstance(model, QueueModel)
+        r = model.rows[row]
+        if self.status != "all" and row_status(r) != self.status and not (
+                self.status == "flagged" and r.flagged):
+            return False
+        if self.search:
+            hay = f"{r.source} {r.title} {r.note} {r.posting_id}".casefold()
+            return self.search in hay
+        return True
+
+
+class QueuePane(QWidget):
+    """The queue: status filter, search, the postings, and progress."""
+
+    #: the person picked a posting (by click or keyboard)
+    posting_chosen = Signal(int)
+
+    STATUSES = ("all", "new", "reviewed", "skipped", "flagged", "error")
+
+    def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("queue_pane")
+        self.model = model
+        self.proxy = QueueFilter(self)
+        self.proxy.setSourceModel(model)
+        self.status_box = QComboBox()
+        self.status_box.addItems([s.capitalize() for s in self.STATUSES])
+        self.status_box.setToolTip("Show postings with this status")
+        self.status_box.currentIndexChanged.connect(lambda i: self.proxy.set_status(self.STATUSES[i]))
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search postings…")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.textChanged.connect(self.proxy.set_search)
+        self.table = QTableView()
+        self.table.setObjectName("queue_table")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(NAME_COL, QHeaderView.ResizeMode.Stretch)
+        hh.resizeSection(STATUS_COL, 96)
+        hh.resizeSection(CHANGED_COL, 64)
+        self.table.activated.connect(self._chosen)
+        self.table.clicked.connect(self._chosen)
+        self.progress = QLabel()
+        self.progress.setObjectName("queue_progress")
+        self.progress.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.status_box)
+        top.addWidget(self.search_box, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.progress)
+
+    def _chosen(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.posting_chosen.emit(int(index.data(Qt.ItemDataRole.UserRole)))
+
+    def select(self, pid: int) -> None:
+        """Show ``pid`` as the current row (without emitting posting_chosen)."""
+        row = self.model.row_of(pid)
+        if row < 0:
+            return
+        idx = self.proxy.mapFromSource(self.model.index(row, NAME_COL))
+        if idx.isValid():
+            self.table.selectionModel().setCurrentIndex(
+                idx, self.table.selectionModel().SelectionFlag.ClearAndSelect
+                | self.table.selectionModel().SelectionFlag.Rows)
+            self.table.scrollTo(idx)
+
+    def show_progress(self, p: dict[str, float]) -> None:
+        self.progress.setText(
+            f"Reviewed {int(p['reviewed'])} of {int(p['total'])} · {int(p['changed'])} lines changed · "
+            f"{p['per_hour']:.0f} postings/hour"
+            + (f" · {int(p['flagged'])} flagged" if p["flagged"] else ""))

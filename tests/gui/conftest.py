@@ -1,0 +1,103 @@
+"""pytest-qt fixtures: the real window, offscreen, on a workspace of the seed postings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("PySide6", reason="the review window needs PySide6 (pip install 'jdreview[gui]')")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from jdreview.store import Workspace  # noqa: E402
+
+SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "samples", "seeds")
+
+
+class ScriptedDialogs:
+    """Dialog answers given in advance; what was asked is recorded so tests can check
+    the text the person would have read."""
+
+    def __init__(self) -> None:
+        self.confirm_answer = True
+        self.note_answer: str | None = None
+        self.rule_choice = 0  # which proposal make_rule returns (None: cancel)
+        self.asked: list[str] = []
+        self.errors: list[str] = []
+        self.effects: list = []
+
+    def confirm(self, parent, title, text):
+        self.asked.append(text)
+        return self.confirm_answer
+
+    def error(self, parent, title, text):
+        self.errors.append(text)
+
+    def note(self, parent, current):
+        return self.note_answer
+
+    def open_paths(self, parent):
+        return []
+
+    def export_dir(self, parent, current):
+        return None
+
+    def make_rule(self, parent, proposals, effect):
+        for r in proposals:
+            self.effects.append(effect(r))
+        return None if self.rule_choice is None else proposals[self.rule_choice]
+
+    def shortcuts(self, parent, actions):
+        self.asked.append("\n".join(a.text() for a in actions))
+
+
+@pytest.fixture
+def seeds(tmp_path):
+    d = tmp_path / "seeds"
+    shutil.copytree(SEEDS, d)
+    return sorted(str(d / n) for n in os.listdir(d))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def dialogs():
+    return ScriptedDialogs()
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, settings, dialogs):
+    """make_window(paths) -> a shown MainWindow on a fresh workspace in tmp_path/ws."""
+    from argparse import Namespace
+
+    from jdreview.gui.app import make_window as build
+
+    opened = []
+
+    def make(paths=(), ws_dir=None, **kw):
+        ws = Workspace.open(str(ws_dir or tmp_path / "ws"))
+        args = Namespace(rules=[], no_default_rules=False, classifier=None, no_classifier=False,
+                         threshold=None, reviewer="tester")
+        w = build(ws, args, settings=settings, dialogs=dialogs, background_index=False)
+        qtbot.addWidget(w)
+        opened.append((w, ws))
+        w.show()
+        w.activateWindow()
+        qtbot.waitUntil(w.isActiveWindow)  # window shortcuts need the active window
+        if paths:
+            w.add_paths(list(paths))
+        else:
+            w.open_first()
+        return w
+
+    yield make
+    for w, ws in opened:
+        w.close()
+        ws.close()
