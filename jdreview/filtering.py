@@ -189,6 +189,13 @@ _ABBREV = frozenset("""i.e e.g etc vs approx incl sr jr mr mrs ms dr st no nr in
     oct nov dec mgr""".split())
 
 
+_MAYBE_SPLIT = re.compile(r"\s[\u00b7\u2022|]\s|[.!?][\"\u201d\u2019)]?\s+\S")
+
+
+def _single_segment(text: str) -> bool:
+    return _MAYBE_SPLIT.search(text) is None
+
+
 def split_segments(text: str) -> list[tuple[int, int]]:
     """Character spans of the segments of one line: " · ", " • ", " | " fields, then
     sentences. A line with one segment returns one span.
@@ -276,6 +283,7 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
     lines = posting.lines
     dec: dict[int, Decision] = {}
     keep_hits: set[int] = set()
+    segment_rules = rules.has_segment_rules(site)
 
     # 1. line rules: keep rules first, they outrank everything
     for i in units:
@@ -290,6 +298,9 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
             continue
         if r is None:
             r = rules.match_regex(lines[i], site, "line", "drop")
+        if r is None and segment_rules and _single_segment(lines[i]):
+            # a segment rule on a line that is one segment is a line rule
+            r = rules.match_regex(lines[i], site, "segment", "drop")
         if r is not None:
             dec[i] = Decision(False, "rule", r.id)
 
@@ -337,7 +348,9 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
 
 def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
     text = lr.text
-    if rules.match_regex(text, site, "segment", "drop") is None:
+    # fields (" · ") are always checked; sentences only when a segment rule matches
+    # somewhere in the line (anchored field rules cannot match the whole line)
+    if _FIELD_SEP.search(text) is None and rules.match_regex(text, site, "segment", "drop") is None:
         return
     spans = split_segments(text)
     if len(spans) < 2:
