@@ -58,7 +58,7 @@ from .export import LABEL_SCHEMA, validate_label
 from .export import norm_hash as norm_hash
 from .filtering import DEFAULT_CONFIG, FilterConfig, FilterResult, auto_filter
 from .posting import PAIR_CLEAN_MARK, PAIR_RAW_MARK, Posting
-from .rules import RuleSet, normalise
+from .rules import RuleSet
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -110,7 +110,7 @@ def _checksum(rec: Mapping[str, Any]) -> str:
 
 
 def _stamp() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 # --------------------------------------------------------------------------- importing gold
@@ -121,7 +121,7 @@ def _mtime_stamp(path: str) -> str:
         t = os.path.getmtime(path)
     except OSError:
         return ""
-    return _dt.datetime.fromtimestamp(t, _dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.fromtimestamp(t, _dt.UTC).isoformat(timespec="seconds")
 
 
 def import_gold(paths: Sequence[str], gold_dir: str | None = None) -> list[LabelledPosting]:
@@ -330,10 +330,13 @@ def load_labelled(paths: Sequence[str], gold_dir: str | None = None) -> list[Lab
 
 
 def clean_text_of(lp: LabelledPosting, res: FilterResult | None = None) -> str:
-    """The person's cleaned text: their gold if they wrote one, else the labelled lines
+    """The person's cleaned text: their gold (repaired) if they wrote one, else the labelled lines
     (and labelled segments) in order, blank lines kept between kept lines."""
     if lp.gold is not None:
-        return lp.gold
+        # repaired like the raw side (seed 002's gold carries the same mojibake as its raw part)
+        from .posting import normalise_newlines, repair_text
+
+        return repair_text(normalise_newlines(lp.gold))
     res = res if res is not None else auto_filter(lp.posting, RuleSet())
     over: dict[tuple[int, int | None], bool] = {(i, None): k for i, k in lp.labels.items()}
     over.update({(i, s): k for (i, s), k in lp.segment_labels.items()})
@@ -595,7 +598,7 @@ def loso_report(postings: Sequence[LabelledPosting], rules: RuleSet, *, c: float
     by_site: dict[str, list[LabelledPosting]] = {}
     for lp in postings:
         by_site.setdefault(lp.site or lp.posting.site or "unknown", []).append(lp)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for site in sorted(by_site):
         train_on = [lp for s, lps in by_site.items() if s != site for lp in lps]
         clf = train_classifier(train_on, rules, c=c, min_postings=min_postings, smoothing=smoothing)
