@@ -192,18 +192,26 @@ def normalise_title(posting: Posting, units: list[int], norms: Mapping[int, str]
 def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str],
                      dec: Mapping[int, Decision]) -> list[list[tuple[str, float]]]:
     """Feature lists for every unit of a posting, in ``units`` order."""
+    keys, ctx = split_features(posting, units, norms, dec)
+    return [list(local_features(*key)[0]) + c for key, c in zip(keys, ctx, strict=True)]
+
+
+def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
+                   dec: Mapping[int, Decision]
+                   ) -> tuple[list[tuple[str, str]], list[list[tuple[str, float]]]]:
+    """Per unit: the key of its local (cacheable) features, and its context features."""
     lines = posting.lines
     n = len(units)
     block_of = blocks(lines, units)
     block_text: dict[int, list[str]] = {}
     for k, i in enumerate(units):
         block_text.setdefault(block_of[k], []).append(norms[i])
-    local = []
+    keys = []
     for k, i in enumerate(units):
         parts = block_text[block_of[k]]
         text = norms[i] if len(parts) == 1 else " ".join(parts)
-        local.append(local_features(text, lines[i][:40]))
-    nws = [nw for _, nw in local]
+        keys.append((text, lines[i][:40]))
+    nws = [local_features(*key)[1] for key in keys]
     ruled = [(i in dec and not dec[i].keep) for i in units]
     kept_rule = [(i in dec and dec[i].keep) for i in units]
     counts: dict[str, int] = {}
@@ -239,7 +247,7 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
     out: list[list[tuple[str, float]]] = []
     seen: set[str] = set()
     for k, i in enumerate(units):
-        feats = list(local[k][0])
+        feats: list[tuple[str, float]] = []
         # absolute position is left out on purpose: it learns the capture style of
         # the training sites (description-only captures start with content)
         if a <= k <= b:
@@ -285,7 +293,7 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
         if posting.kind == "html":
             feats.append(("html", 1.0))
         out.append(feats)
-    return out
+    return keys, out
 
 
 class Classifier:
@@ -298,6 +306,7 @@ class Classifier:
         self.smoothing = float(smoothing)
         self.meta = dict(meta or {})
         self.version = self._digest()[:12]
+        self._local_cache: dict[tuple[str, str], float] = {}
 
     def _digest(self) -> str:
         body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing},
@@ -306,7 +315,27 @@ class Classifier:
 
     def logits(self, feats: list[list[tuple[str, float]]]) -> list[float]:
         w = self.weights
-        z = [self.bias + sum(w.get(name, 0.0) * v for name, v in f) for f in feats]
+        return self._smooth([self.bias + sum(w.get(name, 0.0) * v for name, v in f) for f in feats])
+
+    def _local(self, key: tuple[str, str]) -> float:
+        """The local part of a line's logit, cached: chrome lines repeat."""
+        v = self._local_cache.get(key)
+        if v is None:
+            w = self.weights
+            v = sum(w.get(name, 0.0) * x for name, x in local_features(*key)[0])
+            if len(self._local_cache) >= 200_000:
+                self._local_cache.clear()
+            self._local_cache[key] = v
+        return v
+
+    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[list[tuple[str, float]]]) -> list[float]:
+        w = self.weights
+        b = self.bias
+        local = self._local
+        return self._smooth([b + local(key) + sum(w.get(name, 0.0) for name, _ in c)
+                             for key, c in zip(keys, ctx, strict=True)])
+
+    def _smooth(self, z: list[float]) -> list[float]:
         if self.smoothing and len(z) > 2:
             s = self.smoothing
             z = [z[k] + s * (0.5 * (z[k - 1] if k else z[k]) + 0.5 * (z[k + 1] if k + 1 < len(z) else z[k]))
@@ -316,7 +345,7 @@ class Classifier:
     def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
               dec: Mapping[int, Decision]) -> dict[int, float]:
         """Probability of keep for every unit (line index -> p)."""
-        z = self.logits(posting_features(posting, units, norms, dec))
+        z = self.fast_logits(*split_features(posting, units, norms, dec))
         return {i: 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, v)))) for i, v in zip(units, z, strict=True)}
 
     def explain(self, feats: list[tuple[str, float]], top: int = 5) -> list[tuple[str, float]]:

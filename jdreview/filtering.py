@@ -287,7 +287,7 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
 
     # 1. line rules: keep rules first, they outrank everything
     for i in units:
-        r = rules.match_exact(lines[i], site)
+        r = rules.match_exact(lines[i], site, norms[i])
         if r is None or r.action != "keep":
             r2 = rules.match_regex(lines[i], site, "line", "keep")
             if r2 is not None:

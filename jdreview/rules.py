@@ -46,6 +46,7 @@ PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
 REGEX_TIMEOUT = 0.05
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _WS = re.compile(r"\s+")
+_CACHE_SIZE = 200_000
 _EDGE_PUNCT = " !.:;,?-–—•·*>|»«→←\u200b\ufeff"
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")  # TOML allows [[ rule ]]
 
@@ -56,7 +57,7 @@ def normalise(text: str) -> str:
     >>> normalise("  Apply   NOW ")
     'apply now'
     """
-    return _WS.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,14 +180,15 @@ class RuleSet:
                          for r in active if r.kind == "section"]
         self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title")]
         self.timeouts: list[str] = []
+        self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
 
     def scopes(self, site: str) -> tuple[str, ...]:
         return ("all", site) if site else ("all",)
 
-    def match_exact(self, line: str, site: str) -> Rule | None:
+    def match_exact(self, line: str, site: str, norm: str | None = None) -> Rule | None:
         """The exact rule for a line, compared after whitespace and case folding, and
         again without surrounding punctuation and bullets ("Apply now!" is "apply now")."""
-        n = normalise(line)
+        n = normalise(line) if norm is None else norm
         bare = n.strip(_EDGE_PUNCT)
         hit = None
         for scope in self.scopes(site):
@@ -201,6 +203,21 @@ class RuleSet:
         return hit
 
     def match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
+        """The first regex rule of this unit and action that matches ``text``.
+
+        Results are cached per line text: page chrome repeats across the postings of
+        a site, so a batch mostly asks about lines it has seen (the cache is bounded)."""
+        key = (text, site, unit, action)
+        cache = self._cache
+        if key in cache:
+            return cache[key]
+        hit = self._match_regex(text, site, unit, action)
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = hit
+        return hit
+
+    def _match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
         for scope in self.scopes(site):
             combined = self._combined.get((scope, unit, action))
             if combined is None:
