@@ -19,13 +19,18 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette, QUndoCommand, QUndoStack
 
 from ..review import Change, Key, Session
+from .compat import emit
 
 COL_NUMBER, COL_LABEL, COL_TEXT, COL_REASON = range(4)
 HEADERS = ("#", "Label", "Text", "Reason")
-KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the unit key, or (line, None) for a line row
-LINE_ROLE = Qt.ItemDataRole.UserRole + 2  # the line index of the row
+KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the unit key, or (line, None) for a line row
+LINE_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the line index of the row
 
 Index = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset(int(r) for r in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.AccessibleTextRole, LINE_ROLE, KEY_ROLE))
 _ROOT = QModelIndex()  # the invisible root, as a default argument
 
 
@@ -54,6 +59,7 @@ class LineModel(QAbstractItemModel):
         self.stack: QUndoStack | None = None
         self._collapsed: set[int] = set()  # lines whose children are being replaced
         self._fonts: dict[tuple[bool, bool], QFont] = {}
+        self._cache: dict[tuple[int, int], list[dict[int, Any]]] = {}
 
     # ------------------------------------------------------------------ session
     def set_session(self, session: Session | None, stack: QUndoStack | None) -> None:
@@ -61,14 +67,16 @@ class LineModel(QAbstractItemModel):
         self.session = session
         self.stack = stack
         self._collapsed = set()
+        self._cache = {}
         self.endResetModel()
-        self.edited.emit()
+        emit(self.edited)
 
     def refresh(self) -> None:
         """The session's filter result was replaced (rules changed): rebuild all rows."""
         self.beginResetModel()
+        self._cache = {}
         self.endResetModel()
-        self.edited.emit()
+        emit(self.edited)
 
     # ------------------------------------------------------------------ structure
     def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
@@ -137,71 +145,70 @@ class LineModel(QAbstractItemModel):
         return f
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        s = self.session
-        if s is None or not index.isValid():
+        # Views ask for a dozen roles per cell on every paint: answer from a per-row cache
+        # (rebuilt only for rows an edit touched) so a repaint costs dictionary lookups.
+        if role not in _ROLES or self.session is None or not index.isValid():
             return None
-        col = index.column()
+        iid = index.internalId()
+        row_key = (index.row(), -1) if iid == 0 else (iid - 1, index.row())
+        cells = self._cache.get(row_key)
+        if cells is None:
+            cells = self._cache[row_key] = self._cells(index)
+        return cells[index.column()].get(int(role) if not isinstance(role, int) else role)
+
+    def _cells(self, index: Index) -> list[dict[int, Any]]:
+        """Everything the view shows for one row: per column, role -> value."""
+        s = self.session
+        assert s is not None
         line = self.line_of(index)
         is_segment = index.internalId() != 0
         lr = s.lines[line]
         key = self.key_of(index)
-        if role == LINE_ROLE:
-            return line
-        if role == KEY_ROLE:
-            return key
+        D, CS, F, FG, BG, TT, AT = (int(r) for r in (
+            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.AccessibleTextRole))
+        base = {int(LINE_ROLE): line, int(KEY_ROLE): key}
+        cells: list[dict[int, Any]] = [dict(base) for _ in HEADERS]
+        pal = QGuiApplication.palette()
         if key is None:  # a blank line
-            if role == Qt.ItemDataRole.DisplayRole and col == COL_NUMBER:
-                return str(line + 1)
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-            return None
+            cells[COL_NUMBER][D] = str(line + 1)
+            grey = pal.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            for c in cells:
+                c[FG] = grey
+            return cells
         if is_segment:
-            keep = s.final(key)
-            changed = s.changed(key)
-            decision = s.auto(key)
-            text = s.text(key)
+            keep, changed = s.final(key), s.changed(key)
+            decision, text = s.auto(key), s.text(key)
         else:
-            keep = bool(s.line_final(line))
-            changed = s.line_changed(line)
-            decision = lr.decision
-            text = lr.text
+            keep, changed = bool(s.line_final(line)), s.line_changed(line)
+            decision, text = lr.decision, lr.text
+        assert decision is not None
         partial = not is_segment and lr.segments is not None and \
             len({s.final(k) for k in s.keys(line)}) > 1
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_NUMBER:
-                return f"{line + 1}.{index.row() + 1}" if is_segment else str(line + 1)
-            if col == COL_LABEL:
-                mark = "◐ part" if partial else ("✓ keep" if keep else "✗ drop")
-                return mark + (" ✎" if changed else "")
-            if col == COL_TEXT:
-                return text if not (lr.segments is not None and not is_segment) else \
-                    text + f"   [{len(lr.segments)} segments]"
-            if col == COL_REASON:
-                assert decision is not None
-                if lr.segments is not None and not is_segment:
-                    return "segments"
-                return f"you (auto: {decision.reason})" if changed else decision.reason
-        if role == Qt.ItemDataRole.CheckStateRole and col == COL_LABEL:
-            if partial:
-                return Qt.CheckState.PartiallyChecked
-            return Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.FontRole and col in (COL_TEXT, COL_LABEL, COL_REASON):
-            return self._font(not keep and col == COL_TEXT, changed)
-        if role == Qt.ItemDataRole.ForegroundRole and not keep:
-            return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == Qt.ItemDataRole.BackgroundRole and changed:
-            pal = QGuiApplication.palette()
-            hi, base = pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Base)
-            mix = QColor((hi.red() + 3 * base.red()) // 4, (hi.green() + 3 * base.green()) // 4,
-                         (hi.blue() + 3 * base.blue()) // 4)
-            return QBrush(mix)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            assert decision is not None
-            who = "changed by you; " if changed else ""
-            return f"{'kept' if keep else 'dropped'} ({who}automatic: {decision.reason})"
-        if role == Qt.ItemDataRole.AccessibleTextRole and col == COL_LABEL:
-            return ("kept" if keep else "dropped") + (", changed by you" if changed else "")
-        return None
+        whole_of_segments = lr.segments is not None and not is_segment
+        cells[COL_NUMBER][D] = f"{line + 1}.{index.row() + 1}" if is_segment else str(line + 1)
+        mark = "◐ part" if partial else ("✓ keep" if keep else "✗ drop")
+        cells[COL_LABEL][D] = mark + (" ✎" if changed else "")
+        cells[COL_LABEL][CS] = Qt.CheckState.PartiallyChecked if partial else (
+            Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
+        cells[COL_LABEL][AT] = ("kept" if keep else "dropped") + (", changed by you" if changed else "")
+        cells[COL_TEXT][D] = text + (f"   [{len(lr.segments or ())} segments]" if whole_of_segments else "")
+        cells[COL_REASON][D] = "segments" if whole_of_segments else (
+            f"you (auto: {decision.reason})" if changed else decision.reason)
+        who = "changed by you; " if changed else ""
+        tip = f"{'kept' if keep else 'dropped'} ({who}automatic: {decision.reason})"
+        for col, c in enumerate(cells):
+            c[TT] = tip + (f"\n\n{text}" if col == COL_TEXT and len(text) > 60 else "")
+            if col != COL_NUMBER:
+                c[F] = self._font(not keep and col == COL_TEXT, changed)
+            if not keep:
+                c[FG] = pal.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            if changed:
+                hi, bg = pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Base)
+                c[BG] = QBrush(QColor((hi.red() + 3 * bg.red()) // 4, (hi.green() + 3 * bg.green()) // 4,
+                                      (hi.blue() + 3 * bg.blue()) // 4))
+        return cells
 
     def _font(self, strike: bool, italic: bool) -> QFont:
         f = self._fonts.get((strike, italic))
@@ -251,6 +258,8 @@ class LineModel(QAbstractItemModel):
         if s is None or change.empty:
             return
         split_lines = [line for line, _b, _a in change.splits]
+        touched = {k[0] for k, _b, _a in change.overrides} | set(split_lines)
+        self._cache = {k: v for k, v in self._cache.items() if k[0] not in touched}
         for line in split_lines:  # children go away first ...
             n = self.rowCount(self.index(line, 0))
             if n:
@@ -263,6 +272,7 @@ class LineModel(QAbstractItemModel):
             s.apply(change)
         finally:
             self._collapsed = set(split_lines)
+            self._cache = {k: v for k, v in self._cache.items() if k[0] not in touched}
         for line in split_lines:  # ... and the new ones arrive after the change
             segs = s.lines[line].segments
             if segs:
@@ -274,8 +284,8 @@ class LineModel(QAbstractItemModel):
         lines = {k[0] for k, _b, _a in change.overrides} | set(split_lines)
         for line in lines:
             top = self.index(line, 0)
-            self.dataChanged.emit(top, self.index(line, last))
+            emit(self.dataChanged, top, self.index(line, last))
             n = self.rowCount(top)
             if n:
-                self.dataChanged.emit(self.index(0, 0, top), self.index(n - 1, last, top))
-        self.edited.emit()
+                emit(self.dataChanged, self.index(0, 0, top), self.index(n - 1, last, top))
+        emit(self.edited)

@@ -38,6 +38,7 @@ from ..review import (
 )
 from ..rules import Rule, append_rule, normalise
 from ..store import Workspace, now
+from .compat import emit
 from .dialogs import Dialogs
 from .line_model import LINE_ROLE, LineModel
 from .panes import LinePane, PreviewPane, QueueModel, QueuePane, display_name
@@ -238,7 +239,7 @@ class MainWindow(QMainWindow):
             self.banner.show()
             self.queue_model.refresh(pid)
             self._update_title()
-            self.posting_opened.emit(-1)
+            emit(self.posting_opened, -1)
             return False
         warnings = session.posting.warnings
         self.banner.setText("\n".join(f"⚠ {w}" for w in warnings))
@@ -249,7 +250,7 @@ class MainWindow(QMainWindow):
         self.lines.setFocus()
         self.queue_model.refresh(pid)
         self._update_title()
-        self.posting_opened.emit(pid)
+        emit(self.posting_opened, pid)
         return True
 
     def open_first(self) -> None:

@@ -24,7 +24,6 @@ from PySide6.QtGui import (
     QKeyEvent,
     QPalette,
     QTextCursor,
-    QTextFormat,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from ..review import Preview
 from ..store import PostingRow, Workspace
+from .compat import emit
 from .line_model import COL_LABEL, COL_NUMBER, COL_REASON, COL_TEXT, LINE_ROLE, LineModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -89,7 +89,7 @@ class LinePane(QTreeView):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.current_line_changed.emit(int(current.data(LINE_ROLE)))
+            emit(self.current_line_changed, int(current.data(LINE_ROLE)))
 
     def current_line(self) -> int:
         cur = self.currentIndex()
@@ -124,14 +124,56 @@ class PreviewPane(QPlainTextEdit):
         self._line = -1
 
     def show_preview(self, preview: Preview | None) -> None:
-        bar = self.verticalScrollBar().value()
-        old = self.preview.text if self.preview is not None else None
+        old = self.preview.text if self.preview is not None else ""
         self.preview = preview
         text = preview.text if preview is not None else ""
         if text != old:
-            self.setPlainText(text)
-            self.verticalScrollBar().setValue(bar)
+            self._replace_changed_lines(old, text)
         self.highlight(self._line)
+
+    def _replace_changed_lines(self, old: str, new: str) -> None:
+        """Edit only the lines that differ: a toggle re-lays out one paragraph, not the
+        whole document, and the scroll position stays where the reader left it."""
+        a, b = old.split("\n"), new.split("\n")
+        if self.document().blockCount() != len(a) or not old:
+            bar = self.verticalScrollBar().value()
+            self.setPlainText(new)
+            self.verticalScrollBar().setValue(bar)
+            return
+        p = 0
+        limit = min(len(a), len(b))
+        while p < limit and a[p] == b[p]:
+            p += 1
+        q = 0
+        while q < limit - p and a[len(a) - 1 - q] == b[len(b) - 1 - q]:
+            q += 1
+        end_a, end_b = len(a) - q, len(b) - q  # replace blocks a[p:end_a] by b[p:end_b]
+        doc = self.document()
+        cur = QTextCursor(doc)
+        cur.beginEditBlock()
+        if end_a > p:
+            cur.setPosition(doc.findBlockByNumber(p).position())
+            last = doc.findBlockByNumber(end_a - 1)
+            cur.setPosition(last.position() + last.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+            if end_b > p:
+                cur.insertText("\n".join(b[p:end_b]))
+            else:  # pure deletion: also remove one line break
+                if end_a < len(a):
+                    cur.setPosition(doc.findBlockByNumber(end_a).position(), QTextCursor.MoveMode.KeepAnchor)
+                else:
+                    cur.setPosition(doc.findBlockByNumber(p).position())
+                    prev = doc.findBlockByNumber(p - 1)
+                    cur.setPosition(prev.position() + prev.length() - 1)
+                    cur.setPosition(last.position() + last.length() - 1, QTextCursor.MoveMode.KeepAnchor)
+                cur.removeSelectedText()
+        elif end_b > p:  # pure insertion before block p
+            if p < len(a):
+                cur.setPosition(doc.findBlockByNumber(p).position())
+                cur.insertText("\n".join(b[p:end_b]) + "\n")
+            else:
+                cur.movePosition(QTextCursor.MoveOperation.End)
+                cur.insertText("\n" + "\n".join(b[p:end_b]))
+        cur.endEditBlock()
 
     def highlight(self, line: int) -> None:
         """Highlight the preview line that shows posting line ``line`` (if it is shown)."""
@@ -142,10 +184,13 @@ class PreviewPane(QPlainTextEdit):
             return
         block = self.document().findBlockByNumber(pv.rows[line])
         sel = QTextEdit.ExtraSelection()
-        sel.cursor = QTextCursor(block)
+        cur = QTextCursor(block)
+        cur.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        sel.cursor = cur
         sel.format.setBackground(QGuiApplication.palette().brush(QPalette.ColorRole.Highlight))
         sel.format.setForeground(QGuiApplication.palette().brush(QPalette.ColorRole.HighlightedText))
-        sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        # Not FullWidthSelection: QTextFormat.setProperty(..., True) drops a reference to
+        # Python's True in PySide6 6.12 (the interpreter aborts after enough calls).
         self.setExtraSelections([sel])
 
     def highlighted_text(self) -> str:
@@ -204,7 +249,7 @@ class QueueModel(QAbstractTableModel):
         if i is None:
             return
         self.rows[i] = self.ws.row(pid)
-        self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
+        emit(self.dataChanged, self.index(i, 0), self.index(i, self.columnCount() - 1))
 
     def row_of(self, pid: int) -> int:
         return self._pos.get(pid, -1)
@@ -340,7 +385,7 @@ class QueuePane(QWidget):
 
     def _chosen(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.posting_chosen.emit(int(index.data(Qt.ItemDataRole.UserRole)))
+            emit(self.posting_chosen, int(index.data(Qt.ItemDataRole.UserRole)))
 
     def select(self, pid: int) -> None:
         """Show ``pid`` as the current row (without emitting posting_chosen)."""

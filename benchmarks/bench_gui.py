@@ -1,0 +1,155 @@
+"""Speed of the review window, offscreen: launch, opening postings, toggles, a big queue.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py
+
+Prints each figure against its budget (window visible within 1.5 s of launch; a
+2,000-line posting opens in under 100 ms; a toggle updates both panes in under 16 ms;
+a queue of 10,000 postings opens in under 2 s and under 500 MB). The last line reads
+``RESULT gui_toggle_ms <median toggle time on the 2,000-line posting>``.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from argparse import Namespace
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = os.path.join(HERE, "..", "assets", "samples", "seeds", "002_857223e5a1dd0063.txt")
+ARGS = Namespace(rules=[], no_default_rules=False, classifier=None, no_classifier=False,
+                 threshold=None, reviewer="bench")
+
+
+def _window(ws_dir: str, paths: list[str]):  # -> (app, window, workspace)
+    from PySide6.QtCore import QSettings
+
+    from jdreview.gui.app import application, make_window
+    from jdreview.store import Workspace
+
+    app = application()
+    ws = Workspace.open(ws_dir)
+    settings = QSettings(os.path.join(ws_dir, "settings.ini"), QSettings.Format.IniFormat)
+    w = make_window(ws, ARGS, settings=settings, background_index=False)
+    if paths:
+        w.add_paths(paths)
+    else:
+        w.open_first()
+    w.resize(1400, 860)
+    w.show()
+    return app, w, ws
+
+
+def _paint(app, w) -> None:
+    """Deliver the pending update requests: the panes paint what the change dirtied."""
+    app.processEvents()
+
+
+def child_launch(ws_dir: str, path: str, t0: float) -> None:
+    """Child: open the window on ``path`` and print seconds since ``t0`` when painted."""
+    app, w, ws = _window(ws_dir, [path] if path != "-" else [])
+    app.processEvents()
+    w.repaint()
+    elapsed = time.time() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{elapsed:.3f} {rss:.0f} {w.queue_model.rowCount()}", flush=True)
+    w.close()
+    ws.close()
+
+
+def launch(ws_dir: str, path: str) -> tuple[float, float, int]:
+    t0 = time.time()
+    out = subprocess.run([sys.executable, __file__, "--child", ws_dir, path, repr(t0)],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2])
+
+
+def big_posting(tmp: str) -> str:
+    lines = open(SEED, encoding="utf-8").read().split("\n")
+    body = [ln for ln in lines if ln.strip()]
+    out = []
+    while len(out) < 2000:
+        out.extend(f"{ln} ({len(out)})" if i % 7 == 0 else ln for i, ln in enumerate(body))
+    path = os.path.join(tmp, "big2000.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out[:2000]) + "\n")
+    return path
+
+
+def toggles(app, w, n: int = 60) -> list[float]:
+    """Times of Space on a unit line until both panes have repainted (ms)."""
+    s = w.session
+    units = [i for i, lr in enumerate(s.lines) if lr.decision is not None and lr.segments is None]
+    times = []
+    for k in range(n):
+        line = units[(k * 7) % len(units)]
+        w.lines.go_to(w.model.index(line, 0))
+        w.lines.scrollTo(w.model.index(line, 0), w.lines.ScrollHint.PositionAtCenter)
+        app.processEvents()
+        t = time.perf_counter()
+        w.toggle_selection()
+        _paint(app, w)
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def main() -> int:
+    tmp = tempfile.mkdtemp(prefix="jdreview-bench-")
+    print("jdreview review window benchmark (offscreen)")
+
+    secs, rss, _ = launch(os.path.join(tmp, "ws-launch"), SEED)
+    print(f"window visible with seed 002 loaded: {secs * 1000:.0f} ms from launch "
+          f"(budget 1500 ms), peak RSS {rss:.0f} MB")
+
+    big = big_posting(tmp)
+    app, w, ws = _window(os.path.join(tmp, "ws-big"), [SEED, big])
+    pid_big = ws.ids()[1]
+    t = time.perf_counter()
+    w.open_posting(pid_big)
+    _paint(app, w)
+    first = (time.perf_counter() - t) * 1000
+    w.open_posting(ws.ids()[0])
+    t = time.perf_counter()
+    w.open_posting(pid_big)
+    _paint(app, w)
+    again = (time.perf_counter() - t) * 1000
+    print(f"2,000-line posting: first open (filter + cache) {first:.0f} ms, "
+          f"reopen (cached decisions) {again:.0f} ms (budget 100 ms)")
+
+    big_times = toggles(app, w)
+    w.open_posting(ws.ids()[0])
+    seed_times = toggles(app, w)
+    for name, ts in (("seed 002 (594 lines)", seed_times), ("2,000-line posting", big_times)):
+        print(f"toggle, both panes repainted, {name}: median {statistics.median(ts):.2f} ms, "
+              f"p90 {sorted(ts)[int(len(ts) * 0.9)]:.2f} ms, max {max(ts):.2f} ms (budget 16 ms)")
+    w.close()
+    ws.close()
+
+    folder = os.path.join(tmp, "queue")
+    os.makedirs(folder)
+    seed_text = open(SEED, encoding="utf-8").read()
+    for i in range(10_000):
+        with open(os.path.join(folder, f"{i:05d}.txt"), "w", encoding="utf-8") as f:
+            f.write(f"Posting {i}\n{seed_text}")
+    secs, rss, rows = launch(os.path.join(tmp, "ws-queue"), folder)
+    print(f"queue of {rows:,} postings (new workspace): visible in {secs * 1000:.0f} ms, "
+          f"peak RSS {rss:.0f} MB (budget 2000 ms, 500 MB)")
+    secs, rss, rows = launch(os.path.join(tmp, "ws-queue"), "-")
+    print(f"queue of {rows:,} postings (reopened workspace): visible in {secs * 1000:.0f} ms, "
+          f"peak RSS {rss:.0f} MB")
+    print(f"RESULT gui_toggle_ms {statistics.median(big_times):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child_launch(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        raise SystemExit(0)
+    raise SystemExit(main())

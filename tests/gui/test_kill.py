@@ -1,0 +1,45 @@
+"""Killing the program (SIGKILL) loses no edit already shown on screen."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from jdreview.store import Workspace
+
+CHILD = os.path.join(os.path.dirname(__file__), "kill_child.py")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("edits", [1, 40])
+def test_sigkill_loses_no_edit_shown(tmp_path, seeds, edits):
+    ws_dir = str(tmp_path / "ws")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, CHILD, ws_dir, seeds[2]], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    shown: dict[int, bool] = {}
+    count = 0
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            parts = raw.split()
+            if parts and parts[0] == "EDIT":
+                shown[int(parts[1])] = parts[2] == "1"
+                count += 1
+                if count >= edits:
+                    break
+        os.kill(proc.pid, signal.SIGKILL)  # at once: the child is still editing
+    finally:
+        proc.kill()
+        proc.wait(30)
+    assert count == edits, "the child stopped before making its edits"
+    with Workspace.open(ws_dir) as ws:
+        assert ws.integrity_ok()
+        pid = ws.ids()[0]
+        saved = ws.overrides(pid)
+        for line, keep in shown.items():
+            assert saved.get((line, None)) == keep, f"line {line}: shown {keep}, saved {saved.get((line, None))}"
