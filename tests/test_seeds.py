@@ -15,7 +15,7 @@ SAMPLES = Path(__file__).parents[1] / "assets" / "samples"
 SEEDS = sorted((SAMPLES / "seeds").glob("*.txt"))
 TUNING = pytest.mark.xfail(strict=False, reason="filter tuning in progress")
 #: seeds whose exact gold the default filter does not reach yet (the lead un-xfails them)
-NOT_YET = {"002_857223e5a1dd0063"}
+NOT_YET: set[str] = set()
 
 
 @pytest.fixture(scope="module")
