@@ -56,10 +56,13 @@ INPUT_SUFFIXES = JSONL_SUFFIXES + WHOLE_FILE_SUFFIXES + PARQUET_SUFFIXES
 COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".lz4")
 
 #: Block size bounds for splitting JSON Lines files (bytes). The block size in use
-#: is the total input divided by four blocks per worker, within these bounds, so a
-#: small input still spreads over every worker and a big one keeps tasks short.
+#: is the total input divided into BLOCKS_PER_WORKER blocks per worker, within these
+#: bounds, so a small input still spreads evenly over every worker (the last block
+#: does not leave one worker idle for long) and a big one keeps tasks short and
+#: worker memory bounded.
 MIN_BLOCKSIZE = 64 * 1024
-MAX_BLOCKSIZE = 32 * 1024 * 1024
+MAX_BLOCKSIZE = 16 * 1024 * 1024
+BLOCKS_PER_WORKER = 8
 #: A Parquet output file is closed and the next one begun after this many records.
 PARQUET_ROWS_PER_FILE = 20_000
 #: At most this many failures are printed on standard error; all are in errors.jsonl.
@@ -253,7 +256,7 @@ def plan_partitions(files: list[tuple[Any, str, str]], blocksize: int | None,
                 problems.append(FileProblem(source, f"cannot read: {e}"))
     if blocksize is None:
         total = sum(sizes.values())
-        blocksize = max(MIN_BLOCKSIZE, min(MAX_BLOCKSIZE, total // max(1, 4 * n_workers) + 1))
+        blocksize = max(MIN_BLOCKSIZE, min(MAX_BLOCKSIZE, total // max(1, BLOCKS_PER_WORKER * n_workers) + 1))
     for fs, path, source in files:
         suffix, comp = _base_suffix(path)
         url = path if _is_local(fs) else fs.unstrip_protocol(path)
