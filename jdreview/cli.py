@@ -133,6 +133,9 @@ def _learn_parsers(sub: Any) -> None:
     _labels_args(s)
     s.add_argument("--min-support", type=int, default=2, help="postings a rule must help in (default 2)")
     s.add_argument("--min-precision", type=float, default=0.9, help="precision on the labels (default 0.9)")
+    s.add_argument("--open-sections", action="store_true",
+                   help="also propose sections that run to the end of the posting or for a fixed "
+                        "number of lines (they transfer badly to other sites; see the README)")
     s.add_argument("--append", metavar="RULES.toml", help="append the suggestions to this rule file")
     s.add_argument("--json", action="store_true", help="print JSON instead of a table")
     st = rsub.add_parser("stats", help="per rule: units matched, postings, overrides, precision, "
@@ -183,7 +186,8 @@ def _learn_command(args: argparse.Namespace) -> int:
 
     if args.rules_command == "suggest":
         sugs = workbench.suggest_rules(postings, rules, min_support=args.min_support,
-                                       min_precision=args.min_precision)
+                                       min_precision=args.min_precision,
+                                       sections="all" if args.open_sections else "closed")
         if args.json:
             print(json.dumps([s.to_json() for s in sugs], indent=1, ensure_ascii=False))
         else:

@@ -28,10 +28,12 @@ def _lp(pid, lines, drop, site="demo"):
 @pytest.fixture
 def labelled():
     a = _lp("a", ["Data Engineer", "Share this job", "36 applicants", "Benefits",
-                  "We build pipelines in Python.", "Similar jobs", "Analyst at Acme", "Engineer at Beta"],
+                  "We build pipelines in Python.", "Similar jobs", "Analyst at Acme", "Engineer at Beta",
+                  "About the company", "Acme makes widgets."],
             {1, 2, 3, 5, 6, 7})
     b = _lp("b", ["Data Analyst", "Share this job", "12 applicants", "Benefits",
-                  "We measure things with SQL.", "Similar jobs", "Designer at Gamma", "Manager at Delta"],
+                  "We measure things with SQL.", "Similar jobs", "Designer at Gamma", "Manager at Delta",
+                  "About the company", "Beta sells books."],
             {1, 2, 3, 5, 6, 7})
     c = _lp("c", ["Product Owner", "Share this job", "Benefits", "Free lunch and a pension.",
                   "We plan the roadmap."], {1})
@@ -54,9 +56,10 @@ def test_suggest_exact_regex_and_section(labelled):
     # "Benefits" was dropped twice but kept once: proposed, with its honest precision
     ben = got[("exact", "benefits")]
     assert (ben.support, ben.matched) == (2, 3) and ben.precision == pytest.approx(2 / 3)
-    # a section from "Similar jobs" to the end: start line always dropped, run of 3
+    # a section from "Similar jobs" to "About the company": start line always dropped,
+    # a run of 3, ended each time by the same kept line
     sec = got[("section", generalise("similar jobs"))]
-    assert sec.rule.end == "" and sec.rule.max_lines == 0
+    assert sec.rule.end == generalise("about the company") and sec.rule.max_lines == 0
     assert (sec.support, sec.matched, sec.precision) == (2, 6, 1.0)
     assert sec.gain == 6
     # no section is proposed from a start line that was ever kept
@@ -65,6 +68,17 @@ def test_suggest_exact_regex_and_section(labelled):
     assert [s.precision for s in sugs] == sorted((s.precision for s in sugs), reverse=True)
     # a line dropped in one posting only is not a rule
     assert ("exact", "analyst at acme") not in got
+
+
+def test_open_sections_only_on_request(labelled):
+    for lp in labelled[:2]:  # the similar-jobs list now runs to the end of the posting
+        lp.posting.lines[8:] = []
+        for i in (8, 9):
+            del lp.labels[i]
+    assert not [s for s in suggest_rules(labelled, RuleSet()) if s.rule.kind == "section"]
+    got = _by_pattern(suggest_rules(labelled, RuleSet(), sections="all"))
+    sec = got[("section", generalise("similar jobs"))]
+    assert sec.rule.end == "" and (sec.support, sec.matched, sec.precision) == (2, 6, 1.0)
 
 
 def test_suggested_rules_are_valid_rule_file_entries(labelled):
@@ -119,7 +133,7 @@ def test_posting_signals_count_rule_classifier_disagreement(labelled):
     # a classifier that likes "benefits" and "share": it disagrees with the rule there
     clf = Classifier({"w:benefits": 6.0, "w:share": 6.0, "w:job": 0.0}, bias=-1.0)
     sig = posting_signals("a", labelled[0].posting, rules, clf)
-    assert sig.disagreements == 2 and sig.units == 8
+    assert sig.disagreements == 2 and sig.units == 10
     calm = Classifier({"w:benefits": -6.0, "w:share": -6.0}, bias=-1.0)
     assert posting_signals("a", labelled[0].posting, rules, calm).disagreements == 0
 
