@@ -350,7 +350,7 @@ def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
     text = lr.text
     # fields (" · ") are always checked; sentences only when a segment rule matches
     # somewhere in the line (anchored field rules cannot match the whole line)
-    if _FIELD_SEP.search(text) is None and rules.match_regex(text, site, "segment", "drop") is None:
+    if _FIELD_SEP.search(text) is None and not rules.may_match_segment(text, site):
         return
     spans = split_segments(text)
     if len(spans) < 2:

@@ -176,6 +176,14 @@ class RuleSet:
                 self._regex.setdefault((r.scope, r.unit, r.action), []).append((r, _compile(r.pattern[0], r)))
         for key, items in self._regex.items():
             self._combined[key] = _combine(items)
+        # segment rules are anchored to segments, not lines: to ask "could a segment
+        # of this line match?" cheaply, try the patterns with their anchors removed
+        self._seg_any: dict[str, Any] = {}
+        for (scope, unit, action), items in self._regex.items():
+            if unit == "segment" and action == "drop":
+                loose = [Rule(r.id, r.kind, (_unanchor(r.pattern[0]),), case_sensitive=r.case_sensitive)
+                         for r, _ in items]
+                self._seg_any[scope] = _combine([(r, _compile(r.pattern[0], r)) for r in loose])
         self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
                          for r in active if r.kind == "section"]
         self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title")]
@@ -227,6 +235,14 @@ class RuleSet:
                 return self._which(m, self._regex[(scope, unit, action)], text)
         return None
 
+    def may_match_segment(self, text: str, site: str) -> bool:
+        """Whether some segment of ``text`` could match a segment drop rule."""
+        for scope in self.scopes(site):
+            pat = self._seg_any.get(scope)
+            if pat is not None and self._search(pat, text) is not None:
+                return True
+        return False
+
     def has_segment_rules(self, site: str) -> bool:
         return any((s, "segment", a) in self._combined for s in self.scopes(site) for a in ACTIONS)
 
@@ -263,6 +279,16 @@ class _Alternatives:
             if pat.search(text, timeout=timeout):
                 return (r, None)
         return None
+
+
+def _unanchor(pattern: str) -> str:
+    """``^foo$`` -> ``foo``: a pattern that matches wherever the anchored one could
+    match a part of a line (an approximation that only ever matches more)."""
+    if pattern.startswith("^"):
+        pattern = pattern[1:]
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1]
+    return pattern.replace("|^", "|").replace("$|", "|").replace("(?:^", "(?:")
 
 
 def _combine(items: list[tuple[Rule, Any]]) -> Any:
