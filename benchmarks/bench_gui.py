@@ -52,23 +52,30 @@ def _paint(app, w) -> None:
 
 
 def child_launch(ws_dir: str, path: str, t0: float) -> None:
-    """Child: open the window on ``path`` and print seconds since ``t0`` when painted."""
-    app, w, ws = _window(ws_dir, [path] if path != "-" else [])
+    """Child: as ``jdreview review`` does, show the window, then load the queue; print
+    the seconds from ``t0`` to the window painted and to the first posting painted."""
+    from jdreview.gui.app import load_queue
+
+    app, w, ws = _window(ws_dir, [])
     app.processEvents()
     w.repaint()
-    elapsed = time.time() - t0
+    visible = time.time() - t0
+    load_queue(w, [path] if path != "-" else [])
+    app.processEvents()
+    w.repaint()
+    loaded = time.time() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{elapsed:.3f} {rss:.0f} {w.queue_model.rowCount()}", flush=True)
+    print(f"{visible:.3f} {loaded:.3f} {rss:.0f} {w.queue_model.rowCount()}", flush=True)
     w.close()
     ws.close()
 
 
-def launch(ws_dir: str, path: str) -> tuple[float, float, int]:
+def launch(ws_dir: str, path: str) -> tuple[float, float, float, int]:
     t0 = time.time()
     out = subprocess.run([sys.executable, __file__, "--child", ws_dir, path, repr(t0)],
                          capture_output=True, text=True, check=True,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2])
+    return float(out[0]), float(out[1]), float(out[2]), int(out[3])
 
 
 def big_posting(tmp: str) -> str:
@@ -104,9 +111,9 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="jdreview-bench-")
     print("jdreview review window benchmark (offscreen)")
 
-    secs, rss, _ = launch(os.path.join(tmp, "ws-launch"), SEED)
-    print(f"window visible with seed 002 loaded: {secs * 1000:.0f} ms from launch "
-          f"(budget 1500 ms), peak RSS {rss:.0f} MB")
+    visible, loaded, rss, _ = launch(os.path.join(tmp, "ws-launch"), SEED)
+    print(f"launch: window visible {visible * 1000:.0f} ms (budget 1500 ms), seed 002 shown "
+          f"{loaded * 1000:.0f} ms, peak RSS {rss:.0f} MB")
 
     big = big_posting(tmp)
     app, w, ws = _window(os.path.join(tmp, "ws-big"), [SEED, big])
@@ -138,12 +145,13 @@ def main() -> int:
     for i in range(10_000):
         with open(os.path.join(folder, f"{i:05d}.txt"), "w", encoding="utf-8") as f:
             f.write(f"Posting {i}\n{seed_text}")
-    secs, rss, rows = launch(os.path.join(tmp, "ws-queue"), folder)
-    print(f"queue of {rows:,} postings (new workspace): visible in {secs * 1000:.0f} ms, "
-          f"peak RSS {rss:.0f} MB (budget 2000 ms, 500 MB)")
-    secs, rss, rows = launch(os.path.join(tmp, "ws-queue"), "-")
-    print(f"queue of {rows:,} postings (reopened workspace): visible in {secs * 1000:.0f} ms, "
-          f"peak RSS {rss:.0f} MB")
+    visible, loaded, rss, rows = launch(os.path.join(tmp, "ws-queue"), folder)
+    print(f"queue of {rows:,} postings (new workspace): window visible {visible * 1000:.0f} ms, "
+          f"queue added and first posting shown {loaded * 1000:.0f} ms, peak RSS {rss:.0f} MB "
+          "(budget 2000 ms, 500 MB)")
+    visible, loaded, rss, rows = launch(os.path.join(tmp, "ws-queue"), "-")
+    print(f"queue of {rows:,} postings (reopened workspace): first posting shown "
+          f"{loaded * 1000:.0f} ms, peak RSS {rss:.0f} MB")
     print(f"RESULT gui_toggle_ms {statistics.median(big_times):.2f}")
     return 0
 

@@ -11,12 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ..errors import InputError
 from ..review import cleaner_for
 from ..store import Workspace, default_reviewer, default_workspace_dir
+from .compat import install_refcount_guard
 from .main_window import MainWindow
 
 ORG, APP = "jdreview", "jdreview"
@@ -24,6 +25,7 @@ ORG, APP = "jdreview", "jdreview"
 
 def application() -> QApplication:
     """The QApplication (created once), named so that QSettings has a home."""
+    install_refcount_guard()
     app = QApplication.instance()
     if app is None:
         QCoreApplication.setOrganizationName(ORG)
@@ -64,22 +66,39 @@ def run(args: argparse.Namespace) -> int:
     except InputError as e:
         print(f"jdreview: error: {e}", file=sys.stderr)
         return 1
-    try:
-        window = make_window(ws, args, background_index=not args.screenshot)
-    except InputError as e:  # a bad rule or classifier file
-        print(f"jdreview: error: {e}", file=sys.stderr)
-        ws.close()
-        return 1
-    if args.paths:
-        window.add_paths(args.paths)
-    else:
-        window.open_first()
+    window = make_window(ws, args, background_index=not args.screenshot)
     if args.screenshot:
+        if not load_queue(window, args.paths):
+            ws.close()
+            return 1
         return screenshot(app, window, args.screenshot, ws)
-    window.show()
+    window.show()  # visible first; the rules compile and the first posting loads next
+    QTimer.singleShot(0, lambda: load_queue(window, args.paths))
     code = app.exec()
     ws.close()
     return code
+
+
+def load_queue(window: MainWindow, paths: Sequence[str]) -> bool:
+    """Add ``paths`` (opening the first posting), or open the first unreviewed one.
+
+    A bad rule or classifier file (found when the rules are first compiled) is reported
+    on standard error and in a message box, and the program ends with exit code 1.
+    """
+    try:
+        window.cleaner  # noqa: B018 - compile the rules now, before any posting opens
+    except InputError as e:
+        print(f"jdreview: error: {e}", file=sys.stderr)
+        if window.isVisible():
+            window.dialogs.error(window, "Cannot start reviewing", str(e))
+            window.close()
+            QCoreApplication.exit(1)
+        return False
+    if paths:
+        window.add_paths(list(paths))
+    else:
+        window.open_first()
+    return True
 
 
 def screenshot(app: QApplication, window: MainWindow, path: str, ws: Workspace) -> int:

@@ -38,3 +38,26 @@ def emit(signal: Any, *args: Any) -> None:
     result = signal.emit(*args)
     if EMIT_DROPS_REFERENCE and isinstance(result, bool):
         _incref(result)
+
+
+# PySide6 6.12.0 also returns None from void methods (and takes None back from Python
+# overrides) without the reference bookkeeping, so None -- and through other paths
+# True and False -- lose references as the window runs, and when one reaches zero the
+# interpreter aborts ("none_dealloc"), in a long session or at exit. Python 3.12 makes
+# these singletons immortal (PEP 683); on 3.11 the guard does what that PEP does: it
+# gives each a reference count so large that no session can lose it all. A singleton
+# is never freed anyway, so the surplus costs nothing.
+_IMMORTAL = 1 << 40
+_installed = False
+
+
+def install_refcount_guard() -> None:
+    """Make None, True and False effectively immortal (once per process; a no-op on
+    Python 3.12+, where they already are)."""
+    global _installed
+    if _installed or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    _installed = True
+    for obj in (None, True, False):
+        # ob_refcnt is the first field of every CPython object
+        ctypes.c_ssize_t.from_address(id(obj)).value += _IMMORTAL

@@ -38,7 +38,7 @@ from ..review import (
 )
 from ..rules import Rule, append_rule, normalise
 from ..store import Workspace, now
-from .compat import emit
+from .compat import emit, install_refcount_guard
 from .dialogs import Dialogs
 from .line_model import LINE_ROLE, LineModel
 from .panes import LinePane, PreviewPane, QueueModel, QueuePane, display_name
@@ -58,10 +58,11 @@ class MainWindow(QMainWindow):
                  background_index: bool = True,
                  open_workspace: Callable[[str], None] | None = None) -> None:
         super().__init__()
+        install_refcount_guard()
         self.setObjectName("jdreview_main")
         self.ws = ws
         self.cleaner_factory = cleaner_factory
-        self.cleaner = cleaner_factory()
+        self._cleaner: Any = None  # made on first use: compiling the rules takes a while
         self.reviewer = reviewer
         self.settings = settings if settings is not None else QSettings()
         self.dialogs = dialogs or Dialogs()
@@ -120,11 +121,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts_label)
 
         self._build_actions()
-        # ---- issue 4 hook: the rules panel (rule workbench), see gui/rules_panel.py
-        from .rules_panel import install_rules_panel
-
-        install_rules_panel(self)
-        # ---- end of issue 4 hook
         self.setAcceptDrops(True)
 
         # ---- wiring: every edit repaints the preview; the queue figures follow lazily
@@ -281,6 +277,17 @@ class MainWindow(QMainWindow):
         return None
 
     @property
+    def cleaner(self) -> Any:
+        """The rules and classifier reviews use (made when first needed)."""
+        if self._cleaner is None:
+            self._cleaner = self.cleaner_factory()
+        return self._cleaner
+
+    @cleaner.setter
+    def cleaner(self, cleaner: Any) -> None:
+        self._cleaner = cleaner
+
+    @property
     def session(self) -> Session | None:
         return self.model.session
 
@@ -351,7 +358,7 @@ class MainWindow(QMainWindow):
         """Append ``rule`` to the workspace's rule file and re-filter with it."""
         try:
             append_rule(self.ws.rules_path, rule)
-            self.cleaner = self.cleaner_factory()
+            self._cleaner = self.cleaner_factory()
         except (InputError, OSError) as e:
             self.dialogs.error(self, "Rule not saved", str(e))
             return

@@ -80,8 +80,18 @@ class LinePane(QTreeView):
         for col, width in ((COL_NUMBER, 64), (COL_LABEL, 96), (COL_REASON, 190)):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             h.resizeSection(col, width)
-        model.modelReset.connect(self.expandAll)
+        model.modelReset.connect(self._expand_segmented)
         model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
+
+    def _expand_segmented(self) -> None:
+        """Open every line that has segments (expandAll would walk all rows in Python)."""
+        model = self.model()
+        s = model.session if isinstance(model, LineModel) else None
+        if s is None:
+            return
+        for i, lr in enumerate(s.lines):
+            if lr.segments is not None:
+                self.expand(model.index(i, 0))
 
     def setModel(self, model: Any) -> None:  # noqa: N802 - Qt override
         super().setModel(model)
@@ -148,6 +158,9 @@ class PreviewPane(QPlainTextEdit):
         while q < limit - p and a[len(a) - 1 - q] == b[len(b) - 1 - q]:
             q += 1
         end_a, end_b = len(a) - q, len(b) - q  # replace blocks a[p:end_a] by b[p:end_b]
+        if end_a - p > 200 or end_b - p > 200:  # another posting: one reset is cheaper
+            self.setPlainText(new)
+            return
         doc = self.document()
         cur = QTextCursor(doc)
         cur.beginEditBlock()

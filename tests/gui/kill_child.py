@@ -2,7 +2,8 @@
 
 After each toggle is on screen it prints ``EDIT <line> <0|1>`` (the label shown) and
 flushes, so the parent knows what the person saw. The parent SIGKILLs it at any moment.
-Usage: python kill_child.py WORKSPACE_DIR POSTING
+Usage: python kill_child.py WORKSPACE_DIR POSTING [STOP_AFTER]
+With STOP_AFTER, it quits normally after that many edits (the long-session test).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from jdreview.store import Workspace  # noqa: E402
 
 def main() -> None:
     ws_dir, posting = sys.argv[1], sys.argv[2]
+    stop_after = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    done = [0]
     app = application()
     ws = Workspace.open(ws_dir)
     args = Namespace(rules=[], no_default_rules=False, classifier=None, no_classifier=False,
@@ -45,12 +48,19 @@ def main() -> None:
             return
         QTest.keyClick(w.lines, Qt.Key.Key_Space)  # toggles, persists, moves on
         print(f"EDIT {line} {int(bool(s.line_final(line)))}", flush=True)
+        done[0] += 1
+        if stop_after and done[0] >= stop_after:
+            timer.stop()
+            w.close()
+            app.quit()
 
     timer = QTimer()
     timer.timeout.connect(step)
     timer.start(0)
     print("READY", flush=True)
-    app.exec()
+    code = app.exec()
+    ws.close()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

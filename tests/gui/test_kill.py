@@ -43,3 +43,15 @@ def test_sigkill_loses_no_edit_shown(tmp_path, seeds, edits):
         saved = ws.overrides(pid)
         for line, keep in shown.items():
             assert saved.get((line, None)) == keep, f"line {line}: shown {keep}, saved {saved.get((line, None))}"
+
+
+def test_a_long_session_ends_cleanly(tmp_path, seeds):
+    """PySide6 6.12 loses references to True and None as the window runs (every Python
+    emit, many void calls); without jdreview.gui.compat a session aborts with
+    "Fatal Python error: bool_dealloc" after a few hundred edits, or at exit."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([sys.executable, CHILD, str(tmp_path / "ws"), seeds[2], "800"],
+                       capture_output=True, text=True, env=env, timeout=240)
+    assert "Fatal Python error" not in r.stderr
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.count("EDIT ") == 800
