@@ -121,6 +121,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts_label)
 
         self._build_actions()
+        # ---- issue 4 hook: the rules panel (rule workbench), see gui/rules_panel.py
+        from .rules_panel import install_rules_panel
+
+        install_rules_panel(self)
+        # ---- end of issue 4 hook
         self.setAcceptDrops(True)
 
         # ---- wiring: every edit repaints the preview; the queue figures follow lazily
