@@ -176,6 +176,9 @@ def blocks(lines: list[str], units: list[int]) -> list[int]:
     return out
 
 
+_DATEISH = re.compile(r"\b(?:ago|posted|reposted|vor \d|il y a|hace|fa|geleden|há|"
+                      r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
+                      r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\b")
 _URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*https?://", re.IGNORECASE)
 
 
@@ -244,6 +247,15 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
         else:
             values.append(-2.0 if nws[k] >= 3 else -3.0)
     a, b = main_span(values)
+    # the header block: the first line naming the job (as the page title does) and
+    # the few lines after it (company, location, date)
+    first_title = -1
+    if page_title:
+        for k, i in enumerate(units):
+            if not ruled[k] and nws[k] <= 10 and len(norms[i]) >= 3 and norms[i] in page_title \
+                    and norms[i] != page_title and k > 0:
+                first_title = k
+                break
     out: list[list[tuple[str, float]]] = []
     seen: set[str] = set()
     for k, i in enumerate(units):
@@ -287,6 +299,10 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
         if page_title and k and norms[i] != page_title and 3 <= len(norms[i]) and nws[k] <= 10 \
                 and norms[i] in page_title:
             feats.append(("in:title", 1.0))
+        if first_title >= 0 and 0 <= k - first_title <= 4 and not ruled[k]:
+            feats.append(("header:" + ("title" if k == first_title else "after"), 1.0))
+        if _DATEISH.search(norms[i]) and nws[k] <= 6:
+            feats.append(("dateish", 1.0))
         if run_len[k]:
             feats.append(("shortrun:" + ("1" if run_len[k] == 1 else "2-3" if run_len[k] <= 3
                                          else "4-7" if run_len[k] <= 7 else "8+"), 1.0))

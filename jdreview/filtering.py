@@ -266,7 +266,7 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     if config.segments and rules.has_segment_rules(site):
         for i in units:
             d = dec[i]
-            if not d.keep or d.source == "rule":
+            if not d.keep:
                 continue
             _segment_line(results[i], rules, site)
     return FilterResult(posting, results, rules.version,
