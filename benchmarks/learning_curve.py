@@ -16,7 +16,10 @@ yet (postings the classifier and the rules have never seen).
 
 Part 2, a new site: for every site with more than three postings, the reviewer has already
 reviewed every other site, then reviews this site's postings one by one; we measure lines to
-toggle per posting on its remaining postings. The last line is
+toggle per posting on its remaining postings. The last column adds the site-repetition
+feature (how many of the site's other postings hold the same normalised line, counted on the
+site's postings without labels, as a batch would): an experiment, not yet in the shipped
+classifier, and not in the RESULT. The last line is
 
     RESULT toggles_after_3 <mean lines to toggle per posting after three reviewed postings of a site>
 """
@@ -29,7 +32,15 @@ import sys
 import time
 
 from jdreview.filtering import auto_filter
-from jdreview.learn import LabelledPosting, line_outcome, load_labelled, train_classifier
+from jdreview.learn import (
+    LabelledPosting,
+    SiteAwareClassifier,
+    line_outcome,
+    load_labelled,
+    site_line_counts,
+    train_classifier,
+    train_site_aware,
+)
 from jdreview.rules import RuleSet, default_rules
 from jdreview.workbench import suggest_rules
 
@@ -105,11 +116,13 @@ def main() -> int:
             continue
         others = [x for x in data if site_of(x) != site]
         print(f"-- {site}: {len(posts)} postings")
-        print(f"{'reviewed':>8} {'rules+':>6} {'toggles on the rest':>20}")
+        print(f"{'reviewed':>8} {'rules+':>6} {'toggles on the rest':>20} {'with site repetition':>21}")
+        batch = site_line_counts(x.posting for x in posts)  # the site's postings, unlabelled
         for k in range(len(posts)):
             rules, clf, acc = learn(others + posts[:k], base)
             t = toggles(posts[k:], rules, clf)
-            print(f"{k:>8} {acc:>6} {fmt(t):>20}")
+            sa = SiteAwareClassifier(train_site_aware(others + posts[:k], rules), batch)
+            print(f"{k:>8} {acc:>6} {fmt(t):>20} {fmt(toggles(posts[k:], rules, sa)):>21}")
             if k == 3 and t is not None:
                 after3.append(t)
     elapsed = time.time() - t0

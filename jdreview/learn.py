@@ -58,7 +58,7 @@ from .export import LABEL_SCHEMA, validate_label
 from .export import norm_hash as norm_hash
 from .filtering import DEFAULT_CONFIG, FilterConfig, FilterResult, auto_filter
 from .posting import PAIR_CLEAN_MARK, PAIR_RAW_MARK, Posting
-from .rules import RuleSet
+from .rules import RuleSet, normalise
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -622,3 +622,94 @@ def format_loso(report: Mapping[str, Any]) -> str:
                f"(line level, kept lines; mean per posting): P {m['p']:.3f} R {m['r']:.3f} "
                f"F1 {m['f1']:.3f} word F1 {m['word_f1']:.3f} toggles {m['toggles']:.2f}")
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- site repetition
+# How often the same normalised line occurs across postings of the same site: page chrome
+# repeats on every posting of a site, content rarely does. The table needs no labels, so at
+# cleaning time it can come from the batch itself (all postings of a site in the input).
+# The shipped Classifier scores one posting at a time and has no place for it yet; the
+# subclass below carries the table in memory (it is not saved), for measuring the feature.
+
+
+def site_line_counts(postings: Iterable[Posting]) -> dict[str, dict[str, int]]:
+    """site -> normalised line -> number of that site's postings holding the line;
+    ``""`` -> site -> number of postings of the site (under the key ``"#postings"``)."""
+    counts: dict[str, dict[str, int]] = {}
+    for p in postings:
+        table = counts.setdefault(p.site or "", {})
+        table["#postings"] = table.get("#postings", 0) + 1
+        for norm in {normalise(x) for x in p.lines if x.strip()}:
+            table[norm] = table.get(norm, 0) + 1
+    return counts
+
+
+def site_repeat_features(posting: Posting, units: Sequence[int], norms: Mapping[int, str],
+                         counts: Mapping[str, Mapping[str, int]]) -> list[list[tuple[str, float]]]:
+    """Per unit: in how many *other* postings of the same site the line occurs, bucketed.
+    Nothing when the posting's site is unknown or has no other posting in ``counts``."""
+    if not posting.site:
+        return [[] for _ in units]
+    table = counts.get(posting.site, {})
+    others = table.get("#postings", 0) - 1
+    if others < 1:
+        return [[] for _ in units]
+    out = []
+    for i in units:
+        c = max(0, table.get(norms[i], 0) - 1)
+        share = c / others
+        bucket = "0" if c == 0 else "all" if share >= 0.99 else "most" if share >= 0.5 else "some"
+        out.append([("siterep:" + bucket, 1.0)])
+    return out
+
+
+class SiteAwareClassifier:
+    """A :class:`~jdreview.classifier.Classifier` whose scores also see site repetition
+    (``counts`` from :func:`site_line_counts`). Same ``score`` contract; not persisted."""
+
+    def __init__(self, clf: Classifier, counts: Mapping[str, Mapping[str, int]]) -> None:
+        self.clf = clf
+        self.counts = counts
+        self.version = clf.version + "+site"
+
+    def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+              dec: Mapping[int, Any]) -> dict[int, float]:
+        import math
+
+        from .classifier import posting_features
+
+        feats = posting_features(posting, units, norms, dec)
+        for f, extra in zip(feats, site_repeat_features(posting, units, norms, self.counts), strict=True):
+            f.extend(extra)
+        z = self.clf.logits(feats)
+        return {i: 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, v)))) for i, v in zip(units, z, strict=True)}
+
+
+def train_site_aware(postings: Sequence[LabelledPosting], rules: RuleSet, *, c: float = 0.5,
+                     min_postings: int = 3, smoothing: float = 0.3) -> Classifier:
+    """Train with the site-repetition features added (counts from the training postings)."""
+    from .classifier import fit_rows, posting_features
+    from .filtering import rule_decisions
+
+    counts = site_line_counts(lp.posting for lp in postings)
+    X: list[list[tuple[str, float]]] = []
+    y: list[int] = []
+    groups: list[str] = []
+    owners: list[str] = []
+    for lp in postings:
+        p = lp.posting
+        units = [i for i, line in enumerate(p.lines) if line.strip()]
+        norms = {i: normalise(p.lines[i]) for i in units}
+        dec = rule_decisions(p, units, norms, rules)
+        feats = posting_features(p, units, norms, dec)
+        extra = site_repeat_features(p, units, norms, counts)
+        for k, i in enumerate(units):
+            if i in dec or i not in lp.labels:
+                continue
+            X.append(feats[k] + extra[k])
+            y.append(1 if lp.labels[i] else 0)
+            groups.append(lp.site or p.id)
+            owners.append(p.id)
+    return fit_rows(X, y, groups, c=c, min_postings=min_postings, smoothing=smoothing,
+                    meta={"postings": len(postings), "lines": len(y), "site_repeats": True},
+                    posting_ids=owners)

@@ -286,3 +286,26 @@ def test_leave_one_site_out_floor():
     assert m["f1"] >= 0.93, m
     assert m["word_f1"] >= 0.955, m
     assert m["toggles"] <= 8.0, m
+
+
+# ---------------------------------------------------------------- site repetition (experimental)
+
+
+def test_site_repeat_features_count_other_postings_of_the_site():
+    from jdreview.learn import site_line_counts, site_repeat_features
+    from jdreview.posting import Posting
+
+    posts = [Posting.from_text(f"Role {k}\nSign in to see who you know\nShared footer\n", site="demo")
+             for k in range(3)]
+    posts.append(Posting.from_text("Other site\nShared footer\n", site="elsewhere"))
+    posts[2].lines[2] = "A footer of its own"
+    counts = site_line_counts(posts)
+    assert counts["demo"]["#postings"] == 3 and counts["demo"]["shared footer"] == 2
+    p = posts[0]
+    units = [0, 1, 2]
+    norms = {i: p.lines[i].lower() for i in units}
+    feats = site_repeat_features(p, units, norms, counts)
+    # own title: in no other posting; sign-in line: in both others; footer: in one of two
+    assert feats == [[("siterep:0", 1.0)], [("siterep:all", 1.0)], [("siterep:most", 1.0)]]
+    lone = posts[3]
+    assert site_repeat_features(lone, [0, 1], {0: "other site", 1: "shared footer"}, counts) == [[], []]
