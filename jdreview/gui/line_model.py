@@ -139,6 +139,8 @@ class LineModel(QAbstractItemModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
+        if self.key_of(index) is None:  # a blank line: the cursor passes over it
+            return Qt.ItemFlag.NoItemFlags
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if index.column() == COL_LABEL and self.key_of(index) is not None:
             f |= Qt.ItemFlag.ItemIsUserCheckable

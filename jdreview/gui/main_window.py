@@ -83,16 +83,25 @@ class MainWindow(QMainWindow):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.setStyleSheet("QLabel#banner { padding: 6px; border: 1px solid palette(mid); }")
         self.banner.hide()
+        self.raw_title = QLabel("Raw posting")
+        self.raw_title.setObjectName("raw_title")
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        lay.addWidget(self.raw_title)
         lay.addWidget(self.banner)
         lay.addWidget(self.lines, 1)
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.setSpacing(2)
+        rlay.addWidget(QLabel("Cleaned preview — exactly what export writes"))
+        rlay.addWidget(self.preview, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
@@ -103,6 +112,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName("queue_dock")
         dock.setWidget(self.queue)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.queue.setMinimumWidth(240)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
 
         self.undo_group = QUndoGroup(self)
@@ -519,6 +529,15 @@ class MainWindow(QMainWindow):
             except KeyError:
                 pass
         self.setWindowTitle(f"{name}jdreview — {self.ws.directory}")
+        s = self.session
+        if s is None:
+            self.raw_title.setText("Raw posting")
+        else:
+            p = s.posting
+            where = os.path.basename(p.source.split("#", 1)[0]) + (
+                "#" + p.source.rsplit("#", 1)[1] if "#" in p.source else "")
+            self.raw_title.setText(f"Raw posting: {where}" + (f" · site {p.site}" if p.site else "")
+                                   + f" · {len(p.lines)} lines")
 
     # ------------------------------------------------------------------ background work
     def _index_step(self) -> None:

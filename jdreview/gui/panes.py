@@ -69,6 +69,7 @@ class LinePane(QTreeView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setRootIsDecorated(True)
+        self.setIndentation(14)
         self.setItemsExpandable(False)
         self.setExpandsOnDoubleClick(False)
         self.setAllColumnsShowFocus(True)
@@ -77,7 +78,7 @@ class LinePane(QTreeView):
         h = self.header()
         h.setStretchLastSection(False)
         h.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_NUMBER, 64), (COL_LABEL, 96), (COL_REASON, 190)):
+        for col, width in ((COL_NUMBER, 84), (COL_LABEL, 104), (COL_REASON, 200)):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)
@@ -380,8 +381,8 @@ class QueuePane(QWidget):
         self.table.setWordWrap(False)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(NAME_COL, QHeaderView.ResizeMode.Stretch)
-        hh.resizeSection(STATUS_COL, 96)
-        hh.resizeSection(CHANGED_COL, 64)
+        hh.resizeSection(STATUS_COL, 92)
+        hh.resizeSection(CHANGED_COL, 66)
         self.table.activated.connect(self._chosen)
         self.table.clicked.connect(self._chosen)
         self.progress = QLabel()
