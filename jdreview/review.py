@@ -599,3 +599,65 @@ def cleaner_for(ws: Workspace, rule_files: Iterable[str] = (), **options: object
     if os.path.exists(ws.rules_path):
         files.append(ws.rules_path)
     return Cleaner.create(rule_files=files, **options)  # type: ignore[arg-type]
+
+
+class BackgroundIndexer:
+    """Fill the workspace's decision cache in a worker thread, one posting at a time.
+
+    The thread has its own database connection (SQLite connections are per thread;
+    WAL lets it write while the window writes). Filtering is pure Python, so the
+    interpreter switches threads every few milliseconds and the window stays responsive.
+
+    >>> import tempfile
+    >>> from jdreview.batch import Cleaner
+    >>> from jdreview.store import Workspace
+    >>> d = tempfile.mkdtemp(); Workspace.open(d).close()
+    >>> ix = BackgroundIndexer(d, Cleaner.create(use_classifier=False)); ix.start(); ix.wait(10)
+    True
+    >>> ix.done
+    0
+    """
+
+    def __init__(self, directory: str, cleaner: Cleaner) -> None:
+        import threading
+
+        self.directory = directory
+        self.cleaner = cleaner
+        self.done = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="jdreview-indexer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the indexer to finish; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        from .store import Workspace
+
+        try:
+            ws = Workspace.open(self.directory)
+        except Exception:  # the window reports workspace problems itself
+            return
+        try:
+            while not self._stop.is_set():
+                n = index_next(ws, self.cleaner, 1)
+                if n == 0:
+                    break
+                self.done += n
+        except Exception:  # a database busy for 10 s, a bug in a filter: stop quietly;
+            pass  # the window indexes on demand before acting on the whole workspace
+        finally:
+            ws.close()

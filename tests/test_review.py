@@ -218,3 +218,16 @@ def test_seed_sessions_preview_equals_filter_output():
         r = cleaner.clean(load_posting(os.path.join(SEEDS, name)))
         s = Session(r)
         assert s.preview().text == r.cleaned_text()
+
+
+def test_background_indexer_fills_the_cache_from_its_own_thread(tmp_path):
+    from jdreview.review import BackgroundIndexer
+
+    ws, cleaner, ids = _ws_with(tmp_path, ["Team lunch\nA\n", "Team lunch\nB\n", "C\n"])
+    assert len(ws.stale(cleaner.rules.version, "", 10)) == 3
+    ix = BackgroundIndexer(ws.directory, cleaner)
+    ix.start()
+    assert ix.wait(30) and ix.done == 3
+    assert ws.stale(cleaner.rules.version, "", 10) == []
+    assert len(ws.units_where_norm("team lunch")) == 2
+    ws.close()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..errors import InputError
 from ..export import export_workspace
 from ..review import (
+    BackgroundIndexer,
     Session,
     filter_cached,
     identical_change,
@@ -150,9 +151,10 @@ class MainWindow(QMainWindow):
         self._queue_timer.setSingleShot(True)
         self._queue_timer.setInterval(250)
         self._queue_timer.timeout.connect(self._refresh_queue_figures)
-        self._indexer = QTimer(self)
-        self._indexer.setInterval(0)
-        self._indexer.timeout.connect(self._index_step)
+        self._indexer: BackgroundIndexer | None = None
+        self._indexer_poll = QTimer(self)
+        self._indexer_poll.setInterval(500)
+        self._indexer_poll.timeout.connect(self._poll_indexer)
         self.background_index = background_index
 
         self._restore_settings()
@@ -160,7 +162,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._refresh_queue_figures()
         if background_index:
-            self._indexer.start()
+            QTimer.singleShot(0, self._start_indexing)
 
     # ------------------------------------------------------------------ actions and menus
     def _act(self, name: str, text: str, slot: Callable[[], Any], keys: Sequence[Any] = (),
@@ -389,7 +391,7 @@ class MainWindow(QMainWindow):
             self.model.refresh()
             self.lines.go_to(self.model.index(max(line, 0), 0))
         if self.background_index:
-            self._indexer.start()
+            self._start_indexing()
         self._schedule_queue_refresh(all_rows=True)
 
     # ------------------------------------------------------------------ posting status
@@ -452,7 +454,7 @@ class MainWindow(QMainWindow):
         if self.pid is None:
             self.open_first()
         if self.background_index:
-            self._indexer.start()
+            self._start_indexing()
         self._refresh_queue_figures()
 
     def export(self, directory: str | None = None) -> None:
@@ -540,9 +542,17 @@ class MainWindow(QMainWindow):
                                    + f" · {len(p.lines)} lines")
 
     # ------------------------------------------------------------------ background work
-    def _index_step(self) -> None:
-        if index_next(self.ws, self.cleaner, 1) == 0:
+    def _start_indexing(self) -> None:
+        """(Re)start the worker that caches decisions for postings not opened yet."""
+        if self._indexer is not None:
             self._indexer.stop()
+        self._indexer = BackgroundIndexer(self.ws.directory, self.cleaner)
+        self._indexer.start()
+        self._indexer_poll.start()
+
+    def _poll_indexer(self) -> None:
+        if self._indexer is not None and not self._indexer.running:
+            self._indexer_poll.stop()
             self._schedule_queue_refresh(all_rows=True)
 
     def index_all(self) -> None:
@@ -597,7 +607,9 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _c=False, d=d: self.open_workspace and self.open_workspace(d))
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        self._indexer.stop()
+        if self._indexer is not None:
+            self._indexer.stop()
+        self._indexer_poll.stop()
         self._queue_timer.stop()
         if self._closed:
             super().closeEvent(event)

@@ -236,24 +236,71 @@ def test_bad_inputs_show_a_message_and_the_queue_stays_usable(make_window, tmp_p
     binary.write_bytes(b"%PDF-1.4\x00\x01\x02\x03" * 100)
     broken = tmp_path / "broken.html"
     broken.write_bytes(b"<html><body><div hidden><p>x</p></div><script>y")
-    locked = tmp_path / "locked.txt"
-    locked.write_text("Secret\n")
-    os.chmod(locked, 0)
-    unreadable = os.access(locked, os.R_OK) is False
-    w = make_window([str(binary), str(broken), str(locked), seeds[0]])
+    gone = tmp_path / "gone.txt"
+    gone.write_text("Moved away before it was opened\n")
+    w = make_window([str(binary), str(broken), str(gone), seeds[0]])
+    os.remove(gone)  # unreadable when the reviewer gets to it
     ids = w.ws.ids()
-    for pid, needle in zip(ids[:3], ("binary", "broken.html", "locked.txt"), strict=True):
-        if needle == "locked.txt" and not unreadable:
-            continue  # running as root: the file is readable anyway
+    for pid, words in zip(ids[:3], (("scan.txt", "binary"), ("broken.html", "no text"),
+                                    ("gone.txt", "No such file")), strict=True):
         assert w.open_posting(pid) is False
-        assert w.banner.isVisible() and needle in w.banner.text() or "binary" in w.banner.text()
-        assert w.model.rowCount() == 0
+        assert w.banner.isVisible()
+        assert all(word in w.banner.text() for word in words), w.banner.text()
+        assert w.model.rowCount() == 0 and w.preview.toPlainText() == ""
         assert "error" in w.queue_model.index(w.queue_model.row_of(pid), 0).data()
+        qtbot.keyClick(w.lines, Qt.Key.Key_Space)  # keys on an unreadable posting do nothing
+        assert w.ws.overrides(pid) == {}
     # the rest of the queue works
     assert w.open_posting(ids[3]) is True
     assert not w.banner.isVisible() and w.model.rowCount() > 0
     qtbot.keyClick(w.lines, Qt.Key.Key_Space)
     assert w.ws.overrides(ids[3])
+    w.queue.status_box.setCurrentIndex(w.queue.STATUSES.index("error"))
+    assert w.queue.proxy.rowCount() == 3
+
+
+def test_file_open_and_drag_and_drop_add_postings(make_window, seeds, dialogs, qtbot):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    w = make_window([seeds[0]])
+    dialogs.open_paths = lambda parent: [seeds[1]]
+    qtbot.keyClick(w.lines, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert w.queue_model.rowCount() == 2
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(seeds[2])])
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(drop)
+    assert w.queue_model.rowCount() == 3
+    assert w.session.posting.source == seeds[0]  # adding does not move the reviewer
+
+
+def test_rule_dialog_shows_the_effect_and_refuses_a_bad_regex(make_window, seeds, qtbot):
+    from jdreview.gui.dialogs import RuleDialog
+    from jdreview.review import RuleEffect, propose_rules
+
+    w = make_window(seeds)
+    seen = []
+
+    def effect(rule):
+        seen.append(rule)
+        return RuleEffect(matches=7, flips=5, contradictions=2, postings=3)
+
+    dlg = RuleDialog(w, propose_rules("36 people clicked apply", "drop", reviewer="tester"), effect)
+    qtbot.addWidget(dlg)
+    assert dlg.pattern.text() == "36 people clicked apply"
+    assert "7 lines in 3 postings" in dlg.counts.text() and "flips 5" in dlg.counts.text()
+    assert "2 of the matched lines" in dlg.counts.text()
+    dlg.kinds.button(1).click()  # the generalised regex
+    assert "\\d+" in dlg.pattern.text() and seen[-1].kind == "regex"
+    dlg.pattern.setText("(unclosed")
+    assert "Not a valid rule" in dlg.counts.text()
+    assert not dlg.buttons.button(dlg.buttons.StandardButton.Save).isEnabled()
+    dlg.pattern.setText(r"^\s*\d+ people clicked apply\s*$")
+    assert dlg.buttons.button(dlg.buttons.StandardButton.Save).isEnabled()
+    rule = dlg.chosen()
+    assert rule is not None and rule.kind == "regex" and dict(rule.provenance)["by"] == "tester"
 
 
 def test_shortcut_overlay_lists_the_keys(make_window, seeds, dialogs, qtbot):
