@@ -475,7 +475,7 @@ def _row_postings(examples: list[GoldPosting], rules: RuleSet) -> list[str]:
     from .filtering import rule_decisions
     from .rules import normalise
 
-    ids = []
+    ids: list[str] = []
     for ex in examples:
         p = ex.posting
         units = [i for i, line in enumerate(p.lines) if line.strip()]
@@ -489,8 +489,8 @@ def fit_rows(X: list[list[tuple[str, float]]], y: list[int], groups: list[str], 
              min_postings: int, smoothing: float, meta: Mapping[str, Any],
              posting_ids: list[str] | None = None) -> Classifier:
     try:
-        from sklearn.linear_model import LogisticRegression
         from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
     except ImportError:
         raise InputError("train", "training needs scikit-learn: pip install 'jdreview[learn]'") from None
     if len(set(y)) < 2:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .posting import Posting
-from .rules import Rule, RuleSet, normalise
+from .rules import RuleSet, normalise
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -311,12 +311,12 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
         k = 0
         while k < len(units):
             i = units[k]
-            if not rules.search_pattern(start_pat, lines[i]):
+            if not rules.section_starts(rule, start_pat, lines[i]):
                 k += 1
                 continue
             stop = len(units)
             for k2 in range(k + 1, len(units)):
-                if end_pat is not None and rules.search_pattern(end_pat, lines[units[k2]]):
+                if end_pat is not None and rules.section_starts(rule, end_pat, lines[units[k2]]):
                     stop = k2
                     break
                 if rule.max_lines and k2 - k >= rule.max_lines:

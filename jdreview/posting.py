@@ -285,8 +285,8 @@ def detect_site(url: str, lines: list[str]) -> str:
         sample = "\n".join(lines[:400]).lower()
         if not any(w in sample for w in _LINKEDIN_WORDS):  # no mark can match: skip the regex
             return ""
-        marks = len(_LINKEDIN_MARKS.findall(sample))
-        if marks >= 2 or (marks == 1 and "linkedin" in sample):
+        n_marks = len(_LINKEDIN_MARKS.findall(sample))
+        if n_marks >= 2 or (n_marks == 1 and "linkedin" in sample):
             return "linkedin"
     return ""
 

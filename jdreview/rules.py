@@ -112,6 +112,9 @@ def _toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+_MAYBE = Rule("may-match", "regex")  # cached marker: "some segment may match"
+
+
 class RuleSet:
     """An ordered collection of rules with compiled matchers.
 
@@ -130,6 +133,7 @@ class RuleSet:
             by_id[r.id] = r
         self.rules: list[Rule] = list(by_id.values())
         self.sources = list(sources)
+        self._version: str | None = None
         self._compile()
 
     def __repr__(self) -> str:
@@ -152,6 +156,11 @@ class RuleSet:
 
     @property
     def version(self) -> str:
+        if self._version is None:
+            self._version = self._hash()
+        return self._version
+
+    def _hash(self) -> str:
         h = hashlib.sha256()
         for r in self.rules:
             if r.enabled:
@@ -161,6 +170,7 @@ class RuleSet:
 
     # ---- compiled matchers
     def _compile(self) -> None:
+        self._version = None
         self._by_id = {r.id: r for r in self.rules}
         active = [r for r in self.rules if r.enabled]
         # exact: normalised line -> rule, keep rules shadow drop rules of the same text
@@ -236,12 +246,33 @@ class RuleSet:
         return None
 
     def may_match_segment(self, text: str, site: str) -> bool:
-        """Whether some segment of ``text`` could match a segment drop rule."""
+        """Whether some segment of ``text`` could match a segment drop rule (cached)."""
+        key = (text, site, "", "may")
+        cache = self._cache
+        if key in cache:
+            return cache[key] is not None
+        hit = None
         for scope in self.scopes(site):
             pat = self._seg_any.get(scope)
             if pat is not None and self._search(pat, text) is not None:
-                return True
-        return False
+                hit = _MAYBE
+                break
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = hit
+        return hit is not None
+
+    def section_starts(self, rule: Rule, pattern: Any, text: str) -> bool:
+        """Whether ``text`` matches a section rule's start (or end) pattern (cached)."""
+        key = (text, rule.id, pattern.pattern, "section")
+        cache = self._cache
+        if key in cache:
+            return cache[key] is not None
+        hit = rule if self._search(pattern, text) is not None else None
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = hit
+        return hit is not None
 
     def has_segment_rules(self, site: str) -> bool:
         return any((s, "segment", a) in self._combined for s in self.scopes(site) for a in ACTIONS)
