@@ -185,21 +185,22 @@ def test_bad_json_lines_fail_alone_with_their_line_numbers(client, tmp_path: Pat
     records = make_records(120)
     src = tmp_path / "mixed.jsonl"
     bad = {5: "{not json", 61: json.dumps({"id": "no-text", "title": "x"}), 62: "", 98: "[1, 2]",
-           110: '{"id": "cut", "text": "Data Eng'}
+           110: '{"id": "cut", "text": "Data Eng', 115: json.dumps({"id": "bin", "html": "\x00\x01\x02" * 40})}
     write_jsonl(src, records, bad)
     expected = local_output(src, tmp_path / "local")
     # small blocks: the bad lines fall in later blocks, so their numbers must be made absolute
     summary, err = run(client, [src], tmp_path / "dask", blocksize=64 * 1024)
     assert summary.partitions >= 5
     assert dask_lines(tmp_path / "dask") == expected  # every good record, unchanged
-    assert summary.cleaned == 120 and summary.errors == 4
+    assert summary.cleaned == 120 and summary.errors == 5
     errs = errors_of(tmp_path / "dask")
-    assert [(e["line"], e["record"]) for e in errs] == [(5, 5), (61, 61), (98, 97), (110, 109)]
+    assert [(e["line"], e["record"]) for e in errs] == [(5, 5), (61, 61), (98, 97), (110, 109), (115, 114)]
     assert errs[0]["reason"].startswith("not JSON") and errs[3]["reason"].startswith("not JSON")
     assert "record has no text" in errs[1]["reason"] and errs[1]["id"] == "no-text"
     assert "not an object" in errs[2]["reason"]
+    assert "binary data" in errs[4]["reason"] and errs[4]["id"] == "bin"
     assert f"{src}:61: record 61: record has no text" in err
-    assert "120 records cleaned, 4 failed" in err
+    assert "120 records cleaned, 5 failed" in err
 
 
 @needs_dask
@@ -268,6 +269,25 @@ def test_worker_refuses_a_cleaner_other_than_the_clients(tmp_path: Path) -> None
     assert worker_cleaner(spec).rules.get("x") is not None
     with pytest.raises(RuntimeError, match="install the same jdreview on the workers"):
         worker_cleaner(replace(spec, rules_version="0" * 12))
+
+
+@needs_dask
+def test_scheduler_address_connects_to_that_cluster(client, tmp_path: Path) -> None:
+    from jdreview.dask_engine import run_dask_clean
+
+    (tmp_path / "in").mkdir()
+    for name, recs in (("a.jsonl", make_records(8)), ("b.jsonl", make_records(5))):
+        write_jsonl(tmp_path / "in" / name, recs)
+    err = io.StringIO()
+    code = run_dask_clean([f"file://{tmp_path}/in/*.jsonl"], f"file://{tmp_path}/out", OPTIONS,
+                          scheduler=client.scheduler.address, progress="never", stderr=err)
+    assert code == 0, err.getvalue()
+    assert "13 records cleaned, 0 failed, from 2 input file(s)" in err.getvalue()
+    assert "on 2 worker(s)" in err.getvalue()  # the fixture's cluster, not a new one
+    expected = (local_output(tmp_path / "in" / "a.jsonl", tmp_path / "la")
+                + local_output(tmp_path / "in" / "b.jsonl", tmp_path / "lb"))
+    assert dask_lines(tmp_path / "out") == expected
+    assert client.scheduler_info()["workers"]  # our cluster is still up after the command
 
 
 # ---------------------------------------------------------------- the command line
