@@ -27,6 +27,9 @@ KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the unit key, or (line, None) fo
 LINE_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the line index of the row
 
 Index = QModelIndex | QPersistentModelIndex
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_CHECK_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsUserCheckable
 _ROLES = frozenset(int(r) for r in (
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.FontRole,
     Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
@@ -80,11 +83,20 @@ class LineModel(QAbstractItemModel):
 
     # ------------------------------------------------------------------ structure
     def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
-        if self.session is None or not self.hasIndex(row, column, parent):
+        # Views call this thousands of times on a reset: bounds checked here, in Python,
+        # rather than through hasIndex (which calls back into rowCount/columnCount).
+        s = self.session
+        if s is None or row < 0 or not 0 <= column < len(HEADERS):
             return QModelIndex()
         if not parent.isValid():
-            return self.createIndex(row, column, 0)
-        return self.createIndex(row, column, parent.row() + 1)
+            return self.createIndex(row, column, 0) if row < len(s.lines) else QModelIndex()
+        if parent.internalId() != 0 or parent.column() != 0:
+            return QModelIndex()
+        line = parent.row()
+        segs = s.lines[line].segments if line < len(s.lines) else None
+        if segs is None or row >= len(segs) or line in self._collapsed:
+            return QModelIndex()
+        return self.createIndex(row, column, line + 1)
 
     def parent(self, child: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
         if not child.isValid():
@@ -137,14 +149,12 @@ class LineModel(QAbstractItemModel):
 
     # ------------------------------------------------------------------ data
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        if self.key_of(index) is None:  # a blank line: the cursor passes over it
-            return Qt.ItemFlag.NoItemFlags
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == COL_LABEL and self.key_of(index) is not None:
-            f |= Qt.ItemFlag.ItemIsUserCheckable
-        return f
+        s = self.session
+        if s is None or not index.isValid():
+            return _NO_FLAGS
+        if index.internalId() == 0 and s.lines[index.row()].decision is None:
+            return _NO_FLAGS  # a blank line: the cursor passes over it
+        return _CHECK_FLAGS if index.column() == COL_LABEL else _ROW_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Views ask for a dozen roles per cell on every paint: answer from a per-row cache
