@@ -109,6 +109,13 @@ CREATE TABLE IF NOT EXISTS splits(
 """
 
 
+#: Overrides that differ from the automatic decision. A segment the person split off has
+#: no cached decision of its own: it inherits its line's (see review.user_split).
+_CHANGED = ("FROM overrides o JOIN units ul ON ul.posting = o.posting AND ul.line = o.line "
+            "AND ul.seg = -1 LEFT JOIN units us ON us.posting = o.posting AND us.line = o.line "
+            "AND us.seg = o.seg AND o.seg >= 0 WHERE o.keep != coalesce(us.keep, ul.keep)")
+
+
 def now() -> str:
     """UTC time as ISO 8601 with seconds, the form every timestamp here uses."""
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -321,8 +328,7 @@ class Workspace:
         cur = self.conn.execute(
             "SELECT p.id, p.source, p.posting_id, p.title, p.site, p.status, p.flagged, p.note, "
             "p.error, p.time_spent, "
-            "(SELECT count(*) FROM overrides o JOIN units u ON u.posting = o.posting "
-            "   AND u.line = o.line AND u.seg = o.seg WHERE o.posting = p.id AND o.keep != u.keep) "
+            f"(SELECT count(*) {_CHANGED} AND o.posting = p.id) "
             "FROM postings p ORDER BY p.id")
         return [PostingRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9], r[10])
                 for r in cur]
@@ -336,8 +342,7 @@ class Workspace:
         cur = self.conn.execute(
             "SELECT p.id, p.source, p.posting_id, p.title, p.site, p.status, p.flagged, p.note, "
             "p.error, p.time_spent, "
-            "(SELECT count(*) FROM overrides o JOIN units u ON u.posting = o.posting "
-            "   AND u.line = o.line AND u.seg = o.seg WHERE o.posting = p.id AND o.keep != u.keep) "
+            f"(SELECT count(*) {_CHANGED} AND o.posting = p.id) "
             f"FROM postings p WHERE {where} ORDER BY p.id", args)
         return [PostingRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9], r[10])
                 for r in cur]
@@ -513,8 +518,7 @@ class Workspace:
             "coalesce(sum(flagged),0), coalesce(sum(CASE WHEN status='reviewed' THEN time_spent END),0) "
             "FROM postings").fetchone()
         changed = self.conn.execute(
-            "SELECT count(*) FROM overrides o JOIN units u ON u.posting = o.posting "
-            "AND u.line = o.line AND u.seg = o.seg WHERE o.keep != u.keep").fetchone()[0]
+            f"SELECT count(*) {_CHANGED}").fetchone()[0]
         per_hour = reviewed / spent * 3600 if spent > 0 else 0.0
         return {"total": total, "reviewed": reviewed, "skipped": skipped, "flagged": flagged,
                 "changed": changed, "per_hour": per_hour}

@@ -156,3 +156,21 @@ def test_large_queue_adds_fast(tmp_path):
         assert ws.add_paths([str(folder)]).added == 2000
         assert len(ws.rows()) == 2000
         assert os.path.getsize(ws.path) < 5_000_000
+
+
+def test_changed_counts_include_segments_the_person_split_off(tmp_path):
+    from jdreview.batch import Cleaner
+    from jdreview.review import open_session
+    from jdreview.rules import RuleSet
+
+    a = _write(tmp_path / "a.txt", "Build pipelines. Like SQL.\nOther line\n")
+    with Workspace.open(str(tmp_path / "ws")) as ws:
+        ws.add_paths([a])
+        pid = ws.ids()[0]
+        cleaner = Cleaner(RuleSet(), None, Cleaner.create(use_classifier=False).config)
+        s = open_session(ws, cleaner, pid)
+        s.apply(s.split_or_join(0))
+        s.apply(s.toggle([(0, 1)]))  # drop "Like SQL." (the line was kept)
+        s.apply(s.set_label([(1, None)], True))  # confirms the automatic keep: not a change
+        assert s.counts()["changed"] == 1
+        assert ws.row(pid).changed == 1 and ws.progress()["changed"] == 1
