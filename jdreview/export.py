@@ -217,3 +217,47 @@ def _unique(stem: str, used: set[str]) -> str:
         n += 1
     used.add(name)
     return name
+
+
+class ExportJob:
+    """Run :func:`export_workspace` in a worker thread with its own workspace connection,
+    so a window stays responsive while a large workspace exports.
+
+    ``count`` is the postings exported so far; when ``running`` is False, ``summary`` or
+    ``error`` holds the outcome.
+    """
+
+    def __init__(self, directory: str, cleaner: Cleaner, outdir: str, **options: Any) -> None:
+        import threading
+
+        self.directory, self.cleaner, self.outdir, self.options = directory, cleaner, outdir, options
+        self.count = 0
+        self.summary: ExportSummary | None = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="jdreview-export", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        from .store import Workspace
+
+        def tick(n: int) -> None:
+            self.count = n
+
+        try:
+            with Workspace.open(self.directory) as ws:
+                self.summary = export_workspace(ws, self.cleaner, self.outdir, progress=tick,
+                                                **self.options)
+        except (OSError, InputError) as e:
+            self.error = str(e)
+        except Exception as e:  # never die silently in a thread: the window shows it
+            self.error = f"{type(e).__name__}: {e}"

@@ -99,3 +99,19 @@ def test_export_command_line(ws, tmp_path):
                         "-o", str(out)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "no workspace" in r.stderr and "Traceback" not in r.stderr
     assert not os.path.exists(tmp_path / "nope")
+
+
+def test_export_job_runs_in_a_thread_and_reports_errors(ws, tmp_path):
+    from jdreview.export import ExportJob
+
+    cleaner = Cleaner.create()
+    job = ExportJob(ws.directory, cleaner, str(tmp_path / "out"))
+    job.start()
+    assert job.wait(60) and job.error is None
+    assert job.summary is not None and job.summary.postings == job.count == 2
+    assert len(list(read_labels(str(tmp_path / "out" / "labels.jsonl")))) == job.summary.labels
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    bad = ExportJob(ws.directory, cleaner, str(blocker))
+    bad.start()
+    assert bad.wait(60) and bad.summary is None and bad.error and "a-file" in bad.error

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import InputError
-from ..export import export_workspace
+from ..export import ExportJob
 from ..review import (
     BackgroundIndexer,
     Session,
@@ -53,6 +53,8 @@ RECENT_MAX = 8
 class MainWindow(QMainWindow):
     #: a posting was opened (its row id), or failed to open (-1 when nothing is shown)
     posting_opened = Signal(int)
+    #: an export finished (the output folder); failures show a message instead
+    export_finished = Signal(str)
 
     def __init__(self, ws: Workspace, cleaner_factory: Callable[[], Any], *, reviewer: str = "",
                  settings: QSettings | None = None, dialogs: Dialogs | None = None,
@@ -151,6 +153,10 @@ class MainWindow(QMainWindow):
         self._queue_timer.setSingleShot(True)
         self._queue_timer.setInterval(250)
         self._queue_timer.timeout.connect(self._refresh_queue_figures)
+        self._export_job: ExportJob | None = None
+        self._export_poll = QTimer(self)
+        self._export_poll.setInterval(100)
+        self._export_poll.timeout.connect(self._poll_export)
         self._indexer: BackgroundIndexer | None = None
         self._indexer_poll = QTimer(self)
         self._indexer_poll.setInterval(500)
@@ -458,20 +464,37 @@ class MainWindow(QMainWindow):
         self._refresh_queue_figures()
 
     def export(self, directory: str | None = None) -> None:
+        """Export the workspace in the background; ``export_finished`` fires when done."""
+        if self._export_job is not None and self._export_job.running:
+            self.statusBar().showMessage("An export is already running.", 4000)
+            return
         self._account_time()
         target = directory or self.export_dir
-        try:
-            summary = export_workspace(self.ws, self.cleaner, target)
-        except (OSError, InputError) as e:
-            self.dialogs.error(self, "Export failed", str(e))
+        self._export_job = ExportJob(self.ws.directory, self.cleaner, target)
+        self._export_job.start()
+        self.statusBar().showMessage(f"Exporting to {target}…")
+        self._export_poll.start()
+
+    def _poll_export(self) -> None:
+        job = self._export_job
+        if job is None:
+            self._export_poll.stop()
             return
-        self.queue_model.reload()
-        if self.pid is not None:
-            self.queue.select(self.pid)
-        msg = f"Exported {summary.postings} postings and {summary.labels} labels to {target}"
+        if job.running:
+            self.statusBar().showMessage(f"Exporting to {job.outdir}… {job.count} postings")
+            return
+        self._export_poll.stop()
+        if job.error is not None or job.summary is None:
+            self.statusBar().clearMessage()
+            self.dialogs.error(self, "Export failed", job.error or "unknown error")
+            return
+        summary = job.summary
+        self._schedule_queue_refresh(all_rows=True)
+        msg = f"Exported {summary.postings} postings and {summary.labels} labels to {job.outdir}"
         if summary.errors:
             msg += f" ({len(summary.errors)} postings could not be read)"
         self.statusBar().showMessage(msg, 8000)
+        emit(self.export_finished, job.outdir)
 
     def export_to(self) -> None:
         d = self.dialogs.export_dir(self, self.export_dir)
@@ -609,6 +632,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         if self._indexer is not None:
             self._indexer.stop()
+        if self._export_job is not None:
+            self._export_job.wait(60)  # files are written atomically; let it finish
+        self._export_poll.stop()
         self._indexer_poll.stop()
         self._queue_timer.stop()
         if self._closed:

@@ -199,7 +199,9 @@ def test_mark_reviewed_flag_note_and_reopen_in_the_same_state(make_window, seeds
     assert "Reviewed 1 of 3" in w.queue.progress.text()
     # export with Ctrl+S
     w.export_dir = str(tmp_path / "export")
-    qtbot.keyClick(w.lines, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(w.export_finished, timeout=60_000):
+        qtbot.keyClick(w.lines, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "Exported 3 postings" in w.statusBar().currentMessage()
     stem = os.path.splitext(os.path.basename(seeds[0]))[0]
     assert open(tmp_path / "export" / "cleaned" / f"{stem}.txt").read() == text
     labels = [r for r in read_labels(str(tmp_path / "export" / "labels.jsonl")) if r["source"] == seeds[0]]
