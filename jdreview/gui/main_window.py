@@ -431,6 +431,7 @@ class MainWindow(QMainWindow):
         self.ws.set_flag(self.pid, not self.ws.row(self.pid).flagged)
         self.queue_model.refresh(self.pid)
         self._refresh_queue_figures()
+        self._update_title()
 
     def edit_note(self) -> None:
         if self.pid is None:
@@ -439,6 +440,7 @@ class MainWindow(QMainWindow):
         if text is not None:
             self.ws.set_note(self.pid, text)
             self.queue_model.refresh(self.pid)
+            self._update_title()
 
     # ------------------------------------------------------------------ files
     def add_files(self) -> None:
@@ -561,8 +563,14 @@ class MainWindow(QMainWindow):
             p = s.posting
             where = os.path.basename(p.source.split("#", 1)[0]) + (
                 "#" + p.source.rsplit("#", 1)[1] if "#" in p.source else "")
+            row = self.ws.row(self.pid) if self.pid is not None else None
+            extra = ""
+            if row is not None:
+                extra = f" · {row.status}" + (" · ⚑ flagged" if row.flagged else "") + (
+                    f" · note: {row.note.splitlines()[0][:60]}" if row.note.strip() else "")
             self.raw_title.setText(f"Raw posting: {where}" + (f" · site {p.site}" if p.site else "")
-                                   + f" · {len(p.lines)} lines")
+                                   + f" · {len(p.lines)} lines{extra}")
+            self.raw_title.setToolTip(row.note if row is not None and row.note else "")
 
     # ------------------------------------------------------------------ background work
     def _start_indexing(self) -> None:

@@ -189,6 +189,7 @@ def test_mark_reviewed_flag_note_and_reopen_in_the_same_state(make_window, seeds
     dialogs.note_answer = "check the salary line"
     qtbot.keyClick(w.lines, Qt.Key.Key_N)
     qtbot.keyClick(w.lines, Qt.Key.Key_F)
+    assert "flagged" in w.raw_title.text() and "check the salary line" in w.raw_title.text()
     text = w.preview.toPlainText()
     with qtbot.waitSignal(w.posting_opened):
         qtbot.keyClick(w.lines, Qt.Key.Key_Return)
