@@ -41,7 +41,7 @@ from ..rules import Rule, append_rule, normalise
 from ..store import Workspace, now
 from .compat import emit, install_refcount_guard
 from .dialogs import Dialogs
-from .line_model import LINE_ROLE, LineModel
+from .line_model import LineModel
 from .panes import LinePane, PreviewPane, QueueModel, QueuePane, display_name
 
 #: Seconds of one uninterrupted stretch on a posting counted as review time at most
@@ -656,7 +656,3 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         super().closeEvent(event)
 
-
-def current_line_of(window: MainWindow) -> int:
-    idx = window.lines.currentIndex()
-    return int(idx.data(LINE_ROLE)) if idx.isValid() else -1
