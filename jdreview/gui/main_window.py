@@ -50,6 +50,12 @@ MAX_STRETCH = 600.0
 RECENT_MAX = 8
 
 
+def plural(n: int, word: str) -> str:
+    """>>> plural(1, "line"), plural(3, "line")
+    ('1 line', '3 lines')"""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 class MainWindow(QMainWindow):
     #: a posting was opened (its row id), or failed to open (-1 when nothing is shown)
     posting_opened = Signal(int)
@@ -354,7 +360,7 @@ class MainWindow(QMainWindow):
             return
         verb = "Keep" if keep else "Drop"
         if not self.dialogs.confirm(self, "Apply to all identical lines",
-                                    f"{verb} {plan.lines} lines in {plan.postings} postings whose text "
+                                    f"{verb} {plural(plan.lines, 'line')} in {plural(plan.postings, 'posting')} whose text "
                                     f"is “{s.lines[line].text.strip()[:80]}”?{self._unindexed_note()}"):
             return
         self.model.push(identical_change(s, plan))

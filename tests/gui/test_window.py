@@ -151,7 +151,7 @@ def test_apply_to_identical_lines_confirms_counts(make_window, tmp_path, dialogs
     qtbot.keyClick(w.lines, Qt.Key.Key_Space)
     go(w, qtbot, 0)
     qtbot.keyClick(w.lines, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    assert dialogs.asked and "1 lines in 1 postings" in dialogs.asked[-1]
+    assert dialogs.asked and "1 line in 1 posting whose" in dialogs.asked[-1]
     assert w.ws.overrides(other) == {(1, None): not keep_before}
     qtbot.keyClick(w.lines, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert w.ws.overrides(other) == {(1, None): keep_before}
