@@ -570,6 +570,9 @@ def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | 
         return result_from_rows(posting, rows, rv, cv)
     result = cleaner.clean(posting)
     ws.save_units(pid, result_rows(result), rv, cv)
+    if not posting.title:  # the queue names it by its first kept line, not page chrome
+        first = next((t for _line, _seg, t, d in result.units() if d.keep and t.strip()), "")
+        ws.set_title_if_empty(pid, first.strip())
     return result
 
 

@@ -375,8 +375,6 @@ class Workspace:
         except InputError as e:
             self.set_error(pid, str(e))
             raise
-        if not p.title:
-            p.title = next((ln.strip() for ln in p.lines if ln.strip()), "")[:120]
         with _tx(self.conn):
             self.conn.execute(
                 "UPDATE postings SET posting_id=?, content_hash=?, url=?, site=?, title=?, company=?, "
@@ -384,6 +382,12 @@ class Workspace:
                 (p.id, p.content_hash, p.url, p.site, p.title, p.company, p.kind,
                  "\n".join(p.lines), p.gold, pid))
         return p
+
+    def set_title_if_empty(self, pid: int, title: str) -> None:
+        """Name a posting that has no title of its own (the queue shows it)."""
+        with _tx(self.conn):
+            self.conn.execute("UPDATE postings SET title = ? WHERE id = ? AND title = ''",
+                              (title[:120], pid))
 
     def set_error(self, pid: int, message: str) -> None:
         with _tx(self.conn):

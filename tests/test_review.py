@@ -231,3 +231,10 @@ def test_background_indexer_fills_the_cache_from_its_own_thread(tmp_path):
     assert ws.stale(cleaner.rules.version, "", 10) == []
     assert len(ws.units_where_norm("team lunch")) == 2
     ws.close()
+
+
+def test_queue_title_is_the_first_kept_line(tmp_path):
+    ws, cleaner, ids = _ws_with(tmp_path, ["Apply\nData Engineer\nBody text.\n"])
+    filter_cached(ws, cleaner, ids[0])
+    assert ws.row(ids[0]).title == "Data Engineer"  # "Apply" is dropped by a rule
+    ws.close()

@@ -8,6 +8,7 @@ renders the window once to the file and exits instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -66,7 +67,13 @@ def run(args: argparse.Namespace) -> int:
     except InputError as e:
         print(f"jdreview: error: {e}", file=sys.stderr)
         return 1
-    window = make_window(ws, args, background_index=not args.screenshot)
+    settings = None
+    if args.screenshot:  # a render, not a session: the user's window settings stay as they are
+        import tempfile
+
+        settings = QSettings(os.path.join(tempfile.mkdtemp(prefix="jdreview-shot-"), "settings.ini"),
+                             QSettings.Format.IniFormat)
+    window = make_window(ws, args, settings=settings, background_index=not args.screenshot)
     if args.screenshot:
         if not load_queue(window, args.paths):
             ws.close()

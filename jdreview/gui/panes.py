@@ -84,6 +84,13 @@ class LinePane(QTreeView):
         model.modelReset.connect(self._expand_segmented)
         model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        # The text column stretches; the reason column gives way on narrow windows so
+        # the text never shrinks to nothing (the full reason is in the tooltip).
+        super().resizeEvent(event)
+        width = self.viewport().width()
+        self.header().resizeSection(COL_REASON, max(90, min(220, int(width * 0.24))))
+
     def _expand_segmented(self) -> None:
         """Open every line that has segments (expandAll would walk all rows in Python)."""
         model = self.model()
