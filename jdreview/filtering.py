@@ -338,6 +338,11 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
                 continue
             if rule.kind == "repeated_block":
                 hits = repeated_blocks(units, norms, rule.min_lines)
+            elif rule.kind == "link_list":
+                from .classifier import normalise_title
+
+                hits = link_lists(lines, units, norms, dec, rule.min_lines,
+                                  normalise_title(posting, units, norms))
             else:
                 hits = repeated_titles(posting, units, norms, dec)
             for j in hits:
@@ -414,6 +419,53 @@ def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2)
             k += best
         else:
             k += 1
+    return hits
+
+
+_LINK_END = re.compile(r"[.!?:;,]\W*$")
+
+
+def link_lists(lines: list[str], units: list[int], norms: Mapping[int, str],
+               dec: Mapping[int, Decision], min_lines: int = 8, page_title: str = "") -> set[int]:
+    """Navigation and link lists: runs of at least ``min_lines`` short lines (four
+    words or fewer, no closing punctuation) before the body's header block (the six
+    lines above its first sentence) or after its last sentence. A line a rule kept,
+    a "Label:" line, or a line the page title names (the job, the company) breaks a run.
+
+    >>> ls = ["Home", "Jobs", "Teams", "Benefits", "Offices", "Blog", "Press", "Help",
+    ...       "Careers", "Events", "Data Engineer", "Acme", "Berlin", "Hybrid", "Full-time", "Senior",
+    ...       "We build data pipelines for the whole company every single day.", "Apply"]
+    >>> sorted(link_lists(ls, list(range(18)), {i: l.lower() for i, l in enumerate(ls)}, {}))
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    """
+    body = [k for k, i in enumerate(units)
+            if len(norms[i].split()) >= 10 and not (i in dec and not dec[i].keep)]
+    if not body:
+        return set()
+    first, last = body[0], body[-1]
+    hits: set[int] = set()
+    run: list[int] = []
+
+    def flush() -> None:
+        if len(run) >= min_lines:
+            hits.update(units[k] for k in run)
+        run.clear()
+
+    for k, i in enumerate(units):
+        # the body, and the header block just above it (title, company, location)
+        if first - 6 <= k <= last:
+            flush()
+            continue
+        d = dec.get(i)
+        short = len(norms[i].split()) <= 4 and not _LINK_END.search(norms[i])
+        named = bool(page_title) and len(norms[i]) >= 3 and norms[i] in page_title and k > 1
+        if short and not named and not (d is not None and d.keep):
+            run.append(k)
+        elif d is not None and not d.keep:
+            continue  # a line a rule dropped neither breaks nor extends a run
+        else:
+            flush()
+    flush()
     return hits
 
 

@@ -36,7 +36,7 @@ import regex
 from .errors import InputError
 
 SCHEMA = 1
-KINDS = ("exact", "regex", "section", "repeated_block", "repeated_title")
+KINDS = ("exact", "regex", "section", "repeated_block", "repeated_title", "link_list")
 ACTIONS = ("drop", "keep")
 UNITS = ("line", "segment")
 FIELDS = {"id", "kind", "pattern", "action", "scope", "unit", "end", "max_lines", "min_lines",
@@ -94,7 +94,7 @@ class Rule:
             out.append(f"end = {_toml_str(self.end)}")
         if self.max_lines:
             out.append(f"max_lines = {self.max_lines}")
-        if self.kind == "repeated_block" and self.min_lines != 2:
+        if self.kind in ("repeated_block", "link_list") and self.min_lines != 2:
             out.append(f"min_lines = {self.min_lines}")
         if self.case_sensitive:
             out.append("case_sensitive = true")
@@ -196,7 +196,7 @@ class RuleSet:
                 self._seg_any[scope] = _combine([(r, _compile(r.pattern[0], r)) for r in loose])
         self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
                          for r in active if r.kind == "section"]
-        self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title")]
+        self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
         self.timeouts: list[str] = []
         self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
 
