@@ -55,6 +55,11 @@ def test_space_toggles_and_moves_on_then_undo_redo(make_window, seeds, qtbot):
     assert w.session.line_final(line) is False
     assert w.undo_group.activeStack().count() == 1
     assert w.undo_group.activeStack().text(0).startswith("drop line")
+    # Edit > History shows the named steps
+    qtbot.keyClick(w.lines, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert w.history_dock.isVisible()
+    hist = w.history.model()
+    assert hist.rowCount() == 2 and hist.index(1, 0).data().startswith("drop line")
 
 
 def test_j_k_and_shift_range_toggle(make_window, seeds, qtbot):
@@ -217,7 +222,17 @@ def test_mark_reviewed_flag_note_and_reopen_in_the_same_state(make_window, seeds
 
 def test_queue_filter_and_search(make_window, seeds, qtbot):
     w = make_window(seeds)
+    ids = w.ws.ids()
+    with qtbot.waitSignal(w.posting_opened):
+        qtbot.keyClick(w.lines, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert w.pid == ids[1]
+    qtbot.keyClick(w.lines, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert w.pid == ids[0]
+    qtbot.keyClick(w.lines, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)  # skip
+    assert w.ws.row(ids[0]).status == "skipped" and w.pid == ids[1]
+    w.open_posting(ids[0])
     qtbot.keyClick(w.lines, Qt.Key.Key_Return)
+    assert w.ws.row(ids[0]).status == "reviewed"
     proxy = w.queue.proxy
     w.queue.status_box.setCurrentIndex(w.queue.STATUSES.index("reviewed"))
     assert proxy.rowCount() == 1
