@@ -624,14 +624,22 @@ class BackgroundIndexer:
     def __init__(self, directory: str, cleaner: Cleaner) -> None:
         import threading
 
+        from collections import deque
+
         self.directory = directory
         self.cleaner = cleaner
         self.done = 0
+        self.priority: deque[int] = deque()  # postings to cache first (the next one up)
+        self.log: list[int] = []  # postings handled, in order
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="jdreview-indexer", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    def prefer(self, pid: int) -> None:
+        """Cache ``pid`` before the rest (thread-safe)."""
+        self.priority.append(pid)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -648,6 +656,7 @@ class BackgroundIndexer:
         return self._thread.is_alive()
 
     def _run(self) -> None:
+        from .errors import InputError
         from .store import Workspace
 
         try:
@@ -655,11 +664,21 @@ class BackgroundIndexer:
         except Exception:  # the window reports workspace problems itself
             return
         try:
+            rv, cv = self.cleaner.rules.version, self.cleaner.classifier_version
             while not self._stop.is_set():
-                n = index_next(ws, self.cleaner, 1)
-                if n == 0:
-                    break
-                self.done += n
+                if self.priority:
+                    pid = self.priority.popleft()
+                else:
+                    todo = ws.stale(rv, cv, 1)
+                    if not todo:
+                        break
+                    pid = todo[0]
+                try:
+                    filter_cached(ws, self.cleaner, pid)
+                except (InputError, KeyError):
+                    pass  # recorded on the posting (Workspace.load); the queue shows it
+                self.log.append(pid)
+                self.done += 1
         except Exception:  # a database busy for 10 s, a bug in a filter: stop quietly;
             pass  # the window indexes on demand before acting on the whole workspace
         finally:

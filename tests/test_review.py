@@ -238,3 +238,17 @@ def test_queue_title_is_the_first_kept_line(tmp_path):
     filter_cached(ws, cleaner, ids[0])
     assert ws.row(ids[0]).title == "Data Engineer"  # "Apply" is dropped by a rule
     ws.close()
+
+
+def test_background_indexer_caches_the_preferred_posting_first(tmp_path):
+    from jdreview.review import BackgroundIndexer
+
+    ws, cleaner, ids = _ws_with(tmp_path, [f"Posting {i}\nBody {i}.\n" for i in range(6)])
+    ix = BackgroundIndexer(ws.directory, cleaner)
+    ix.prefer(ids[4])
+    ix.prefer(10_000)  # an id that does not exist is skipped, not fatal
+    ix.start()
+    assert ix.wait(30)
+    assert ix.log[0] == ids[4] and set(ix.log) == {*ids, 10_000} and ix.log.count(ids[4]) == 1
+    assert ws.stale(cleaner.rules.version, "", 10) == []
+    ws.close()

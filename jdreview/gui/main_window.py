@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         self.lines.setFocus()
         self.queue_model.refresh(pid)
         self._update_title()
+        self._prefetch_next()
         emit(self.posting_opened, pid)
         return True
 
@@ -579,13 +580,26 @@ class MainWindow(QMainWindow):
             self.raw_title.setToolTip(row.note if row is not None and row.note else "")
 
     # ------------------------------------------------------------------ background work
-    def _start_indexing(self) -> None:
-        """(Re)start the worker that caches decisions for postings not opened yet."""
+    def _start_indexing(self, first: int | None = None) -> None:
+        """(Re)start the worker that caches decisions for postings not opened yet,
+        ``first`` (the next posting up) before the rest."""
         if self._indexer is not None:
             self._indexer.stop()
         self._indexer = BackgroundIndexer(self.ws.directory, self.cleaner)
+        if first is not None:
+            self._indexer.prefer(first)
         self._indexer.start()
         self._indexer_poll.start()
+
+    def _prefetch_next(self) -> None:
+        """Have the next unreviewed posting cached while this one is reviewed."""
+        nxt = self.next_unreviewed()
+        if nxt is None or not self.background_index:
+            return
+        if self._indexer is not None and self._indexer.running:
+            self._indexer.prefer(nxt)
+        else:
+            self._start_indexing(first=nxt)
 
     def _poll_indexer(self) -> None:
         if self._indexer is not None and not self._indexer.running:
