@@ -623,7 +623,6 @@ class BackgroundIndexer:
 
     def __init__(self, directory: str, cleaner: Cleaner) -> None:
         import threading
-
         from collections import deque
 
         self.directory = directory
