@@ -56,8 +56,8 @@ class Dialogs:
         return d or None
 
     def make_rule(self, parent: QWidget, proposals: Sequence[Rule],
-                  effect: Callable[[Rule], RuleEffect]) -> Rule | None:
-        dlg = RuleDialog(parent, proposals, effect)
+                  effect: Callable[[Rule], RuleEffect], target: str = "") -> Rule | None:
+        dlg = RuleDialog(parent, proposals, effect, target)
         return dlg.chosen() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
     def shortcuts(self, parent: QWidget, actions: Sequence[QAction]) -> None:
@@ -68,7 +68,7 @@ class RuleDialog(QDialog):
     """Make a rule from a line: exact or generalised regex, with its effect shown live."""
 
     def __init__(self, parent: QWidget | None, proposals: Sequence[Rule],
-                 effect: Callable[[Rule], RuleEffect]) -> None:
+                 effect: Callable[[Rule], RuleEffect], target: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Make a rule from this line")
         self.proposals = list(proposals)
@@ -92,6 +92,10 @@ class RuleDialog(QDialog):
         self.counts.setObjectName("rule_counts")
         self.counts.setWordWrap(True)
         form.addRow("Effect:", self.counts)
+        if target:
+            where = QLabel(target)
+            where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow("Saved to:", where)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)

@@ -379,7 +379,8 @@ class MainWindow(QMainWindow):
         self._index_for(1.0)
         sites = {r.id: r.site for r in self.queue_model.rows}
         rule = self.dialogs.make_rule(self, proposals,
-                                      lambda r: rule_effect(r, self.ws.all_line_units(), sites))
+                                      lambda r: rule_effect(r, self.ws.all_line_units(), sites),
+                                      self.ws.rules_path)
         if rule is None:
             return
         self.save_rule(rule)

@@ -46,7 +46,8 @@ class ScriptedDialogs:
     def export_dir(self, parent, current):
         return None
 
-    def make_rule(self, parent, proposals, effect):
+    def make_rule(self, parent, proposals, effect, target=""):
+        self.asked.append(target)
         for r in proposals:
             self.effects.append(effect(r))
         return None if self.rule_choice is None else proposals[self.rule_choice]

@@ -175,6 +175,7 @@ def test_make_a_rule_appends_to_the_rule_file_and_updates_previews(make_window, 
     go(w, qtbot, line)
     dialogs.rule_choice = 0  # the exact-line rule
     qtbot.keyClick(w.lines, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert dialogs.asked[-1] == w.ws.rules_path  # the dialog says where the rule goes
     exact_effect = dialogs.effects[0]
     assert exact_effect.matches >= 2 and exact_effect.postings >= 2 and exact_effect.flips >= 1
     rules = open(w.ws.rules_path).read()
