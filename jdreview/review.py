@@ -444,20 +444,27 @@ def identical_change(session: Session, plan: IdenticalPlan) -> Change:
 _DIGITS = re.compile(r"\d+")
 
 
-def generalise(text: str) -> str:
-    """A regex matching the whole line with any numbers in it: digits become ``\\d+``.
+def generalise(text: str, *, numbers: bool = True, segment: bool = False) -> str:
+    """A regex for this text: the whole line (``^...$``), or with ``segment=True`` the
+    text standing alone inside a line (the filter looks for segment rules in the whole
+    line before it splits it, so a segment pattern cannot be anchored). With
+    ``numbers`` (the default) digits become ``\\d+``.
 
     >>> generalise("36 people clicked apply")
     '^\\\\s*\\\\d+\\\\ people\\\\ clicked\\\\ apply\\\\s*$'
+    >>> generalise("Cambridge, MA", numbers=False, segment=True)
+    '(?<!\\\\S)Cambridge,\\\\ MA(?!\\\\S)'
     """
     parts = []
     pos = 0
     stripped = text.strip()
-    for m in _DIGITS.finditer(stripped):
+    for m in _DIGITS.finditer(stripped) if numbers else ():
         parts.append(re.escape(stripped[pos:m.start()]))
         parts.append(r"\d+")
         pos = m.end()
     parts.append(re.escape(stripped[pos:]))
+    if segment:
+        return r"(?<!\S)" + "".join(parts) + r"(?!\S)"
     return r"^\s*" + "".join(parts) + r"\s*$"
 
 
@@ -468,21 +475,35 @@ def rule_id_for(pattern: str, prefix: str = "user") -> str:
 
 
 def propose_rules(text: str, action: str, *, reviewer: str = "", posting: str = "",
-                  at: str = "", scope: str = "all") -> tuple[Rule, Rule]:
-    """An exact-line rule and a generalised regex rule for one line, with provenance.
+                  at: str = "", scope: str = "all", unit: str = "line") -> tuple[Rule, Rule]:
+    """Two rules for one line (or, with ``unit="segment"``, one segment), with provenance:
+    one matching exactly this text, one with its numbers generalised.
+
+    A line gets an exact-line rule; a segment gets an anchored segment regex (exact rules
+    only compare whole lines).
 
     >>> exact, rx = propose_rules("36 people clicked apply", "drop")
     >>> exact.kind, exact.pattern, rx.kind
     ('exact', ('36 people clicked apply',), 'regex')
+    >>> seg, rx = propose_rules("36 people clicked apply", "drop", unit="segment")
+    >>> seg.kind, seg.unit, bool(re.search(seg.pattern[0], "Boston · 36 people clicked apply"))
+    ('regex', 'segment', True)
     """
     prov = tuple(sorted(p for p in (("by", reviewer), ("at", at), ("posting", posting),
                                      ("from", "review window")) if p[1]))
     line = text.strip()
-    exact = Rule(rule_id_for(line), "exact", (line,), action, scope,
-                 note="made from a line in the review window", provenance=prov)
-    rx = generalise(line)
-    regex_rule = Rule(rule_id_for(rx), "regex", (rx,), action, scope,
-                      note="made from a line in the review window (numbers generalised)",
+    what = "a segment" if unit == "segment" else "a line"
+    segment = unit == "segment"
+    if segment:
+        literal = generalise(line, numbers=False, segment=True)
+        exact = Rule(rule_id_for(literal), "regex", (literal,), action, scope, unit="segment",
+                     note=f"made from {what} in the review window", provenance=prov)
+    else:
+        exact = Rule(rule_id_for(line), "exact", (line,), action, scope,
+                     note=f"made from {what} in the review window", provenance=prov)
+    rx = generalise(line, segment=segment)
+    regex_rule = Rule(rule_id_for(rx), "regex", (rx,), action, scope, unit=unit,
+                      note=f"made from {what} in the review window (numbers generalised)",
                       provenance=prov)
     return exact, regex_rule
 

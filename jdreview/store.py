@@ -434,13 +434,18 @@ class Workspace:
         """Every whole-line unit of the workspace (lines the filter did not split)."""
         yield from self._units("u.seg = -1 AND u.segmented = 0", ())
 
-    def _units(self, where: str, args: Sequence[Any]) -> list[UnitRow]:
+    def all_segment_units(self) -> Iterator[UnitRow]:
+        """Every segment unit of the workspace (lines the filter split and nobody joined)."""
+        yield from self._units("u.seg >= 0", (), split_ok="coalesce(s.split, 1) != 0")
+
+    def _units(self, where: str, args: Sequence[Any],
+               split_ok: str = "coalesce(s.split, 0) = 0") -> list[UnitRow]:
         cur = self.conn.execute(
             "SELECT u.posting, u.line, u.seg, u.text, u.norm, u.keep, u.source, u.rule, o.keep, "
             "p.status = 'reviewed' FROM units u JOIN postings p ON p.id = u.posting "
             "LEFT JOIN overrides o ON o.posting = u.posting AND o.line = u.line AND o.seg = u.seg "
             "LEFT JOIN splits s ON s.posting = u.posting AND s.line = u.line "
-            f"WHERE {where} AND coalesce(s.split, 0) = 0 ORDER BY u.posting, u.line", args)
+            f"WHERE {where} AND {split_ok} ORDER BY u.posting, u.line", args)
         return [UnitRow(r[0], r[1], None if r[2] < 0 else r[2], r[3], r[4], bool(r[5]), r[6], r[7],
                         None if r[8] is None else bool(r[8]), bool(r[9])) for r in cur]
 

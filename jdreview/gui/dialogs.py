@@ -76,7 +76,11 @@ class RuleDialog(QDialog):
         self.kinds = QButtonGroup(self)
         form = QFormLayout()
         for i, r in enumerate(self.proposals):
-            b = QRadioButton("Exact line" if r.kind == "exact" else "Regex (numbers generalised)")
+            if i == 0:
+                label = "Exact line" if r.kind == "exact" else "This segment's text (regex)"
+            else:
+                label = "Regex, numbers generalised" + (" (segments)" if r.unit == "segment" else "")
+            b = QRadioButton(label)
             b.setChecked(i == 0)
             self.kinds.addButton(b, i)
             form.addRow("Kind:" if i == 0 else "", b)

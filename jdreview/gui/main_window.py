@@ -374,13 +374,19 @@ class MainWindow(QMainWindow):
         key = self.model.key_of(self.lines.currentIndex())
         text = s.text(key) if key is not None else s.lines[line].text
         action = "keep" if (s.final(key) if key is not None else s.line_final(line)) else "drop"
+        segment = key is not None and key[1] is not None
         proposals = propose_rules(text, action, reviewer=self.reviewer, posting=s.posting.id,
-                                  at=now()[:10])
+                                  at=now()[:10], unit="segment" if segment else "line")
         self._index_for(1.0)
         sites = {r.id: r.site for r in self.queue_model.rows}
-        rule = self.dialogs.make_rule(self, proposals,
-                                      lambda r: rule_effect(r, self.ws.all_line_units(), sites),
-                                      self.ws.rules_path)
+
+        def effect(rule: Rule) -> Any:
+            units = list(self.ws.all_line_units())
+            if rule.unit == "segment":
+                units += self.ws.all_segment_units()
+            return rule_effect(rule, units, sites)
+
+        rule = self.dialogs.make_rule(self, proposals, effect, self.ws.rules_path)
         if rule is None:
             return
         self.save_rule(rule)

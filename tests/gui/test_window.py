@@ -347,3 +347,22 @@ def test_settings_remember_geometry_and_workspaces(make_window, seeds, settings,
     w2 = make_window(ws_dir=w.ws.directory)
     assert (w2.width(), w2.height()) == size
     QApplication.processEvents()
+
+
+def test_make_a_segment_rule_trims_that_segment(make_window, seeds, dialogs, qtbot):
+    w = make_window([seeds[2]])
+    s = w.session
+    line = next(i for i, lr in enumerate(s.lines) if lr.segments and "1 week ago" in lr.text)
+    k = next(k for k, seg in enumerate(s.lines[line].segments) if seg.text == "1 week ago")
+    assert s.final((line, k)) is True
+    w.lines.go_to(w.model.index(k, 0, w.model.index(line, 0)))
+    qtbot.keyClick(w.lines, Qt.Key.Key_Space)  # drop the segment, then make a rule of it
+    w.lines.go_to(w.model.index(k, 0, w.model.index(line, 0)))
+    dialogs.rule_choice = 1  # numbers generalised: "\d+ week ago"
+    qtbot.keyClick(w.lines, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    rules = open(w.ws.rules_path).read()
+    assert "unit = 'segment'" in rules and r"\d+\ week\ ago" in rules
+    # the filter now drops it itself: its automatic decision names the new rule
+    auto = w.session.auto((line, k))
+    assert auto.keep is False and auto.reason.startswith("rule:user-")
+    assert "1 week ago" not in w.preview.toPlainText()
