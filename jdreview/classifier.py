@@ -111,6 +111,13 @@ def local_features(norm: str, raw_start: str) -> tuple[tuple[tuple[str, float], 
     return tuple(feats), nw
 
 
+_NW_BUCKETS = [_nw_bucket(x) for x in range(41)]
+_PREV_NW = {bucket: "prev:nw:" + bucket for bucket in set(_NW_BUCKETS)}
+_NEXT_NW = {bucket: "next:nw:" + bucket for bucket in set(_NW_BUCKETS)}
+_SPAN_BEFORE = {d: "span:before:" + d for d in ("1", "2-3", "4-8", "9-20", "21+")}
+_SPAN_AFTER = {d: "span:after:" + d for d in ("1", "2-3", "4-8", "9-20", "21+")}
+
+
 def main_span(values: list[float]) -> tuple[int, int]:
     """The maximum-sum run of ``values`` (Kadane): the posting's main body.
 
@@ -153,27 +160,45 @@ def _joins(prev: str, cur: str) -> bool:
     return (pw in _FUNCTION_WORDS or cw in _FUNCTION_WORDS) and len(prev) < 80 and len(cur) < 80
 
 
+@lru_cache(maxsize=200_000)
+def _seam(line: str) -> tuple[bool, bool, bool, bool, bool]:
+    """What the block joiner needs of a line, cached: (ends a sentence, starts like a
+    continuation, starts with a function word, ends with one, is short)."""
+    t = line.strip()
+    first = t.split(None, 1)[0].lower() if t else ""
+    last = t.rsplit(None, 1)[-1].lower() if t else ""
+    return (bool(_SENT_END.search(t)), bool(_CONT_START.match(t)), first in _FUNCTION_WORDS,
+            last in _FUNCTION_WORDS, len(t) < 80)
+
+
 def blocks(lines: list[str], units: list[int]) -> list[int]:
     """Block number of every unit: lines a capture split mid-sentence (inline runs
     of bold or links put on lines of their own) are joined back into one block.
 
-    >>> blocks(["Du hast", "Airflow", "oder mehr.", "Next"], [0, 1, 2, 3])
-    [0, 1, 1, 2]
+    >>> blocks(["Du hast", "Airflow", "oder mehr.", "Next", "Apply"], [0, 1, 2, 3, 4])
+    [0, 0, 0, 1, 2]
     """
     out: list[int] = []
     b = 0
-    for k, i in enumerate(units):
-        if k:
-            prev = lines[units[k - 1]].strip()
-            cur = lines[i].strip()
-            adjacent = units[k - 1] == i - 1
-            if adjacent and prev and not _SENT_END.search(prev) and (
-                    _CONT_START.match(cur) or _joins(prev, cur)):
-                pass  # continuation of the previous line's sentence
-            else:
+    prev_i = -2
+    prev = (True, False, False, False, False)
+    for i in units:
+        cur = _seam(lines[i])
+        # continuation of the previous line's sentence: the previous line does not
+        # end one, and this one starts lower-case or a function word sits at the seam
+        if not (prev_i == i - 1 and not prev[0] and (
+                cur[1] or ((prev[3] or cur[2]) and prev[4] and cur[4]))):
+            if prev_i >= 0:
                 b += 1
         out.append(b)
+        prev_i, prev = i, cur
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _line_static(norm: str) -> tuple[bool, bool, tuple[str, ...]]:
+    """Per normalised line, cached: (ends a sentence, looks like a date, slug words)."""
+    return bool(_SENT_END.search(norm)), bool(_DATEISH.search(norm)), tuple(_SLUG.findall(norm))
 
 
 _DATEISH = re.compile(r"\b(?:ago|posted|reposted|vor \d|il y a|hace|fa|geleden|há|"
@@ -196,13 +221,15 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
                      dec: Mapping[int, Decision]) -> list[list[tuple[str, float]]]:
     """Feature lists for every unit of a posting, in ``units`` order."""
     keys, ctx = split_features(posting, units, norms, dec)
-    return [list(local_features(*key)[0]) + c for key, c in zip(keys, ctx, strict=True)]
+    return [list(local_features(*key)[0]) + [(name, 1.0) for name in c]
+            for key, c in zip(keys, ctx, strict=True)]
 
 
 def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
                    dec: Mapping[int, Decision]
-                   ) -> tuple[list[tuple[str, str]], list[list[tuple[str, float]]]]:
-    """Per unit: the key of its local (cacheable) features, and its context features."""
+                   ) -> tuple[list[tuple[str, str]], list[list[str]]]:
+    """Per unit: the key of its local (cacheable) features, and the names of its
+    context features (all of value 1)."""
     lines = posting.lines
     n = len(units)
     block_of = blocks(lines, units)
@@ -224,7 +251,8 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
     title_words = set(_SLUG.findall(posting.url.lower().split("?", 1)[0])) if posting.url else set()
     page_title = normalise_title(posting, units, norms)
     # runs of short, unpunctuated lines: navigation and link lists
-    short = [nws[k] <= 4 and not _SENT_END.search(norms[i]) for k, i in enumerate(units)]
+    static = [_line_static(norms[i]) for i in units]
+    short = [nws[k] <= 4 and not static[k][0] for k in range(n)]
     run_len = [0] * n
     k = 0
     while k < n:
@@ -256,58 +284,65 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
                     and norms[i] != page_title and k > 0:
                 first_title = k
                 break
-    out: list[list[tuple[str, float]]] = []
+    prefix = [0]
+    for r in ruled:
+        prefix.append(prefix[-1] + r)
+    nwb = [_NW_BUCKETS[min(x, 40)] for x in nws]
+    html = posting.kind == "html"
+    out: list[list[str]] = []
     seen: set[str] = set()
     for k, i in enumerate(units):
-        feats: list[tuple[str, float]] = []
+        feats: list[str] = []
+        add = feats.append
         # absolute position is left out on purpose: it learns the capture style of
         # the training sites (description-only captures start with content)
         if a <= k <= b:
-            feats.append(("span:in", 1.0))
+            add("span:in")
             if k - a <= 3:
-                feats.append(("span:head", 1.0))
+                add("span:head")
         elif k < a:
-            feats.append(("span:before:" + _dist_bucket(a - k), 1.0))
+            add(_SPAN_BEFORE[_dist_bucket(a - k)])
         else:
-            feats.append(("span:after:" + _dist_bucket(k - b), 1.0))
+            add(_SPAN_AFTER[_dist_bucket(k - b)])
         if k == 0:
-            feats.append(("first", 1.0))
+            add("first")
         elif ruled[k - 1]:
-            feats.append(("prev:ruled", 1.0))
+            add("prev:ruled")
         if k + 1 == n:
-            feats.append(("last", 1.0))
+            add("last")
         elif ruled[k + 1]:
-            feats.append(("next:ruled", 1.0))
+            add("next:ruled")
         if k > 0 and kept_rule[k - 1]:
-            feats.append(("prev:kept", 1.0))
-        win = sum(ruled[max(0, k - 3):k]) + sum(ruled[k + 1:k + 4])
-        feats.append(("win:ruled:" + ("0" if win == 0 else "1-2" if win <= 2 else "3+"), 1.0))
-        feats.append(("prev:nw:" + (_nw_bucket(nws[k - 1]) if k > 0 else "none"), 1.0))
-        feats.append(("next:nw:" + (_nw_bucket(nws[k + 1]) if k + 1 < n else "none"), 1.0))
-        if block_of[k] == (block_of[k - 1] if k else -1) or block_of[k] == (block_of[k + 1] if k + 1 < n else -1):
-            feats.append(("fragment", 1.0))
-        if counts[norms[i]] > 1:
-            if norms[i] in seen:
-                feats.append(("dup:later", 1.0))
-            else:
-                feats.append(("dup:first", 1.0))
-        seen.add(norms[i])
+            add("prev:kept")
+        win = prefix[k] - prefix[max(0, k - 3)] + prefix[min(n, k + 4)] - prefix[k + 1]
+        add("win:ruled:0" if win == 0 else "win:ruled:1-2" if win <= 2 else "win:ruled:3+")
+        add(_PREV_NW[nwb[k - 1]] if k > 0 else "prev:nw:none")
+        add(_NEXT_NW[nwb[k + 1]] if k + 1 < n else "next:nw:none")
+        bk = block_of[k]
+        if (k and bk == block_of[k - 1]) or (k + 1 < n and bk == block_of[k + 1]):
+            add("fragment")
+        norm = norms[i]
+        if counts[norm] > 1:
+            add("dup:later" if norm in seen else "dup:first")
+            seen.add(norm)
+        st = static[k]
         if title_words:
-            words = _SLUG.findall(norms[i])
+            words = st[2]
             if words and len(words) <= 8 and all(w in title_words for w in words):
-                feats.append(("in:url", 1.0))
-        if page_title and k and norms[i] != page_title and 3 <= len(norms[i]) and nws[k] <= 10 \
-                and norms[i] in page_title:
-            feats.append(("in:title", 1.0))
+                add("in:url")
+        if page_title and k and nws[k] <= 10 and norm != page_title and 3 <= len(norm) \
+                and norm in page_title:
+            add("in:title")
         if first_title >= 0 and 0 <= k - first_title <= 4 and not ruled[k]:
-            feats.append(("header:" + ("title" if k == first_title else "after"), 1.0))
-        if _DATEISH.search(norms[i]) and nws[k] <= 6:
-            feats.append(("dateish", 1.0))
-        if run_len[k]:
-            feats.append(("shortrun:" + ("1" if run_len[k] == 1 else "2-3" if run_len[k] <= 3
-                                         else "4-7" if run_len[k] <= 7 else "8+"), 1.0))
-        if posting.kind == "html":
-            feats.append(("html", 1.0))
+            add("header:title" if k == first_title else "header:after")
+        if st[1] and nws[k] <= 6:
+            add("dateish")
+        rl = run_len[k]
+        if rl:
+            add("shortrun:1" if rl == 1 else "shortrun:2-3" if rl <= 3 else "shortrun:4-7" if rl <= 7
+                else "shortrun:8+")
+        if html:
+            add("html")
         out.append(feats)
     return keys, out
 
@@ -344,12 +379,17 @@ class Classifier:
             self._local_cache[key] = v
         return v
 
-    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[list[tuple[str, float]]]) -> list[float]:
-        w = self.weights
+    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[list[str]]) -> list[float]:
+        wget = self.weights.get
         b = self.bias
         local = self._local
-        return self._smooth([b + local(key) + sum(w.get(name, 0.0) for name, _ in c)
-                             for key, c in zip(keys, ctx, strict=True)])
+        z = []
+        for key, names in zip(keys, ctx, strict=True):
+            v = b + local(key)
+            for name in names:
+                v += wget(name, 0.0)
+            z.append(v)
+        return self._smooth(z)
 
     def _smooth(self, z: list[float]) -> list[float]:
         if self.smoothing and len(z) > 2:

@@ -275,6 +275,26 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
 
 
 
+_MISSING = Decision(False, "missing")
+
+
+def _line_rule(line: str, norm: str, site: str, rules: RuleSet, segment_rules: bool) -> Decision | None:
+    """The decision of the line rules alone (keep rules first), or None."""
+    r = rules.match_exact(line, site, norm)
+    if r is None or r.action != "keep":
+        r2 = rules.match_regex(line, site, "line", "keep")
+        if r2 is not None:
+            r = r2
+    if r is not None and r.action == "keep":
+        return Decision(True, "rule", r.id)
+    if r is None:
+        r = rules.match_regex(line, site, "line", "drop")
+    if r is None and segment_rules and _single_segment(line):
+        # a segment rule on a line that is one segment is a line rule
+        r = rules.match_regex(line, site, "segment", "drop")
+    return Decision(False, "rule", r.id) if r is not None else None
+
+
 def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], rules: RuleSet,
                    config: FilterConfig = DEFAULT_CONFIG) -> dict[int, Decision]:
     """Decisions of the line, section and structural rules (line index -> decision);
@@ -286,23 +306,19 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
     segment_rules = rules.has_segment_rules(site)
 
     # 1. line rules: keep rules first, they outrank everything
+    cache = rules.line_cache
     for i in units:
-        r = rules.match_exact(lines[i], site, norms[i])
-        if r is None or r.action != "keep":
-            r2 = rules.match_regex(lines[i], site, "line", "keep")
-            if r2 is not None:
-                r = r2
-        if r is not None and r.action == "keep":
-            dec[i] = Decision(True, "rule", r.id)
-            keep_hits.add(i)
-            continue
-        if r is None:
-            r = rules.match_regex(lines[i], site, "line", "drop")
-        if r is None and segment_rules and _single_segment(lines[i]):
-            # a segment rule on a line that is one segment is a line rule
-            r = rules.match_regex(lines[i], site, "segment", "drop")
-        if r is not None:
-            dec[i] = Decision(False, "rule", r.id)
+        key = (lines[i], site)
+        d = cache.get(key, _MISSING)
+        if d is _MISSING:
+            d = _line_rule(lines[i], norms[i], site, rules, segment_rules)
+            if len(cache) >= 200_000:
+                cache.clear()
+            cache[key] = d
+        if d is not None:
+            dec[i] = d
+            if d.keep:
+                keep_hits.add(i)
 
     # 2. sections: from a start line to an end line (exclusive) or the end
     for rule, start_pat, end_pat in rules.sections:

@@ -199,6 +199,8 @@ class RuleSet:
         self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
         self.timeouts: list[str] = []
         self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
+        #: filtering's per-line decision cache, (line, site) -> Decision | None
+        self.line_cache: dict[tuple[str, str], Any] = {}
 
     def scopes(self, site: str) -> tuple[str, ...]:
         return ("all", site) if site else ("all",)
