@@ -225,11 +225,16 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
             for key, c in zip(keys, ctx, strict=True)]
 
 
+#: the logit a rule-decided line lends its neighbours when scores are smoothed
+RULED_LOGIT = 1.0
+
+
 def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
-                   dec: Mapping[int, Decision]
-                   ) -> tuple[list[tuple[str, str]], list[list[str]]]:
+                   dec: Mapping[int, Decision], only_open: bool = False
+                   ) -> tuple[list[tuple[str, str]], list[Any]]:
     """Per unit: the key of its local (cacheable) features, and the names of its
-    context features (all of value 1)."""
+    context features (all of value 1). With ``only_open``, a unit a rule decided gets
+    a fixed logit instead (+/- RULED_LOGIT): scoring needs no features for it."""
     lines = posting.lines
     n = len(units)
     block_of = blocks(lines, units)
@@ -292,6 +297,11 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
     out: list[list[str]] = []
     seen: set[str] = set()
     for k, i in enumerate(units):
+        if only_open and i in dec:
+            out.append(RULED_LOGIT if dec[i].keep else -RULED_LOGIT)
+            if counts[norms[i]] > 1:
+                seen.add(norms[i])
+            continue
         feats: list[str] = []
         add = feats.append
         # absolute position is left out on purpose: it learns the capture style of
@@ -379,12 +389,15 @@ class Classifier:
             self._local_cache[key] = v
         return v
 
-    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[list[str]]) -> list[float]:
+    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[Any]) -> list[float]:
         wget = self.weights.get
         b = self.bias
         local = self._local
         z = []
         for key, names in zip(keys, ctx, strict=True):
+            if names.__class__ is float:  # a rule decided this unit
+                z.append(names)
+                continue
             v = b + local(key)
             for name in names:
                 v += wget(name, 0.0)
@@ -399,10 +412,13 @@ class Classifier:
         return z
 
     def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
-              dec: Mapping[int, Decision]) -> dict[int, float]:
-        """Probability of keep for every unit (line index -> p)."""
-        z = self.fast_logits(*split_features(posting, units, norms, dec))
-        return {i: 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, v)))) for i, v in zip(units, z, strict=True)}
+              dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
+        """Probability of keep (line index -> p) for every unit no rule decided, or,
+        with ``all_units``, for every unit (to see where rules and classifier disagree)."""
+        z = self.fast_logits(*split_features(posting, units, norms, dec, only_open=not all_units))
+        exp = math.exp
+        return {i: 1.0 / (1.0 + exp(-max(-30.0, min(30.0, v))))
+                for i, v in zip(units, z, strict=True) if all_units or i not in dec}
 
     def explain(self, feats: list[tuple[str, float]], top: int = 5) -> list[tuple[str, float]]:
         """The features that pushed one line's score most, for the window's tooltip."""

@@ -248,7 +248,8 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     lines = posting.lines
     n = len(lines)
     units = [i for i in range(n) if lines[i].strip()]
-    norms = {i: normalise(lines[i]) for i in units}
+    norm_of = rules.normalised
+    norms = {i: norm_of(lines[i]) for i in units}
     dec = rule_decisions(posting, units, norms, rules, config)
 
     # 4. the classifier decides what no rule did
@@ -321,15 +322,22 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
                 keep_hits.add(i)
 
     # 2. sections: from a start line to an end line (exclusive) or the end
-    for rule, start_pat, end_pat in rules.sections:
-        if rule.scope != "all" and rule.scope != site:
+    # which section rules start on which line: one cached lookup per line
+    starts: dict[int, list[int]] = {}
+    if rules.sections:
+        for k, i in enumerate(units):
+            for r in rules.section_hits(lines[i]):
+                starts.setdefault(r, []).append(k)
+    for r_index, (rule, _start_pat, end_pat) in enumerate(rules.sections):
+        if rule.scope != "all" and rule.scope != site or r_index not in starts:
             continue
+        begins = starts[r_index]
         k = 0
-        while k < len(units):
-            i = units[k]
-            if not rules.section_starts(rule, start_pat, lines[i]):
-                k += 1
-                continue
+        while True:
+            nxt = next((b for b in begins if b >= k), None)
+            if nxt is None:
+                break
+            k = nxt
             stop = len(units)
             for k2 in range(k + 1, len(units)):
                 if end_pat is not None and rules.section_starts(rule, end_pat, lines[units[k2]]):

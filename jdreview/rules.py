@@ -201,6 +201,8 @@ class RuleSet:
         self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
         #: filtering's per-line decision cache, (line, site) -> Decision | None
         self.line_cache: dict[tuple[str, str], Any] = {}
+        self._section_cache: dict[str, tuple[int, ...]] = {}
+        self._norm_cache: dict[str, str] = {}
 
     def scopes(self, site: str) -> tuple[str, ...]:
         return ("all", site) if site else ("all",)
@@ -263,6 +265,27 @@ class RuleSet:
             cache.clear()
         cache[key] = hit
         return hit is not None
+
+    def section_hits(self, text: str) -> tuple[int, ...]:
+        """Indexes (into ``sections``) of the section rules that start at ``text`` (cached)."""
+        hits = self._section_cache.get(text)
+        if hits is None:
+            hits = tuple(k for k, (_r, pat, _end) in enumerate(self.sections)
+                         if self._search(pat, text) is not None)
+            if len(self._section_cache) >= _CACHE_SIZE:
+                self._section_cache.clear()
+            self._section_cache[text] = hits
+        return hits
+
+    def normalised(self, text: str) -> str:
+        """:func:`normalise`, cached per line text."""
+        n = self._norm_cache.get(text)
+        if n is None:
+            n = normalise(text)
+            if len(self._norm_cache) >= _CACHE_SIZE:
+                self._norm_cache.clear()
+            self._norm_cache[text] = n
+        return n
 
     def section_starts(self, rule: Rule, pattern: Any, text: str) -> bool:
         """Whether ``text`` matches a section rule's start (or end) pattern (cached)."""

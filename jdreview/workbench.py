@@ -423,7 +423,7 @@ def posting_signals(key: Any, posting: Posting, rules: RuleSet, classifier: Clas
     units = _units(posting)
     norms = {i: normalise(posting.lines[i]) for i in units}
     dec = rule_decisions(posting, units, norms, rules, config)
-    scores = classifier.score(posting, units, norms, dec) if units else {}
+    scores = classifier.score(posting, units, norms, dec, all_units=True) if units else {}
     dis = sum(1 for i, d in dec.items() if (scores[i] >= config.threshold) != d.keep)
     open_p = [scores[i] for i in units if i not in dec]
     unc = sum(1 - abs(2 * p - 1) for p in open_p)
