@@ -294,7 +294,7 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
         prefix.append(prefix[-1] + r)
     nwb = [_NW_BUCKETS[min(x, 40)] for x in nws]
     html = posting.kind == "html"
-    out: list[list[str]] = []
+    out: list[Any] = []
     seen: set[str] = set()
     for k, i in enumerate(units):
         if only_open and i in dec:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .posting import Posting
-from .rules import RuleSet, normalise
+from .rules import RuleSet
 
 if TYPE_CHECKING:
     from .classifier import Classifier
