@@ -98,22 +98,33 @@ def run_local(src: Path, outdir: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, summary.postings
 
 
-def run_dask(src: Path, outdir: Path, workers: int) -> tuple[float, int, list[float]]:
+def _worker_usage() -> tuple[float, float]:
+    """(CPU seconds, peak RSS in MB) of the calling worker process."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime, r.ru_maxrss / 1024
+
+
+def run_dask(src: Path, outdir: Path, workers: int) -> tuple[float, int, list[float], float]:
+    """Returns wall seconds, records cleaned, peak RSS per worker, and the share of
+    the workers' wall time they got on a CPU (below ~0.95: other processes competed)."""
     from jdreview.dask_engine import clean_on_dask, start_local_cluster
 
     cluster, client = start_local_cluster(workers)
     try:
         client.run(lambda: __import__("jdreview.batch"))  # worker imports are not the engine's speed
+        before = client.run(_worker_usage)
         err = io.StringIO()
         t0 = time.perf_counter()
         summary = clean_on_dask(client, [str(src)], str(outdir), {}, fmt="jsonl", progress="never",
                                 stderr=err)
         elapsed = time.perf_counter() - t0
-        rss = client.run(lambda: __import__("resource").getrusage(
-            __import__("resource").RUSAGE_SELF).ru_maxrss / 1024)
+        after = client.run(_worker_usage)
+        cpu = sum(after[w][0] - before[w][0] for w in after)
         if summary.errors:
             print(err.getvalue(), file=sys.stderr, end="")
-        return elapsed, summary.cleaned, sorted(rss.values())
+        return elapsed, summary.cleaned, sorted(u[1] for u in after.values()), cpu / (elapsed * workers)
     finally:
         client.close()
         cluster.close()
@@ -163,13 +174,17 @@ def main(argv: list[str] | None = None) -> int:
             line for line in (work / "out-local" / (local_src.stem + ".jsonl")).open("rb"))
         shutil.rmtree(work / "out-local")
 
+        busy_by: dict[int, float] = {}
         for workers in (1, 2):
             out = work / f"out-dask-{workers}w"
-            secs, n, rss = run_dask(src, out, workers)
+            load = os.getloadavg()[0]
+            secs, n, rss, busy = run_dask(src, out, workers)
             rates[f"{workers}w"] = n / secs
+            busy_by[workers] = busy
             same = digest_lines(dask_lines(out, local_n)) == local_digest
             print(f"dask {workers} worker(s)  {n:>9,} records {secs:>8.1f} s {rates[f'{workers}w']:>9,.1f} "
                   f"records/s; peak RSS per worker {', '.join(f'{r:,.0f}' for r in rss)} MB; "
+                  f"workers on CPU {busy:.0%} of the time (load before: {load:.1f}); "
                   f"first {local_n:,} records identical to local: {'yes' if same else 'NO'}")
             if not same or n != args.records:
                 print("FAIL: the Dask output differs from the local engine's", file=sys.stderr)
@@ -179,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dask 1 worker / local: {rates['1w'] / rates['local']:.2f}; "
               f"dask 2 workers / local: {rates['2w'] / rates['local']:.2f}; "
               f"client process peak RSS {_peak_rss_mb():,.0f} MB")
+        print(f"(workers' CPU share, 1 worker {busy_by[1]:.0%}, 2 workers {busy_by[2]:.0%}: below ~95%: other processes took "
+              f"cores or a worker waited on the last block; speedup per CPU share {rates['2w'] / rates['1w'] * busy_by[1] / busy_by[2]:.2f})")
         print(f"RESULT dask_speedup_2w {rates['2w'] / rates['1w']:.2f}")
     finally:
         if not args.keep:
