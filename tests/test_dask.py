@@ -246,8 +246,9 @@ def test_csv_without_text_column_is_one_error_and_other_csv_is_cleaned(client, t
     bad = tmp_path / "no_text.csv"
     bad.write_text("id,title\n1,Engineer\n", "utf-8")
     expected = local_output(good, tmp_path / "local")
-    summary, err = run(client, [good, bad], tmp_path / "dask")
+    summary, err = run(client, [good, bad], tmp_path / "dask", progress="always")
     assert dask_lines(tmp_path / "dask") == expected
+    assert "\r[" in err and "2/2 partitions, 30 records, 1 failed" in err  # the progress bar
     errs = errors_of(tmp_path / "dask")
     assert len(errs) == 1 and errs[0]["source"] == str(bad) and errs[0]["line"] == 1
     assert "CSV has no text column" in errs[0]["reason"]
