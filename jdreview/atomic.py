@@ -34,6 +34,16 @@ def atomic_write_bytes(path: str, data: bytes, *, durable: bool = True) -> None:
             os.makedirs(directory, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
+        if durable:
+            # mkstemp makes the file private (0600); give it the mode the target had,
+            # or the usual one for a new file
+            try:
+                mode = os.stat(path).st_mode & 0o777
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             if durable:

@@ -357,20 +357,71 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
     return keys, out
 
 
+def line_key(norm: str) -> str:
+    """A short, stable hash of a normalised line: site tables store no text."""
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def site_tables(examples: Iterable[GoldPosting]) -> dict[str, dict[str, int]]:
+    """site -> line hash -> how many of the site's postings hold the line, with the
+    number of the site's postings under ``"#postings"``."""
+    from .rules import normalise
+
+    tables: dict[str, dict[str, int]] = {}
+    for ex in examples:
+        site = ex.site or ex.posting.site
+        if not site:
+            continue
+        table = tables.setdefault(site, {})
+        table["#postings"] = table.get("#postings", 0) + 1
+        for key in {line_key(normalise(x)) for x in ex.posting.lines if x.strip()}:
+            table[key] = table.get(key, 0) + 1
+    return tables
+
+
+def site_repeat_names(site: str, norms: list[str], tables: Mapping[str, Mapping[str, int]],
+                      self_included: bool = False) -> list[str | None]:
+    """Per line: in how many of the site's (other) known postings it occurs, as a
+    feature name (``siterep:0|some|most|all``), or None when the site has too few."""
+    table = tables.get(site) if site else None
+    if not table:
+        return [None] * len(norms)
+    others = table.get("#postings", 0) - (1 if self_included else 0)
+    if others < 1:
+        return [None] * len(norms)
+    out: list[str | None] = []
+    for norm in norms:
+        c = table.get(line_key(norm), 0) - (1 if self_included else 0)
+        c = max(0, c)
+        share = c / others
+        out.append("siterep:0" if c == 0 else "siterep:all" if share >= 0.99
+                   else "siterep:most" if share >= 0.5 else "siterep:some")
+    return out
+
+
 class Classifier:
-    """A logistic line scorer over named features; see the module docstring."""
+    """A logistic line scorer over named features; see the module docstring.
+
+    ``sites`` is the site-repetition memory: for each site seen in training, how many
+    of its postings hold each (hashed) line. A line that every posting of a site
+    repeats is that site's chrome; a posting of an unseen site gets no such feature.
+    """
 
     def __init__(self, weights: Mapping[str, float], bias: float = 0.0,
-                 smoothing: float = 0.0, meta: Mapping[str, Any] | None = None) -> None:
+                 smoothing: float = 0.0, meta: Mapping[str, Any] | None = None,
+                 sites: Mapping[str, Mapping[str, int]] | None = None) -> None:
         self.weights = dict(weights)
         self.bias = float(bias)
         self.smoothing = float(smoothing)
         self.meta = dict(meta or {})
+        self.sites = {k: dict(v) for k, v in (sites or {}).items()}
         self.version = self._digest()[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
 
     def _digest(self) -> str:
-        body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing},
+        body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing,
+                           **({"sites": {k: sorted(v.items()) for k, v in sorted(self.sites.items())}}
+                              if self.sites else {})},
                           separators=(",", ":"))
         return hashlib.sha256(body.encode()).hexdigest()
 
@@ -389,18 +440,23 @@ class Classifier:
             self._local_cache[key] = v
         return v
 
-    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[Any]) -> list[float]:
+    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[Any],
+                    extra: list[str | None] | None = None) -> list[float]:
         wget = self.weights.get
         b = self.bias
         local = self._local
         z = []
-        for key, names in zip(keys, ctx, strict=True):
+        for k, (key, names) in enumerate(zip(keys, ctx, strict=True)):
             if names.__class__ is float:  # a rule decided this unit
                 z.append(names)
                 continue
             v = b + local(key)
             for name in names:
                 v += wget(name, 0.0)
+            if extra is not None:
+                name = extra[k]
+                if name is not None:
+                    v += wget(name, 0.0)
             z.append(v)
         return self._smooth(z)
 
@@ -415,7 +471,9 @@ class Classifier:
               dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
         """Probability of keep (line index -> p) for every unit no rule decided, or,
         with ``all_units``, for every unit (to see where rules and classifier disagree)."""
-        z = self.fast_logits(*split_features(posting, units, norms, dec, only_open=not all_units))
+        extra = (site_repeat_names(posting.site, [norms[i] for i in units], self.sites)
+                 if self.sites and posting.site in self.sites else None)
+        z = self.fast_logits(*split_features(posting, units, norms, dec, only_open=not all_units), extra)
         exp = math.exp
         return {i: 1.0 / (1.0 + exp(-max(-30.0, min(30.0, v))))
                 for i, v in zip(units, z, strict=True) if all_units or i not in dec}
@@ -430,6 +488,8 @@ class Classifier:
         body = {"kind": KIND, "schema": SCHEMA, "version": self.version, "bias": self.bias,
                 "smoothing": self.smoothing, "meta": self.meta,
                 "weights": dict(sorted(self.weights.items()))}
+        if self.sites:
+            body["sites"] = {k: dict(sorted(v.items())) for k, v in sorted(self.sites.items())}
         body["checksum"] = self._digest()
         return body
 
@@ -452,7 +512,12 @@ class Classifier:
         for key in ("bias", "smoothing"):
             if not isinstance(obj.get(key, 0.0), (int, float)):
                 raise InputError(source, f"classifier {key} must be a number")
-        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), obj.get("meta") or {})
+        sites = obj.get("sites", {})
+        if not isinstance(sites, dict) or not all(
+                isinstance(t, dict) and all(isinstance(c, int) and not isinstance(c, bool) for c in t.values())
+                for t in sites.values()):
+            raise InputError(source, "classifier 'sites' must map sites to tables of line counts")
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), obj.get("meta") or {}, sites)
         if obj.get("checksum") != clf._digest():
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")
@@ -487,9 +552,12 @@ def default_classifier() -> Classifier:
 # --------------------------------------------------------------------------- training
 
 
-def training_rows(examples: Iterable[GoldPosting], rules: RuleSet
+def training_rows(examples: Iterable[GoldPosting], rules: RuleSet,
+                  sites: Mapping[str, Mapping[str, int]] | None = None
                   ) -> tuple[list[list[tuple[str, float]]], list[int], list[str]]:
-    """Features, labels and posting ids of the lines the rules leave to the classifier."""
+    """Features, labels and posting ids of the lines the rules leave to the classifier.
+    With ``sites`` (tables over these same examples), each line also gets its
+    site-repetition feature, counting the *other* postings of its site."""
     from .filtering import rule_decisions
     from .rules import normalise
 
@@ -502,29 +570,37 @@ def training_rows(examples: Iterable[GoldPosting], rules: RuleSet
         norms = {i: normalise(p.lines[i]) for i in units}
         dec = rule_decisions(p, units, norms, rules)
         feats = posting_features(p, units, norms, dec)
+        rep = (site_repeat_names(ex.site or p.site, [norms[i] for i in units], sites, self_included=True)
+               if sites else [None] * len(units))
         for k, i in enumerate(units):
             if i in dec or i not in ex.labels:
                 continue
-            X.append(feats[k])
+            extra = rep[k]
+            X.append(feats[k] + [(extra, 1.0)] if extra else feats[k])
             y.append(1 if ex.labels[i] else 0)
             groups.append(ex.site or p.id)
     return X, y, groups
 
 
 def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 0.5,
-          min_postings: int = 3, smoothing: float = 0.3, meta: Mapping[str, Any] | None = None
-          ) -> Classifier:
+          min_postings: int = 3, smoothing: float = 0.3, meta: Mapping[str, Any] | None = None,
+          site_repeats: bool = True) -> Classifier:
     """Fit a classifier on labelled postings (scikit-learn's logistic regression).
 
     Deterministic: the same examples give the same weights. Word features seen in
     fewer than ``min_postings`` postings are left out so that one employer's words
-    are not learned as content or noise.
+    are not learned as content or noise. With ``site_repeats``, the classifier also
+    remembers how often each line recurs across a site's postings (hashed, no text).
     """
     examples = list(examples)
-    X, y, groups = training_rows(examples, rules)
-    return fit_rows(X, y, [g for g in groups], c=c, min_postings=min_postings,
-                    smoothing=smoothing, meta={**(meta or {}), "postings": len(examples),
-                                               "lines": len(y)}, posting_ids=_row_postings(examples, rules))
+    sites = site_tables(examples) if site_repeats else {}
+    X, y, groups = training_rows(examples, rules, sites)
+    clf = fit_rows(X, y, [g for g in groups], c=c, min_postings=min_postings,
+                   smoothing=smoothing, meta={**(meta or {}), "postings": len(examples),
+                                              "lines": len(y)}, posting_ids=_row_postings(examples, rules))
+    if sites:
+        clf = Classifier(clf.weights, clf.bias, clf.smoothing, clf.meta, sites)
+    return clf
 
 
 def _row_postings(examples: list[GoldPosting], rules: RuleSet) -> list[str]:
