@@ -196,6 +196,12 @@ def blocks(lines: list[str], units: list[int]) -> list[int]:
 
 
 @lru_cache(maxsize=200_000)
+def _word_count(norm: str) -> int:
+    """Words in a line, as local_features counts them (cheap: no features built)."""
+    return len(_WORD.findall(norm))
+
+
+@lru_cache(maxsize=200_000)
 def _line_static(norm: str) -> tuple[bool, bool, tuple[str, ...]]:
     """Per normalised line, cached: (ends a sentence, looks like a date, slug words)."""
     return bool(_SENT_END.search(norm)), bool(_DATEISH.search(norm)), tuple(_SLUG.findall(norm))
@@ -246,7 +252,7 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
         parts = block_text[block_of[k]]
         text = norms[i] if len(parts) == 1 else " ".join(parts)
         keys.append((text, lines[i][:40]))
-    nws = [local_features(*key)[1] for key in keys]
+    nws = [_word_count(key[0]) for key in keys]
     ruled = [(i in dec and not dec[i].keep) for i in units]
     kept_rule = [(i in dec and dec[i].keep) for i in units]
     counts: dict[str, int] = {}
