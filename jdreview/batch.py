@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from . import __version__
 from .atomic import atomic_write_text
 from .errors import InputError
 from .filtering import DEFAULT_CONFIG, FilterConfig, FilterResult, auto_filter
@@ -64,7 +65,7 @@ class Cleaner:
         (with ``explain_units``, also every unit with its decision and reason)."""
         out = dict(fields)
         out["cleaned_text"] = result.cleaned_text()
-        out["jdreview"] = {"rules_version": result.rules_version,
+        out["jdreview"] = {"version": __version__, "rules_version": result.rules_version,
                            "classifier_version": result.classifier_version,
                            "kept_units": result.kept, "dropped_units": result.dropped,
                            "site": result.posting.site}
