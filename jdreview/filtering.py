@@ -512,7 +512,10 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
         title = norms[t]
         later = {norms[i] for i in units[2:60]}
         parts = [p.strip() for p in re.split(r"\s(?:\||–|-|—|I|::)\s", title) if p.strip()]
-        if title in later or any(p in later for p in parts if len(p) > 3) or (
+        # "Job Application for Senior Data Engineer at Acme": a page title that holds
+        # a later header line (the job title, the company) is the page's <title>
+        holds_later = any(2 <= len(x.split()) <= 12 and x != title and x in title for x in later)
+        if title in later or any(p in later for p in parts if len(p) > 3) or holds_later or (
                 " | " in lines[t] and len(title.split()) <= 16):
             hits.add(t)
     # a header line repeated after the first few header lines (before the body starts)
