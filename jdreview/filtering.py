@@ -158,13 +158,17 @@ class FilterResult:
         return sum(1 for *_, d in self.units() if not d.keep)
 
 
-def cleaned_text(lines: list[LineResult],
-                 overrides: Mapping[tuple[int, int | None], bool] | None = None) -> str:
-    out: list[str] = []
+def line_texts(lines: list[LineResult],
+               overrides: Mapping[tuple[int, int | None], bool] | None = None
+               ) -> Iterator[tuple[int, str, bool]]:
+    """For every line: (index, the text it contributes or '', whether a blank line
+    goes before it). A blank line is kept between two kept lines that had one."""
     pending_blank = False
+    any_out = False
     for lr in lines:
         if lr.decision is None:
-            pending_blank = bool(out)
+            pending_blank = any_out
+            yield lr.index, "", False
             continue
         keep_line = overrides.get((lr.index, None)) if overrides else None
         seg_over = None
@@ -172,11 +176,21 @@ def cleaned_text(lines: list[LineResult],
             seg_over = {k: overrides[(lr.index, k)] for k in range(len(lr.segments))
                         if (lr.index, k) in overrides} or None
         text = lr.kept_text(keep_line, seg_over)
+        yield lr.index, text, bool(text) and pending_blank
         if text:
-            if pending_blank:
+            any_out = True
+            pending_blank = False
+
+
+def cleaned_text(lines: list[LineResult],
+                 overrides: Mapping[tuple[int, int | None], bool] | None = None) -> str:
+    """The kept units in order (see :func:`line_texts`), one line each."""
+    out: list[str] = []
+    for _i, text, blank_before in line_texts(lines, overrides):
+        if text:
+            if blank_before:
                 out.append("")
             out.append(text)
-            pending_blank = False
     return "\n".join(out) + "\n" if out else ""
 
 

@@ -35,6 +35,7 @@ from .filtering import (
     LineResult,
     SegmentResult,
     cleaned_text,
+    line_texts,
     split_segments,
 )
 from .posting import Posting
@@ -273,28 +274,15 @@ class Session:
         Built the same way as :func:`jdreview.filtering.cleaned_text` (a test checks
         they agree on arbitrary text).
         """
-        ov = self.effective_overrides()
         out: list[str] = []
         rows = [0] * len(self.lines)
         shown = [False] * len(self.lines)
-        pending_blank = False
         waiting: list[int] = []
-        for lr in self.lines:
-            i = lr.index
-            if lr.decision is None:
-                pending_blank = bool(out)
-                waiting.append(i)
-                continue
-            keep_line = ov.get((i, None))
-            seg_over = None
-            if lr.segments is not None:
-                seg_over = {k: ov[(i, k)] for k in range(len(lr.segments)) if (i, k) in ov} or None
-            text = lr.kept_text(keep_line, seg_over)
+        for i, text, blank_before in line_texts(self.lines, self.effective_overrides()):
             if text:
-                if pending_blank:
+                if blank_before:
                     out.append("")
                 out.append(text)
-                pending_blank = False
                 rows[i] = len(out) - 1
                 shown[i] = True
                 for w in waiting:
