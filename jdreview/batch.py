@@ -162,7 +162,7 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
                 continue
             posting = load_posting(path)
             result = cleaner.clean(posting)
-            stem = _unique_stem(posting.stem, used)
+            stem = unique_stem(posting.stem, used)
             base = os.path.join(outdir or ".", stem)
             atomic_write_text(base + ".txt", result.cleaned_text(), durable=False)
             if explain_units:
@@ -180,7 +180,8 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
     return summary
 
 
-def _unique_stem(stem: str, used: set[str]) -> str:
+def unique_stem(stem: str, used: set[str]) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``... so that two inputs never share an output name."""
     name, n = stem, 2
     while name in used:
         name = f"{stem}-{n}"
@@ -191,7 +192,7 @@ def _unique_stem(stem: str, used: set[str]) -> str:
 
 def _clean_batch(path: str, outdir: str, cleaner: Cleaner, summary: Summary, fail: Any,
                  bar: Progress, used: set[str], explain_units: bool = False) -> None:
-    stem = _unique_stem(os.path.splitext(os.path.basename(path))[0], used)
+    stem = unique_stem(os.path.splitext(os.path.basename(path))[0], used)
     target = os.path.join(outdir, stem + ".jsonl")
     tmp = os.path.join(outdir, f".{stem}.jsonl.tmp")
     try:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write_text
+from .batch import unique_stem
 from .errors import InputError
 from .rules import normalise
 
@@ -193,7 +194,7 @@ def export_workspace(ws: Workspace, cleaner: Cleaner, outdir: str, *, reviewed_o
         stem = session.posting.stem or str(pid)
         if "#" in session.posting.source:  # a batch record: file stem plus record number
             stem += "-" + session.posting.source.rsplit("#", 1)[1]
-        stem = _unique(_safe_stem(stem), used)
+        stem = unique_stem(_safe_stem(stem), used)
         if wanted is None or pid in wanted:
             atomic_write_text(os.path.join(outdir, CLEANED_DIR, stem + ".txt"), session.cleaned_text(),
                               durable=False)
@@ -210,13 +211,6 @@ def _safe_stem(stem: str) -> str:
     return keep[:100] or "posting"
 
 
-def _unique(stem: str, used: set[str]) -> str:
-    name, n = stem, 2
-    while name in used:
-        name = f"{stem}-{n}"
-        n += 1
-    used.add(name)
-    return name
 
 
 class ExportJob:

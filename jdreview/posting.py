@@ -458,15 +458,7 @@ def _is_hidden_attrs(attrs: Any) -> bool:
 
 
 def _is_hidden(tag: Any) -> bool:
-    attrs = tag.attrs
-    if not attrs:
-        return False
-    if "hidden" in attrs:
-        return True
-    if str(attrs.get("aria-hidden", "")).lower() == "true":
-        return True
-    style = attrs.get("style")
-    return bool(style) and bool(_HIDDEN_STYLE.search(str(style)))
+    return _is_hidden_attrs(tag.attrs)
 
 
 def _render(node: Any, out: list[str], comment_t: type, doctype_t: type) -> None:
