@@ -600,6 +600,31 @@ def index_next(ws: Workspace, cleaner: Cleaner, limit: int = 1) -> int:
     return len(todo)
 
 
+def queue_order(ws: Workspace, cleaner: Cleaner, pids: Iterable[int]) -> list[int]:
+    """``pids`` reordered so the postings most worth a person's time come first: where the
+    rules and the classifier disagree most, then where the classifier is least sure
+    (:func:`jdreview.workbench.review_order`). Postings that cannot be read keep their
+    relative order at the end; without a classifier the order is unchanged.
+
+    Each posting is loaded and measured once per call: the window calls it on demand.
+    """
+    from .errors import InputError
+    from .workbench import posting_signals, review_order
+
+    pids = list(pids)
+    if cleaner.classifier is None:
+        return pids
+    signals, unreadable = [], []
+    for pid in pids:
+        try:
+            posting = ws.load(pid)
+        except InputError:
+            unreadable.append(pid)
+            continue
+        signals.append(posting_signals(pid, posting, cleaner.rules, cleaner.classifier, cleaner.config))
+    return [*review_order(signals), *unreadable]
+
+
 def cleaner_for(ws: Workspace, rule_files: Iterable[str] = (), **options: object) -> Cleaner:
     """The cleaner a workspace reviews with: the default rules, then ``rule_files``, then
     the workspace's own rule file (``rules.toml``, where saved rules go) when it exists."""

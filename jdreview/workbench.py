@@ -448,3 +448,19 @@ def review_order(signals: Iterable[PostingSignals]) -> list[Any]:
     return [items[k].key for k in order]
 
 
+
+
+def fired_rules(units: Iterable[tuple[Any, Any, str, Any]]) -> dict[str, int]:
+    """Rule id -> how many units it decided, over ``(line, segment, text, decision)``
+    units (:meth:`jdreview.filtering.FilterResult.units`), in order of first firing.
+
+    >>> from jdreview.filtering import Decision
+    >>> fired_rules([(0, None, "a", Decision(False, "rule", "x")), (1, None, "b", Decision(True, "default")),
+    ...              (2, None, "c", Decision(False, "structure", "y")), (3, 0, "d", Decision(False, "rule", "x"))])
+    {'x': 2, 'y': 1}
+    """
+    out: dict[str, int] = {}
+    for _line, _seg, _text, d in units:
+        if d.source in ("rule", "structure") and d.rule:
+            out[d.rule] = out.get(d.rule, 0) + 1
+    return out
