@@ -139,7 +139,8 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
     files = list(iter_inputs([p for p in paths if p != "-"]))
     show = progress == "always" or (progress == "auto" and stderr.isatty() and len(files) > 200)
     bar = Progress(stderr, show)
-    used: set[str] = set()
+    used: set[str] = {RUN_LOG[:-len(".jsonl")]}
+    log = RunLog(outdir, cleaner) if outdir and files else None
 
     def fail(msg: str) -> None:
         summary.failures.append(msg)
@@ -159,6 +160,8 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
         try:
             if is_batch_file(path):
                 _clean_batch(path, outdir or ".", cleaner, summary, fail, bar, used, explain_units)
+                if log is not None:
+                    log.add(path, os.path.splitext(os.path.basename(path))[0] + ".jsonl", None)
                 continue
             posting = load_posting(path)
             result = cleaner.clean(posting)
@@ -167,6 +170,8 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
             atomic_write_text(base + ".txt", result.cleaned_text(), durable=False)
             if explain_units:
                 atomic_write_text(base + ".explain.txt", explain(result), durable=False)
+            if log is not None:
+                log.add(path, stem + ".txt", result)
             for w in posting.warnings:
                 summary.warnings.append(w)
                 stderr.write(f"jdreview: {w}\n")
@@ -177,7 +182,43 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
         except OSError as e:
             fail(f"{path}: {e.strerror or e}")
     bar.done()
+    if log is not None:
+        log.close(summary)
     return summary
+
+
+#: The run log beside the cleaned files: which versions made each output.
+RUN_LOG = "jdreview-run.jsonl"
+
+
+class RunLog:
+    """``OUTDIR/jdreview-run.jsonl``: a header (jdreview, rule-set and classifier
+    versions, rule files) and one line per output file, streamed to a temporary file
+    and moved into place when the run ends, so every cleaned file records the
+    versions that made it."""
+
+    def __init__(self, outdir: str, cleaner: Cleaner) -> None:
+        self.path = os.path.join(outdir, RUN_LOG)
+        self.tmp = os.path.join(outdir, f".{RUN_LOG}.{os.getpid()}.tmp")
+        self.f = open(self.tmp, "w", encoding="utf-8")
+        self.f.write(json.dumps({
+            "schema": 1, "jdreview": __version__, "rules_version": cleaner.rules.version,
+            "rule_files": [s for s in cleaner.rules.sources if not s.startswith("jdreview:")],
+            "classifier_version": cleaner.classifier_version,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }) + "\n")
+
+    def add(self, source: str, output: str, result: FilterResult | None) -> None:
+        rec: dict[str, Any] = {"input": source, "output": output}
+        if result is not None:
+            rec.update(kept_units=result.kept, dropped_units=result.dropped, site=result.posting.site)
+        self.f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def close(self, summary: Summary) -> None:
+        self.f.write(json.dumps({"postings": summary.postings, "records": summary.records,
+                                 "failures": len(summary.failures)}) + "\n")
+        self.f.close()
+        os.replace(self.tmp, self.path)
 
 
 def unique_stem(stem: str, used: set[str]) -> str:

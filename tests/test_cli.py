@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jdreview.batch import Cleaner
+from jdreview.batch import RUN_LOG, Cleaner
 from jdreview.posting import load_posting
 
 SAMPLES = Path(__file__).parents[1] / "assets" / "samples"
@@ -48,7 +48,7 @@ def test_clean_files_and_folders(inputs: Path, tmp_path: Path) -> None:
     p = run("clean", str(inputs), "-o", str(out), cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert p.stderr == ""
-    assert sorted(os.listdir(out)) == ["one.txt", "page.txt", "two.txt"]
+    assert sorted(n for n in os.listdir(out) if n != RUN_LOG) == ["one.txt", "page.txt", "two.txt"]
     for name, src in (("one.txt", inputs / "one.txt"), ("two.txt", inputs / "sub" / "two.md"),
                       ("page.txt", inputs / "page.html")):
         assert (out / name).read_text(encoding="utf-8") == api_clean(src)
@@ -79,7 +79,7 @@ def test_clean_batch_files_write_jsonl(tmp_path: Path) -> None:
         + POSTING.replace('"', '""') + '"\n', encoding="utf-8")
     p = run("clean", "jobs.jsonl", "jobs2.json", "jobspy.csv", "-o", "out", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    assert sorted(os.listdir(tmp_path / "out")) == ["jobs.jsonl", "jobs2.jsonl", "jobspy.jsonl"]
+    assert sorted(n for n in os.listdir(tmp_path / "out") if n != RUN_LOG) == ["jobs.jsonl", "jobs2.jsonl", "jobspy.jsonl"]
     cleaner = Cleaner.create()
     for name in ("jobs.jsonl", "jobs2.jsonl"):
         rows = [json.loads(x) for x in (tmp_path / "out" / name).read_text(encoding="utf-8").splitlines()]
@@ -161,7 +161,7 @@ def test_some_inputs_fail_exit_1_and_the_rest_are_written(tmp_path: Path) -> Non
     assert len(errors) == 3
     for name, err in zip(("empty.txt", "missing.txt", "bin.txt"), errors, strict=True):
         assert err.startswith(f"jdreview: error: {name}:")
-    assert sorted(os.listdir(tmp_path / "out")) == ["good.txt", "late.txt"]
+    assert sorted(n for n in os.listdir(tmp_path / "out") if n != RUN_LOG) == ["good.txt", "late.txt"]
 
 
 @pytest.mark.parametrize("args", [
@@ -252,8 +252,34 @@ def test_progress_bar_on_a_long_batch(tmp_path: Path) -> None:
         (d / f"p{i:04d}.txt").write_text(body, encoding="utf-8")
     p = run("clean", "many", "-o", "out", "--progress", "always", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    assert len(os.listdir(tmp_path / "out")) == 400
+    assert len([n for n in os.listdir(tmp_path / "out") if n != RUN_LOG]) == 400
     assert "\rjdreview: " in p.stderr
     assert p.stderr.rstrip("\n").rsplit("\r", 1)[-1].startswith("jdreview: 400 postings in ")
     q = run("clean", "many", "-o", "out2", "--progress", "never", cwd=tmp_path)
     assert q.returncode == 0 and q.stderr == ""
+
+
+def test_run_log_records_the_versions_that_made_each_output(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Data Engineer\nApply\nWe build pipelines in Python and SQL.\n",
+                                    encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(
+        "[[rule]]\nid = \"mine\"\nkind = \"exact\"\npattern = \"data engineer\"\naction = \"drop\"\n",
+        encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "jdreview", "clean", "a.txt", "-o", "out",
+                        "--rules", "rules.toml"], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    records = [json.loads(x) for x in (tmp_path / "out" / RUN_LOG).read_text().splitlines()]
+    header, entry, footer = records
+    from jdreview.batch import Cleaner
+
+    expected = Cleaner.create(rule_files=[str(tmp_path / "rules.toml")])
+    assert header["rules_version"] == expected.rules.version
+    assert header["classifier_version"] == expected.classifier_version
+    assert header["rule_files"] == ["rules.toml"]
+    from jdreview.posting import load_posting
+
+    result = expected.clean(load_posting(str(tmp_path / "a.txt")))
+    assert entry["output"] == "a.txt" and entry["input"] == "a.txt"
+    assert (entry["kept_units"], entry["dropped_units"]) == (result.kept, result.dropped)
+    assert result.dropped >= 2  # the user rule and the Apply button
+    assert footer == {"postings": 1, "records": 0, "failures": 0}
