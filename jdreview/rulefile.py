@@ -28,9 +28,11 @@ import re
 
 from .atomic import atomic_write_text
 from .errors import InputError
-from .rules import SCHEMA, Rule, RuleSet, parse_rules
+from .rules import SCHEMA, Rule, RuleSet, load_rule_sets, parse_rules
 
 _HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
+#: the source name :func:`jdreview.rules.default_rules` gives the shipped rules
+_DEFAULT_SOURCE = "jdreview:data/default_rules.toml"
 _NEW_FILE = f"# jdreview user rules (schema {SCHEMA}); see README for the format\nschema = {SCHEMA}\n"
 
 
@@ -113,8 +115,18 @@ def enable_rule(path: str, rule_id: str, base_rules: RuleSet) -> None:
         replace_rule(path, dataclasses.replace(own, enabled=True))
 
 
+def base_rules(rules: RuleSet, path: str) -> RuleSet:
+    """The rules the user file ``path`` is layered on: ``rules`` (a loaded, layered rule
+    set) reloaded from its sources without that file. Needed to enable a shipped rule
+    again, since the loaded set holds only the override that replaced it."""
+    files = [s for s in rules.sources if s not in (path, _DEFAULT_SOURCE)]
+    return load_rule_sets(files, defaults=_DEFAULT_SOURCE in rules.sources)
+
+
 def _same(a: Rule, b: Rule) -> bool:
-    return dataclasses.replace(a, origin="") == dataclasses.replace(b, origin="")
+    # compared as written: a rule read back from its own TOML can differ in fields the
+    # file does not hold (e.g. min_lines of an exact rule)
+    return a.to_toml() == b.to_toml()
 
 
 def delete_rule(path: str, rule_id: str) -> None:
