@@ -6,6 +6,7 @@ so a test replaces the answers by passing a subclass, never by patching globals.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QRadioButton,
     QTableWidget,
     QTableWidgetItem,
@@ -62,6 +64,46 @@ class Dialogs:
 
     def shortcuts(self, parent: QWidget, actions: Sequence[QAction]) -> None:
         ShortcutsDialog(parent, actions).exec()
+
+    def edit_rule(self, parent: QWidget, rule: Rule) -> Rule | None:
+        dlg = RuleEditDialog(parent, rule)
+        return dlg.edited() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+
+class RuleEditDialog(QDialog):
+    """Edit one rule's pattern, action and note (the file write validates the result)."""
+
+    def __init__(self, parent: QWidget | None, rule: Rule) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Edit rule {rule.id}")
+        self.rule = rule
+        form = QFormLayout()
+        self.pattern = QPlainTextEdit("\n".join(rule.pattern))
+        self.pattern.setObjectName("rule_pattern")
+        self.pattern.setEnabled(rule.kind in ("exact", "regex", "section"))
+        form.addRow("Pattern" + (" (one line each)" if rule.kind == "exact" else " (regex)"), self.pattern)
+        self.action = QComboBox()
+        self.action.setObjectName("rule_action")
+        self.action.addItems(["drop", "keep"])
+        self.action.setCurrentText(rule.action)
+        form.addRow("Action", self.action)
+        self.note = QLineEdit(rule.note)
+        self.note.setObjectName("rule_note")
+        form.addRow("Note", self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def edited(self) -> Rule:
+        lines = [ln for ln in self.pattern.toPlainText().split("\n") if ln.strip()]
+        pattern = tuple(lines) if self.rule.kind == "exact" else tuple(lines[:1])
+        if self.rule.kind not in ("exact", "regex", "section"):
+            pattern = self.rule.pattern
+        return dataclasses.replace(self.rule, pattern=pattern, action=self.action.currentText(),
+                                   note=self.note.text().strip(), origin="")
 
 
 class RuleDialog(QDialog):

@@ -257,11 +257,21 @@ class QueueModel(QAbstractTableModel):
         self.ws = ws
         self.rows: list[PostingRow] = []
         self._pos: dict[int, int] = {}
+        #: posting ids in the order chosen by the person (None: workspace order); postings
+        #: not in it follow in workspace order
+        self.order: list[int] | None = None
+        self.reload()
+
+    def set_order(self, order: list[int] | None) -> None:
+        self.order = order
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
         self.rows = self.ws.rows()
+        if self.order is not None:
+            rank = {pid: k for k, pid in enumerate(self.order)}
+            self.rows.sort(key=lambda r: rank.get(r.id, len(rank)))  # stable: the rest keep their order
         self._pos = {r.id: i for i, r in enumerate(self.rows)}
         self.endResetModel()
 

@@ -29,6 +29,7 @@ class ScriptedDialogs:
         self.asked: list[str] = []
         self.errors: list[str] = []
         self.effects: list = []
+        self.edit_answer = None
 
     def confirm(self, parent, title, text):
         self.asked.append(text)
@@ -54,6 +55,11 @@ class ScriptedDialogs:
 
     def shortcuts(self, parent, actions):
         self.asked.append("\n".join(a.text() for a in actions))
+
+    def edit_rule(self, parent, rule):
+        """``edit_answer(rule) -> Rule | None`` stands for the person's edit (None: cancel)."""
+        self.asked.append(rule.id)
+        return None if self.edit_answer is None else self.edit_answer(rule)
 
 
 @pytest.fixture
