@@ -254,3 +254,15 @@ def test_queue_order_puts_most_disagreement_first(make_window, tmp_path, qtbot):
     assert sorted(r.id for r in w.queue_model.rows) == sorted(ids)
     w.queue_model.reload()  # the order survives a reload of the queue figures
     assert w.queue_model.rows[0].source.endswith("z.txt")
+
+
+def test_rule_edit_dialog_returns_the_edited_rule(qtbot):
+    from jdreview.gui.dialogs import RuleEditDialog
+    from jdreview.rules import Rule
+
+    dlg = RuleEditDialog(None, Rule("x", "exact", ("a", "b"), origin="f:3"))
+    qtbot.addWidget(dlg)
+    dlg.pattern.setPlainText("share this job\n\nsave job\n")
+    dlg.action.setCurrentText("keep")
+    dlg.note.setText(" why ")
+    assert dlg.edited() == Rule("x", "exact", ("share this job", "save job"), action="keep", note="why")
