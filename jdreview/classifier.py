@@ -83,6 +83,10 @@ def local_features(norm: str, raw_start: str) -> tuple[tuple[tuple[str, float], 
         feats.extend(("w:" + w, v) for w in uniq)
     feats.append(("nw:" + _nw_bucket(nw), 1.0))
     s = norm.rstrip()
+    # Markdown emphasis and headings ("**About us**", "## Benefits") are not the line's shape
+    if raw_start.startswith(("**", "__", "#")):
+        raw_start = raw_start.lstrip("*_# ")
+        s = s.rstrip("*_ ")
     if s.endswith((".", "!", "?", "。")):
         feats.append(("end:stop", 1.0))
     elif s.endswith(":"):
@@ -277,12 +281,15 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
             run_len[m] = j - k
         k = j
     # main body: prose counts for, short lines and rule-dropped lines against
+    bullet = [_BULLET.match(lines[i][:12]) is not None for i in units]
     values = []
     for k in range(n):
         if ruled[k]:
             values.append(-6.0)
         elif nws[k] >= 8:
             values.append(min(nws[k], 40) - 4.0)
+        elif bullet[k]:
+            values.append(1.0 if nws[k] >= 2 else -1.0)  # a list item: body more often than not
         else:
             values.append(-2.0 if nws[k] >= 3 else -3.0)
     a, b = main_span(values)
