@@ -124,7 +124,7 @@ def main() -> int:
             shutil.copytree(tmpd / kind, tmpd / f"{kind}-copy")
             copy_rate = count / (time.perf_counter() - t)
             elapsed = time_clean(tmpd / kind, tmpd / f"{kind}-out", pin)
-            written = len(os.listdir(tmpd / f"{kind}-out"))
+            written = len([n for n in os.listdir(tmpd / f"{kind}-out") if n.endswith(".txt")])
             assert written == count, f"{written} outputs for {count} inputs"
             rates[f"jdreview_{kind}"] = count / elapsed
             print(f"jdreview clean  {kind:<4}: {count:>5} postings in {elapsed:7.2f} s = "
