@@ -354,7 +354,7 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
             k = nxt
             stop = len(units)
             for k2 in range(k + 1, len(units)):
-                if end_pat is not None and rules.section_starts(rule, end_pat, lines[units[k2]]):
+                if end_pat is not None and rules.section_matches(rule, end_pat, lines[units[k2]]):
                     stop = k2
                     break
                 if rule.max_lines and k2 - k >= rule.max_lines:
@@ -507,7 +507,6 @@ def link_lists(lines: list[str], units: list[int], norms: Mapping[int, str],
     return hits
 
 
-_PAGE_TITLE_SUFFIX = re.compile(r"\s(?:\||–|-|—|I|::|@)\s\S.{0,60}$")
 _URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*https?://", re.IGNORECASE)
 
 

@@ -287,8 +287,8 @@ class RuleSet:
             self._norm_cache[text] = n
         return n
 
-    def section_starts(self, rule: Rule, pattern: Any, text: str) -> bool:
-        """Whether ``text`` matches a section rule's start (or end) pattern (cached)."""
+    def section_matches(self, rule: Rule, pattern: Any, text: str) -> bool:
+        """Whether ``text`` matches a section rule's end pattern (cached)."""
         key = (text, rule.id, pattern.pattern, "section")
         cache = self._cache
         if key in cache:
@@ -319,9 +319,6 @@ class RuleSet:
             if self._search(pat, text):
                 return r
         return None
-
-    def search_pattern(self, pattern: Any, text: str) -> bool:
-        return self._search(pattern, text) is not None
 
 
 class _Alternatives:
