@@ -27,7 +27,7 @@ from .posting import (
     load_posting,
     load_posting_bytes,
 )
-from .rules import RuleSet, load_rule_sets
+from .rules import REGEX_TIMEOUT, RuleSet, load_rule_sets
 
 
 @dataclass
@@ -184,6 +184,12 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
     bar.done()
     if log is not None:
         log.close(summary)
+    if cleaner.rules.timeout_count:
+        w = (f"warning: {cleaner.rules.timeout_count} line(s) hit the {REGEX_TIMEOUT * 1000:.0f} ms regex "
+             f"time limit and were left to the other rules (a slow pattern in a rule file?); "
+             f"first: {cleaner.rules.timeouts[0]!r}")
+        summary.warnings.append(w)
+        stderr.write(f"jdreview: {w}\n")
     return summary
 
 

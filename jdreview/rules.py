@@ -198,6 +198,7 @@ class RuleSet:
                          for r in active if r.kind == "section"]
         self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
         self.timeouts: list[str] = []
+        self.timeout_count = 0
         self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
         #: filtering's per-line decision cache, (line, site) -> Decision | None
         self.line_cache: dict[tuple[str, str], Any] = {}
@@ -306,7 +307,9 @@ class RuleSet:
         try:
             return pattern.search(text, timeout=REGEX_TIMEOUT)
         except TimeoutError:
-            self.timeouts.append(text[:60])
+            self.timeout_count += 1
+            if len(self.timeouts) < 5:  # a few samples to name; the count says how many
+                self.timeouts.append(text[:60])
             return None
 
     def _which(self, m: Any, items: list[tuple[Rule, Any]], text: str) -> Rule | None:
