@@ -201,7 +201,7 @@ def test_catastrophic_user_regex_does_not_stop_the_batch(tmp_path: Path) -> None
     d = tmp_path / "in"
     d.mkdir()
     for i in range(5):
-        (d / f"p{i}.txt").write_text("Engineer\n" + "a" * 20000 + "b\nBody.\n", encoding="utf-8")
+        (d / f"p{i}.txt").write_text("Engineer\n" + "a" * (20000 + i) + "b\nBody.\n", encoding="utf-8")
     p = subprocess.run([sys.executable, "-m", "jdreview", "clean", "in", "-o", "out", "--rules", "slow.toml"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
