@@ -180,12 +180,18 @@ class RuleSet:
             for p in r.pattern:
                 table[normalise(p)] = r
         self._regex: dict[tuple[str, str, str], list[tuple[Rule, Any]]] = {}
-        self._combined: dict[tuple[str, str, str], Any] = {}
+        # per (scope, unit, action): merged patterns, each with its rules and whether every
+        # rule in it is anchored at the line start (then only position 0 is tried: a
+        # merged search would try every alternative at every position of a long line)
+        self._combined: dict[tuple[str, str, str], list[tuple[Any, list[tuple[Rule, Any]], bool]]] = {}
         for r in active:
             if r.kind == "regex":
                 self._regex.setdefault((r.scope, r.unit, r.action), []).append((r, _compile(r.pattern[0], r)))
         for key, items in self._regex.items():
-            self._combined[key] = _combine(items)
+            anchored = [it for it in items if _is_anchored(it[0].pattern[0])]
+            floating = [it for it in items if not _is_anchored(it[0].pattern[0])]
+            self._combined[key] = [(_combine(group), group, flag)
+                                   for group, flag in ((anchored, True), (floating, False)) if group]
         # segment rules are anchored to segments, not lines: to ask "could a segment
         # of this line match?" cheaply, try the patterns with their anchors removed
         self._seg_any: dict[str, Any] = {}
@@ -242,12 +248,10 @@ class RuleSet:
 
     def _match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
         for scope in self.scopes(site):
-            combined = self._combined.get((scope, unit, action))
-            if combined is None:
-                continue
-            m = self._search(combined, text)
-            if m is not None:
-                return self._which(m, self._regex[(scope, unit, action)], text)
+            for combined, items, anchored in self._combined.get((scope, unit, action), ()):
+                m = self._search(combined, text, anchored)
+                if m is not None:
+                    return self._which(m, items, text)
         return None
 
     def may_match_segment(self, text: str, site: str) -> bool:
@@ -303,8 +307,10 @@ class RuleSet:
     def has_segment_rules(self, site: str) -> bool:
         return any((s, "segment", a) in self._combined for s in self.scopes(site) for a in ACTIONS)
 
-    def _search(self, pattern: Any, text: str) -> Any:
+    def _search(self, pattern: Any, text: str, anchored: bool = False) -> Any:
         try:
+            if anchored:
+                return pattern.match(text, timeout=REGEX_TIMEOUT)
             return pattern.search(text, timeout=REGEX_TIMEOUT)
         except TimeoutError:
             self.timeout_count += 1
@@ -336,6 +342,12 @@ class _Alternatives:
                 return (r, None)
         return None
 
+    def match(self, text: str, timeout: float | None = None) -> Any:
+        for r, pat in self.items:
+            if pat.match(text, timeout=timeout):
+                return (r, None)
+        return None
+
 
 def _unanchor(pattern: str) -> str:
     """``^foo$`` -> ``foo``: a pattern that matches wherever the anchored one could
@@ -345,6 +357,37 @@ def _unanchor(pattern: str) -> str:
     if pattern.endswith("$") and not pattern.endswith("\\$"):
         pattern = pattern[:-1]
     return pattern.replace("|^", "|").replace("$|", "|").replace("(?:^", "(?:")
+
+
+def _is_anchored(pattern: str) -> bool:
+    """Whether every top-level alternative of ``pattern`` starts with ``^`` (so the
+    pattern can only match at the start of a line).
+
+    >>> _is_anchored('^a|^b'), _is_anchored('^a|b'), _is_anchored('^(?:a|b)$'), _is_anchored('[|^]x')
+    (True, False, True, False)
+    """
+    depth, in_class, escape, start = 0, False, False, True
+    for ch in pattern:
+        if start:
+            if ch != "^":
+                return False
+            start = False
+            continue
+        if escape:
+            escape = False
+        elif ch == "\\":
+            escape = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            start = True
+    return not start
 
 
 def _combine(items: list[tuple[Rule, Any]]) -> Any:
