@@ -202,6 +202,7 @@ class RuleSet:
                 self._seg_any[scope] = _combine([(r, _compile(r.pattern[0], r)) for r in loose])
         self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
                          for r in active if r.kind == "section"]
+        self._section_anchored = [_is_anchored(r.pattern[0]) for r, _p, _e in self.sections]
         self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
         self.timeouts: list[str] = []
         self.timeout_count = 0
@@ -275,8 +276,9 @@ class RuleSet:
         """Indexes (into ``sections``) of the section rules that start at ``text`` (cached)."""
         hits = self._section_cache.get(text)
         if hits is None:
+            anchored = self._section_anchored
             hits = tuple(k for k, (_r, pat, _end) in enumerate(self.sections)
-                         if self._search(pat, text) is not None)
+                         if self._search(pat, text, anchored[k]) is not None)
             if len(self._section_cache) >= _CACHE_SIZE:
                 self._section_cache.clear()
             self._section_cache[text] = hits
