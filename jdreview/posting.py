@@ -272,8 +272,10 @@ def detect_site(url: str, lines: list[str]) -> str:
 
     >>> detect_site("https://www.linkedin.com/jobs/view/1", [])
     'linkedin'
-    >>> detect_site("", ["Cambridge, MA \u00b7 1 week ago \u00b7 36 people clicked apply"])
+    >>> detect_site("", ["Cambridge, MA \u00b7 1 week ago \u00b7 36 people clicked apply", "About the job"])
     'linkedin'
+    >>> detect_site("", ["36 people clicked apply"])  # one mark alone is not enough
+    ''
     """
     low = url.lower()
     if low:
