@@ -687,29 +687,9 @@ class SiteAwareClassifier:
 
 def train_site_aware(postings: Sequence[LabelledPosting], rules: RuleSet, *, c: float = 0.5,
                      min_postings: int = 3, smoothing: float = 0.3) -> Classifier:
-    """Train with the site-repetition features added (counts from the training postings)."""
-    from .classifier import fit_rows, posting_features
-    from .filtering import rule_decisions
+    """Train with the site-repetition features added (counts from the training postings):
+    :func:`jdreview.classifier.train` with its site memory, which is what this is."""
+    from .classifier import train as train_classifier
 
-    counts = site_line_counts(lp.posting for lp in postings)
-    X: list[list[tuple[str, float]]] = []
-    y: list[int] = []
-    groups: list[str] = []
-    owners: list[str] = []
-    for lp in postings:
-        p = lp.posting
-        units = [i for i, line in enumerate(p.lines) if line.strip()]
-        norms = {i: normalise(p.lines[i]) for i in units}
-        dec = rule_decisions(p, units, norms, rules)
-        feats = posting_features(p, units, norms, dec)
-        extra = site_repeat_features(p, units, norms, counts)
-        for k, i in enumerate(units):
-            if i in dec or i not in lp.labels:
-                continue
-            X.append(feats[k] + extra[k])
-            y.append(1 if lp.labels[i] else 0)
-            groups.append(lp.site or p.id)
-            owners.append(p.id)
-    return fit_rows(X, y, groups, c=c, min_postings=min_postings, smoothing=smoothing,
-                    meta={"postings": len(postings), "lines": len(y), "site_repeats": True},
-                    posting_ids=owners)
+    return train_classifier([lp.as_gold() for lp in postings], rules, c=c, min_postings=min_postings,
+                            smoothing=smoothing, meta={"site_repeats": True}, site_repeats=True)
