@@ -239,82 +239,139 @@ def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str
 RULED_LOGIT = 1.0
 
 
+class _Context:
+    """What the context features of a posting's units are made of, computed once per
+    posting and shared by :func:`split_features` (feature names, for training and
+    explaining) and :meth:`Classifier.score` (logits straight from the weights)."""
+
+    __slots__ = ("n", "block_of", "multi", "nws", "ruled", "kept_rule", "counts", "title_words",
+                 "page_title", "static", "run_len", "a", "b", "first_title", "prefix", "nwb", "html")
+
+    def __init__(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                 dec: Mapping[int, Decision]) -> None:
+        lines = posting.lines
+        n = self.n = len(units)
+        block_of = self.block_of = blocks(lines, units)
+        unit_norms = [norms[i] for i in units]
+        wc = [_word_count(x) for x in unit_norms]
+        # a block's words are its lines' words (joining with a space makes no new word)
+        multi: set[int] = set()
+        nws = wc
+        if n and block_of[-1] + 1 < n:
+            nws = wc[:]
+            k = 0
+            while k < n:
+                j = k + 1
+                while j < n and block_of[j] == block_of[k]:
+                    j += 1
+                if j - k > 1:
+                    total = sum(wc[k:j])
+                    for m in range(k, j):
+                        nws[m] = total
+                    multi.add(block_of[k])
+                k = j
+        self.multi = multi
+        self.nws = nws
+        ruled = self.ruled = [False] * n
+        kept_rule = self.kept_rule = [False] * n
+        if dec:
+            for k, i in enumerate(units):
+                d = dec.get(i)
+                if d is not None:
+                    if d.keep:
+                        kept_rule[k] = True
+                    else:
+                        ruled[k] = True
+        counts: dict[str, int] = {}
+        for x in unit_norms:
+            counts[x] = counts.get(x, 0) + 1
+        self.counts = counts
+        # words of the URL slug, and the page title: header lines name the job
+        self.title_words = (set(_SLUG.findall(posting.url.lower().split("?", 1)[0]))
+                            if posting.url else set())
+        page_title = self.page_title = normalise_title(posting, units, norms)
+        # runs of short, unpunctuated lines: navigation and link lists
+        static = self.static = [_line_static(x) for x in unit_norms]
+        short = [nws[k] <= 4 and not static[k][0] for k in range(n)]
+        run_len = self.run_len = [0] * n
+        k = 0
+        while k < n:
+            if not short[k]:
+                k += 1
+                continue
+            j = k
+            while j < n and short[j]:
+                j += 1
+            for m in range(k, j):
+                run_len[m] = j - k
+            k = j
+        # main body: prose counts for, short lines and rule-dropped lines against
+        values = []
+        for k in range(n):
+            nw = nws[k]
+            if ruled[k]:
+                values.append(-6.0)
+            elif nw >= 8:
+                values.append(min(nw, 40) - 4.0)
+            elif _is_bullet(lines[units[k]]):
+                values.append(1.0 if nw >= 2 else -1.0)  # a list item: body more often than not
+            else:
+                values.append(-2.0 if nw >= 3 else -3.0)
+        self.a, self.b = main_span(values)
+        # the header block: the first line naming the job (as the page title does) and
+        # the few lines after it (company, location, date)
+        first_title = -1
+        if page_title:
+            for k, x in enumerate(unit_norms):
+                if not ruled[k] and nws[k] <= 10 and len(x) >= 3 and x in page_title \
+                        and x != page_title and k > 0:
+                    first_title = k
+                    break
+        self.first_title = first_title
+        prefix = self.prefix = [0] * (n + 1)
+        acc = 0
+        for k in range(n):
+            acc += ruled[k]
+            prefix[k + 1] = acc
+        self.nwb = [_NW_BUCKETS[x if x < 40 else 40] for x in nws]
+        self.html = posting.kind == "html"
+
+    def key(self, lines: list[str], units: list[int], norms: Mapping[int, str], k: int
+            ) -> tuple[str, str]:
+        """The key of unit ``k``'s local features: its text (its block's, when a capture
+        split a sentence over lines) and the start of its raw line."""
+        i = units[k]
+        bk = self.block_of[k]
+        if bk not in self.multi:
+            return norms[i], lines[i][:40]
+        lo = k
+        while lo > 0 and self.block_of[lo - 1] == bk:
+            lo -= 1
+        hi = k
+        while hi + 1 < self.n and self.block_of[hi + 1] == bk:
+            hi += 1
+        return " ".join(norms[units[m]] for m in range(lo, hi + 1)), lines[i][:40]
+
+
+@lru_cache(maxsize=200_000)
+def _is_bullet(line: str) -> bool:
+    return _BULLET.match(line[:12]) is not None
+
+
 def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
-                   dec: Mapping[int, Decision], only_open: bool = False
-                   ) -> tuple[list[tuple[str, str]], list[Any]]:
+                   dec: Mapping[int, Decision]) -> tuple[list[tuple[str, str]], list[list[str]]]:
     """Per unit: the key of its local (cacheable) features, and the names of its
-    context features (all of value 1). With ``only_open``, a unit a rule decided gets
-    a fixed logit instead (+/- RULED_LOGIT): scoring needs no features for it."""
+    context features (all of value 1)."""
     lines = posting.lines
-    n = len(units)
-    block_of = blocks(lines, units)
-    block_text: dict[int, list[str]] = {}
-    for k, i in enumerate(units):
-        block_text.setdefault(block_of[k], []).append(norms[i])
-    keys = []
-    for k, i in enumerate(units):
-        parts = block_text[block_of[k]]
-        text = norms[i] if len(parts) == 1 else " ".join(parts)
-        keys.append((text, lines[i][:40]))
-    nws = [_word_count(key[0]) for key in keys]
-    ruled = [(i in dec and not dec[i].keep) for i in units]
-    kept_rule = [(i in dec and dec[i].keep) for i in units]
-    counts: dict[str, int] = {}
-    for i in units:
-        counts[norms[i]] = counts.get(norms[i], 0) + 1
-    # words of the URL slug, and the page title: header lines name the job
-    title_words = set(_SLUG.findall(posting.url.lower().split("?", 1)[0])) if posting.url else set()
-    page_title = normalise_title(posting, units, norms)
-    # runs of short, unpunctuated lines: navigation and link lists
-    static = [_line_static(norms[i]) for i in units]
-    short = [nws[k] <= 4 and not static[k][0] for k in range(n)]
-    run_len = [0] * n
-    k = 0
-    while k < n:
-        if not short[k]:
-            k += 1
-            continue
-        j = k
-        while j < n and short[j]:
-            j += 1
-        for m in range(k, j):
-            run_len[m] = j - k
-        k = j
-    # main body: prose counts for, short lines and rule-dropped lines against
-    bullet = [_BULLET.match(lines[i][:12]) is not None for i in units]
-    values = []
-    for k in range(n):
-        if ruled[k]:
-            values.append(-6.0)
-        elif nws[k] >= 8:
-            values.append(min(nws[k], 40) - 4.0)
-        elif bullet[k]:
-            values.append(1.0 if nws[k] >= 2 else -1.0)  # a list item: body more often than not
-        else:
-            values.append(-2.0 if nws[k] >= 3 else -3.0)
-    a, b = main_span(values)
-    # the header block: the first line naming the job (as the page title does) and
-    # the few lines after it (company, location, date)
-    first_title = -1
-    if page_title:
-        for k, i in enumerate(units):
-            if not ruled[k] and nws[k] <= 10 and len(norms[i]) >= 3 and norms[i] in page_title \
-                    and norms[i] != page_title and k > 0:
-                first_title = k
-                break
-    prefix = [0]
-    for r in ruled:
-        prefix.append(prefix[-1] + r)
-    nwb = [_NW_BUCKETS[min(x, 40)] for x in nws]
-    html = posting.kind == "html"
-    out: list[Any] = []
+    c = _Context(posting, units, norms, dec)
+    n, a, b = c.n, c.a, c.b
+    ruled, kept_rule, prefix, nwb, block_of = c.ruled, c.kept_rule, c.prefix, c.nwb, c.block_of
+    counts, static, nws = c.counts, c.static, c.nws
+    title_words, page_title, first_title = c.title_words, c.page_title, c.first_title
+    keys = [c.key(lines, units, norms, k) for k in range(n)]
+    out: list[list[str]] = []
     seen: set[str] = set()
     for k, i in enumerate(units):
-        if only_open and i in dec:
-            out.append(RULED_LOGIT if dec[i].keep else -RULED_LOGIT)
-            if counts[norms[i]] > 1:
-                seen.add(norms[i])
-            continue
         feats: list[str] = []
         add = feats.append
         # absolute position is left out on purpose: it learns the capture style of
@@ -360,19 +417,32 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
             add("header:title" if k == first_title else "header:after")
         if st[1] and nws[k] <= 6:
             add("dateish")
-        rl = run_len[k]
+        rl = run_len_name(c.run_len[k])
         if rl:
-            add("shortrun:1" if rl == 1 else "shortrun:2-3" if rl <= 3 else "shortrun:4-7" if rl <= 7
-                else "shortrun:8+")
-        if html:
+            add(rl)
+        if c.html:
             add("html")
         out.append(feats)
     return keys, out
 
 
+def run_len_name(rl: int) -> str:
+    return ("" if not rl else "shortrun:1" if rl == 1 else "shortrun:2-3" if rl <= 3
+            else "shortrun:4-7" if rl <= 7 else "shortrun:8+")
+
+
+@lru_cache(maxsize=200_000)
 def line_key(norm: str) -> str:
     """A short, stable hash of a normalised line: site tables store no text."""
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def _site_repeat_name(count: int, others: int) -> str:
+    """``siterep:*`` for a line ``count`` of a site's ``others`` known postings hold."""
+    c = max(0, count)
+    share = c / others
+    return ("siterep:0" if c == 0 else "siterep:all" if share >= 0.99
+            else "siterep:most" if share >= 0.5 else "siterep:some")
 
 
 def site_tables(examples: Iterable[GoldPosting]) -> dict[str, dict[str, int]]:
@@ -402,14 +472,8 @@ def site_repeat_names(site: str, norms: list[str], tables: Mapping[str, Mapping[
     others = table.get("#postings", 0) - (1 if self_included else 0)
     if others < 1:
         return [None] * len(norms)
-    out: list[str | None] = []
-    for norm in norms:
-        c = table.get(line_key(norm), 0) - (1 if self_included else 0)
-        c = max(0, c)
-        share = c / others
-        out.append("siterep:0" if c == 0 else "siterep:all" if share >= 0.99
-                   else "siterep:most" if share >= 0.5 else "siterep:some")
-    return out
+    minus = 1 if self_included else 0
+    return [_site_repeat_name(table.get(line_key(norm), 0) - minus, others) for norm in norms]
 
 
 class Classifier:
@@ -430,6 +494,7 @@ class Classifier:
         self.sites = {k: dict(v) for k, v in (sites or {}).items()}
         self.version = self._digest()[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
+        self._cw: dict[str, float] | None = None
 
     def _digest(self) -> str:
         body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing,
@@ -453,23 +518,136 @@ class Classifier:
             self._local_cache[key] = v
         return v
 
-    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[Any],
-                    extra: list[str | None] | None = None) -> list[float]:
+    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[list[str]],
+                    extra: list[str | None] | None = None,
+                    fixed: Mapping[int, float] | None = None) -> list[float]:
+        """Smoothed logits from :func:`split_features`' output; ``fixed`` gives some
+        units a set logit instead (the rule-decided ones, when scoring)."""
         wget = self.weights.get
         b = self.bias
         local = self._local
         z = []
         for k, (key, names) in enumerate(zip(keys, ctx, strict=True)):
-            if names.__class__ is float:  # a rule decided this unit
-                z.append(names)
+            if fixed is not None and k in fixed:
+                z.append(fixed[k])
                 continue
             v = b + local(key)
             for name in names:
                 v += wget(name, 0.0)
             if extra is not None:
-                name = extra[k]
-                if name is not None:
-                    v += wget(name, 0.0)
+                rep = extra[k]
+                if rep is not None:
+                    v += wget(rep, 0.0)
+            z.append(v)
+        return self._smooth(z)
+
+    def reference_logits(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                         dec: Mapping[int, Decision]) -> list[float]:
+        """:meth:`open_logits` the long way, through the feature names: the two must
+        agree (a test holds them to it)."""
+        extra = (site_repeat_names(posting.site, [norms[i] for i in units], self.sites)
+                 if self.sites and posting.site in self.sites else None)
+        fixed = {k: (RULED_LOGIT if dec[i].keep else -RULED_LOGIT)
+                 for k, i in enumerate(units) if i in dec}
+        return self.fast_logits(*split_features(posting, units, norms, dec), extra, fixed)
+
+    def _context_weights(self) -> dict[str, float]:
+        cw = self._cw
+        if cw is None:
+            w = self.weights.get
+            names = ["span:in", "span:head", "first", "prev:ruled", "last", "next:ruled",
+                     "prev:kept", "win:ruled:0", "win:ruled:1-2", "win:ruled:3+", "prev:nw:none",
+                     "next:nw:none", "fragment", "dup:later", "dup:first", "in:url", "in:title",
+                     "header:title", "header:after", "dateish", "html",
+                     *_SPAN_BEFORE.values(), *_SPAN_AFTER.values(), *_PREV_NW.values(),
+                     *_NEXT_NW.values(), "siterep:0", "siterep:some", "siterep:most", "siterep:all"]
+            cw = self._cw = {name: w(name, 0.0) for name in names}
+        return cw
+
+    def open_logits(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                    dec: Mapping[int, Decision]) -> list[float]:
+        """Smoothed logits of every unit, a rule-decided one fixed at +/- RULED_LOGIT.
+
+        The same numbers as :meth:`reference_logits`, but each context feature adds its
+        weight where it is found: no feature names are built (this is the hot loop of
+        cleaning)."""
+        lines = posting.lines
+        c = _Context(posting, units, norms, dec)
+        cw = self._context_weights()
+        n, a, b = c.n, c.a, c.b
+        ruled, kept_rule, prefix, nwb, block_of = c.ruled, c.kept_rule, c.prefix, c.nwb, c.block_of
+        counts, static, nws, run_len = c.counts, c.static, c.nws, c.run_len
+        title_words, page_title, first_title = c.title_words, c.page_title, c.first_title
+        w_in, w_head, w_first, w_prev_ruled = cw["span:in"], cw["span:head"], cw["first"], cw["prev:ruled"]
+        w_last, w_next_ruled, w_prev_kept = cw["last"], cw["next:ruled"], cw["prev:kept"]
+        w_win = (cw["win:ruled:0"], cw["win:ruled:1-2"], cw["win:ruled:1-2"], cw["win:ruled:3+"])
+        w_prev_none, w_next_none, w_fragment = cw["prev:nw:none"], cw["next:nw:none"], cw["fragment"]
+        w_dup_later, w_dup_first, w_url, w_title = cw["dup:later"], cw["dup:first"], cw["in:url"], cw["in:title"]
+        w_header_title, w_header_after, w_date = cw["header:title"], cw["header:after"], cw["dateish"]
+        w_run = [0.0] + [self.weights.get(run_len_name(x), 0.0) for x in range(1, 9)]
+        prev_nw = {bk: cw[name] for bk, name in _PREV_NW.items()}
+        next_nw = {bk: cw[name] for bk, name in _NEXT_NW.items()}
+        base = self.bias + (cw["html"] if c.html else 0.0)
+        table = self.sites.get(posting.site) if posting.site and self.sites else None
+        others = table.get("#postings", 0) if table else 0
+        local = self._local
+        z: list[float] = []
+        seen: set[str] = set()
+        for k, i in enumerate(units):
+            norm = norms[i]
+            d = dec.get(i) if dec else None
+            if d is not None:
+                z.append(RULED_LOGIT if d.keep else -RULED_LOGIT)
+                if counts[norm] > 1:
+                    seen.add(norm)
+                continue
+            v = base + local(c.key(lines, units, norms, k) if block_of[k] in c.multi
+                             else (norm, lines[i][:40]))
+            if a <= k <= b:
+                v += w_in
+                if k - a <= 3:
+                    v += w_head
+            elif k < a:
+                v += cw[_SPAN_BEFORE[_dist_bucket(a - k)]]
+            else:
+                v += cw[_SPAN_AFTER[_dist_bucket(k - b)]]
+            if k == 0:
+                v += w_first
+            elif ruled[k - 1]:
+                v += w_prev_ruled
+            if k + 1 == n:
+                v += w_last
+            elif ruled[k + 1]:
+                v += w_next_ruled
+            if k > 0 and kept_rule[k - 1]:
+                v += w_prev_kept
+            win = prefix[k] - prefix[k - 3 if k > 3 else 0] + prefix[k + 4 if k + 4 < n else n] - prefix[k + 1]
+            v += w_win[win if win < 3 else 3]
+            v += prev_nw[nwb[k - 1]] if k > 0 else w_prev_none
+            v += next_nw[nwb[k + 1]] if k + 1 < n else w_next_none
+            bk = block_of[k]
+            if (k and bk == block_of[k - 1]) or (k + 1 < n and bk == block_of[k + 1]):
+                v += w_fragment
+            if counts[norm] > 1:
+                v += w_dup_later if norm in seen else w_dup_first
+                seen.add(norm)
+            st = static[k]
+            if title_words:
+                words = st[2]
+                if words and len(words) <= 8 and all(w in title_words for w in words):
+                    v += w_url
+            if page_title and k and nws[k] <= 10 and norm != page_title and 3 <= len(norm) \
+                    and norm in page_title:
+                v += w_title
+            if first_title >= 0 and 0 <= k - first_title <= 4 and not ruled[k]:
+                v += w_header_title if k == first_title else w_header_after
+            if st[1] and nws[k] <= 6:
+                v += w_date
+            rl = run_len[k]
+            if rl:
+                v += w_run[rl if rl < 8 else 8]
+            if others:
+                v += cw[_site_repeat_name(table.get(line_key(norm), 0), others)]  # type: ignore[union-attr]
             z.append(v)
         return self._smooth(z)
 
@@ -484,9 +662,12 @@ class Classifier:
               dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
         """Probability of keep (line index -> p) for every unit no rule decided, or,
         with ``all_units``, for every unit (to see where rules and classifier disagree)."""
-        extra = (site_repeat_names(posting.site, [norms[i] for i in units], self.sites)
-                 if self.sites and posting.site in self.sites else None)
-        z = self.fast_logits(*split_features(posting, units, norms, dec, only_open=not all_units), extra)
+        if all_units:
+            extra = (site_repeat_names(posting.site, [norms[i] for i in units], self.sites)
+                     if self.sites and posting.site in self.sites else None)
+            z = self.fast_logits(*split_features(posting, units, norms, dec), extra)
+        else:
+            z = self.open_logits(posting, units, norms, dec)
         exp = math.exp
         return {i: 1.0 / (1.0 + exp(-max(-30.0, min(30.0, v))))
                 for i, v in zip(units, z, strict=True) if all_units or i not in dec}

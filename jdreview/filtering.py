@@ -54,9 +54,14 @@ class FilterConfig:
 DEFAULT_CONFIG = FilterConfig()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
-    """Keep or drop, and why: ``source`` is rule, structure, classifier, default or user."""
+    """Keep or drop, and why: ``source`` is rule, structure, classifier, default or user.
+
+    A value: rule decisions are cached and shared between lines and postings, so a
+    decision is replaced, never changed in place. (Not ``frozen``: a frozen
+    dataclass costs four times as much to make, and a posting makes hundreds.)
+    """
 
     keep: bool
     source: str
@@ -279,11 +284,21 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     # 5. segments: trim noise parts of kept lines
     results = [LineResult(i, lines[i], dec.get(i)) for i in range(n)]
     if config.segments and rules.has_segment_rules(site):
+        # fields (" · ") are always checked; sentences only when a segment rule matches
+        # somewhere in the line (anchored field rules cannot match the whole line)
+        need = rules.segment_cache(site)
         for i in units:
-            d = dec[i]
-            if not d.keep:
+            if not dec[i].keep:
                 continue
-            _segment_line(results[i], rules, site)
+            text = lines[i]
+            v = need.get(text)
+            if v is None:
+                v = _FIELD_SEP.search(text) is not None or rules.may_match_segment(text, site)
+                if len(need) >= 200_000:
+                    need.clear()
+                need[text] = v
+            if v:
+                _segment_line(results[i], rules, site)
     return FilterResult(posting, results, rules.version,
                         classifier.version if classifier is not None else "",
                         list(posting.warnings))
@@ -391,10 +406,6 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
 
 def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
     text = lr.text
-    # fields (" · ") are always checked; sentences only when a segment rule matches
-    # somewhere in the line (anchored field rules cannot match the whole line)
-    if _FIELD_SEP.search(text) is None and not rules.may_match_segment(text, site):
-        return
     spans = split_segments(text)
     if len(spans) < 2:
         # one segment: a segment rule that matches the whole line drops the line
@@ -476,34 +487,34 @@ def link_lists(lines: list[str], units: list[int], norms: Mapping[int, str],
     >>> sorted(link_lists(ls, list(range(18)), {i: l.lower() for i, l in enumerate(ls)}, {}))
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     """
-    body = [k for k, i in enumerate(units)
-            if len(norms[i].split()) >= 10 and not (i in dec and not dec[i].keep)]
+    n = len(units)
+    # norms are whitespace-folded: words are spaces plus one
+    nw = [norms[i].count(" ") + 1 for i in units]
+    body = [k for k in range(n) if nw[k] >= 10 and not ((d := dec.get(units[k])) is not None and not d.keep)]
     if not body:
         return set()
     first, last = body[0], body[-1]
     hits: set[int] = set()
-    run: list[int] = []
-
-    def flush() -> None:
+    # before the body's header block (the six lines above its first sentence) and
+    # after its last sentence
+    for lo, hi in ((0, first - 6), (last + 1, n)):
+        run: list[int] = []
+        for k in range(lo, hi):
+            i = units[k]
+            d = dec.get(i)
+            norm = norms[i]
+            short = nw[k] <= 4 and not _LINK_END.search(norm)
+            named = bool(page_title) and len(norm) >= 3 and norm in page_title and k > 1
+            if short and not named and not (d is not None and d.keep):
+                run.append(k)
+            elif d is not None and not d.keep:
+                continue  # a line a rule dropped neither breaks nor extends a run
+            else:
+                if len(run) >= min_lines:
+                    hits.update(units[m] for m in run)
+                run.clear()
         if len(run) >= min_lines:
-            hits.update(units[k] for k in run)
-        run.clear()
-
-    for k, i in enumerate(units):
-        # the body, and the header block just above it (title, company, location)
-        if first - 6 <= k <= last:
-            flush()
-            continue
-        d = dec.get(i)
-        short = len(norms[i].split()) <= 4 and not _LINK_END.search(norms[i])
-        named = bool(page_title) and len(norms[i]) >= 3 and norms[i] in page_title and k > 1
-        if short and not named and not (d is not None and d.keep):
-            run.append(k)
-        elif d is not None and not d.keep:
-            continue  # a line a rule dropped neither breaks nor extends a run
-        else:
-            flush()
-    flush()
+            hits.update(units[m] for m in run)
     return hits
 
 
@@ -535,7 +546,7 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
     seen: dict[str, int] = {}
     for k, i in enumerate(units[:40]):
         text = norms[i]
-        words = len(text.split())
+        words = text.count(" ") + 1  # norms are whitespace-folded
         if words > 14:
             if words > 25:
                 break

@@ -205,6 +205,7 @@ class RuleSet:
         self._section_anchored = [_is_anchored(r.pattern[0]) for r, _p, _e in self.sections]
         self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
         self.timeouts: list[str] = []
+        self._segment_need: dict[str, dict[str, bool]] = {}
         self.timeout_count = 0
         self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
         #: filtering's per-line decision cache, (line, site) -> Decision | None
@@ -271,6 +272,13 @@ class RuleSet:
             cache.clear()
         cache[key] = hit
         return hit is not None
+
+    def segment_cache(self, site: str) -> dict[str, bool]:
+        """A per-site table the filter keeps of which lines need splitting into segments."""
+        cache = self._segment_need.get(site)
+        if cache is None:
+            cache = self._segment_need[site] = {}
+        return cache
 
     def section_hits(self, text: str) -> tuple[int, ...]:
         """Indexes (into ``sections``) of the section rules that start at ``text`` (cached)."""

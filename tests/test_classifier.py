@@ -75,3 +75,41 @@ def test_score_covers_open_units_unless_all_are_asked_for() -> None:
     norms = {0: "apply", 1: "we build data pipelines."}
     assert set(clf.score(p, [0, 1], norms, dec)) == {1}
     assert set(clf.score(p, [0, 1], norms, dec, all_units=True)) == {0, 1}
+
+
+def _all_postings() -> list[Posting]:
+    from jdreview.posting import load_posting
+
+    root = Path(__file__).resolve().parents[1]
+    paths = sorted((root / "assets" / "samples" / "seeds").glob("*.txt"))
+    corpus = root.parent / "shared" / "corpus" / "raw"
+    if corpus.is_dir():
+        paths += sorted(corpus.iterdir())
+    return [load_posting(str(p)) for p in paths]
+
+
+def test_the_fast_scorer_gives_the_same_logits_as_the_feature_names() -> None:
+    """open_logits adds weights where it finds features; reference_logits builds the
+    feature names that training sees. A feature added to one and not the other fails here."""
+    from jdreview.classifier import default_classifier
+    from jdreview.filtering import rule_decisions
+    from jdreview.rules import default_rules
+
+    rules = default_rules()
+    clf = default_classifier()
+    postings = _all_postings()
+    # and one with a site the classifier remembers, and one with a URL slug and title
+    postings.append(Posting.from_text("Data Engineer\nAbout the job\nApply\n", site="linkedin"))
+    postings.append(Posting.from_text("**URL:** https://x.example/jobs/data-engineer-berlin\n"
+                                      "Data Engineer | Acme\nData Engineer\nBerlin\nDe\nfor\n"
+                                      "We build pipelines and more pipelines every day for you.\n"))
+    checked = 0
+    for p in postings:
+        units = [i for i, line in enumerate(p.lines) if line.strip()]
+        norms = {i: normalise(p.lines[i]) for i in units}
+        dec = rule_decisions(p, units, norms, rules)
+        fast = clf.open_logits(p, units, norms, dec)
+        slow = clf.reference_logits(p, units, norms, dec)
+        assert fast == pytest.approx(slow, abs=1e-9), p.source
+        checked += len(units) - len(dec)
+    assert checked > 100
