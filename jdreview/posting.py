@@ -146,11 +146,13 @@ def normalise_newlines(text: str) -> str:
 # Mojibake is a UTF-8 lead byte read as one character followed by a continuation byte read
 # as another: "Ã©" (cp1252/latin-1 for "é"), "¬∑" and "‚Äô" (Mac Roman, as in seed 002).
 # Only lines with such a pair go to ftfy; "Île-de-France" or "Ärger" never do.
-_MOJIBAKE_HINT = re.compile(
+_MOJI_LEAD = (
     "[\u00c2-\u00f4"                                   # cp1252 / latin-1 lead bytes
     "\u00ac\u221a\u0192\u2248\u2206\u00ab\u00bb\u2026\u00a0\u00c0\u00c3\u00d5\u0152\u0153"
     "\u2013\u2014\u201c\u201d\u2018\u2019\u00f7\u25ca\u00ff\u0178\u2044\u20ac\u2039\u203a"
     "\ufb01\ufb02\u2021\u00b7\u201a\u201e\u2030]"          # Mac Roman lead bytes C2-E4
+)
+_MOJI_CONT = (
     "[\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152"
     "\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e"
     "\u0178"                                            # cp1252 continuation bytes 80-BF
@@ -160,6 +162,53 @@ _MOJIBAKE_HINT = re.compile(
     "\u2122\u00b4\u00a8\u2260\u00c6\u00d8\u221e\u00b1\u2264\u2265\u00a5\u00b5\u2202\u2211"
     "\u220f\u03c0\u222b\u00aa\u00ba\u03a9\u00e6\u00f8]"  # Mac Roman continuation bytes 80-BF
 )
+_MOJIBAKE_HINT = re.compile(_MOJI_LEAD + _MOJI_CONT)
+_MOJIBAKE_RUN = re.compile("(?=(" + _MOJI_LEAD + _MOJI_CONT + "{1,3}))")  # every start, overlapping
+
+
+def _utf8_length(lead: int) -> int:
+    return 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+
+
+def _plausible(ch: str) -> bool:
+    """A character mojibake plausibly stood for: Latin, Greek, Cyrillic, Hebrew, Arabic,
+    punctuation and symbols, CJK, emoji -- not Armenian or a combining mark, which is
+    what a French "l’école" would give read back through Mac Roman."""
+    o = ord(ch)
+    if o < 0x800:
+        return 0xA0 <= o < 0x300 or 0x370 <= o < 0x483 or 0x48A <= o < 0x500 or 0x590 <= o < 0x700
+    return True
+
+
+def _is_mojibake(run: str) -> bool:
+    """Whether characters that look like mojibake turn back into a real character.
+
+    The run is encoded with each codec mojibake comes from and the bytes of one UTF-8
+    character read back; "Régelmäßige" ("äß" is no UTF-8) and "l’école" (Armenian
+    through Mac Roman) are not mojibake, "Ã©" and "¬∑" are.
+    """
+    encodable = False
+    for codec in ("cp1252", "mac_roman", "latin-1"):
+        try:
+            data = run.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        encodable = True
+        need = _utf8_length(data[0])
+        if len(data) < need:
+            continue
+        try:
+            ch = data[:need].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if _plausible(ch):
+            return True
+    return not encodable  # a mix no codec makes: let ftfy judge
+
+
+def _needs_repair(line: str) -> bool:
+    return any(_is_mojibake(m.group(1)) for m in _MOJIBAKE_RUN.finditer(line))
+
 
 
 def repair_text(text: str) -> str:
@@ -178,7 +227,7 @@ def repair_text(text: str) -> str:
 
     out = []
     for line in text.split("\n"):
-        if not line.isascii() and _MOJIBAKE_HINT.search(line):
+        if not line.isascii() and _MOJIBAKE_HINT.search(line) and _needs_repair(line):
             line = ftfy.fix_text(line, uncurl_quotes=False, fix_line_breaks=False,
                                  fix_character_width=False, fix_latin_ligatures=False,
                                  normalization=None, unescape_html=False)
@@ -239,7 +288,9 @@ def decode_bytes(data: bytes, source: str = "") -> str:
         text = data.decode("cp1252", errors="replace")
         if "\ufffd" in text:
             text = data.decode("latin-1")
-    if _looks_binary(head, text=text[:65536]):
+    # the common case: no control byte at all, so none among the sample's characters
+    # (a character is one to four bytes); bytes.translate counts them at memcpy speed
+    if data[:262144].translate(None, _NON_CONTROL_BYTES) and _looks_binary(head, text=text[:65536]):
         raise InputError(source, _binary_message(data))
     return text
 
@@ -255,6 +306,7 @@ def _looks_binary(head: bytes, text: str | None = None) -> bool:
 
 
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f]")  # C0 controls except \t \n \v \f \r
+_NON_CONTROL_BYTES = bytes(b for b in range(256) if not (b <= 0x08 or 0x0e <= b <= 0x1f))
 
 
 def _binary_message(data: bytes) -> str:
@@ -285,12 +337,29 @@ def detect_site(url: str, lines: list[str]) -> str:
     if lines:
         # lower-case once and match without IGNORECASE: several times faster on long pages
         sample = "\n".join(lines[:400]).lower()
-        if not any(w in sample for w in _LINKEDIN_WORDS):  # no mark can match: skip the regex
+        words = [w for w in _LINKEDIN_WORDS if w in sample]
+        if not words:  # no mark can match: skip the regex
             return ""
-        n_marks = len(_LINKEDIN_MARKS.findall(sample))
+        # every mark lies within one line that holds one of the words: run the
+        # regex over those lines only (a page's 400 lines hold a handful)
+        n_marks = len(_LINKEDIN_MARKS.findall(_lines_holding(sample, words)))
         if n_marks >= 2 or (n_marks == 1 and "linkedin" in sample):
             return "linkedin"
     return ""
+
+
+def _lines_holding(text: str, words: list[str]) -> str:
+    """The lines of ``text`` that hold one of ``words``, in order, one per line."""
+    spans = set()
+    for w in words:
+        pos = text.find(w)
+        while pos >= 0:
+            start = text.rfind("\n", 0, pos) + 1
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            spans.add((start, end))
+            pos = text.find(w, end)
+    return "\n".join(text[a:b] for a, b in sorted(spans))
 
 
 def _find_url(lines: list[str]) -> str:
@@ -545,6 +614,8 @@ _HTML_START = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<div|<p>|<p |
 
 
 def _looks_like_html(text: str) -> bool:
+    if "<" not in text:
+        return False
     return bool(_HTML_START.match(text[:2048])) or (
         text.count("</p>") + text.count("<br") + text.count("</li>") + text.count("</div>") >= 2)
 

@@ -304,3 +304,28 @@ def test_binary_with_zeros_in_every_other_byte_is_not_taken_for_utf16() -> None:
     with pytest.raises(InputError) as e:
         decode_bytes(b"\x00\x01\x02\x03" * 100, "x.txt")
     assert str(e.value) == "x.txt: binary file, not a text or HTML posting"
+
+
+@pytest.mark.parametrize("broken, fixed", [
+    ("Caf\u00c3\u00a9 au lait", "Caf\u00e9 au lait"),               # cp1252
+    ("Cambridge, MA \u00ac\u2211 1 week", "Cambridge, MA \u00b7 1 week"),  # Mac Roman (seed 002)
+    ("we\u201a\u00c4\u00f4ll", "we\u2019ll"),
+    ("\u00f0\u0178\u2018\u2030 Apply", "\U0001f449 Apply"),      # an emoji, four bytes
+    ("S\u00c3\u00a3o Paulo", "S\u00e3o Paulo"),
+])
+def test_mojibake_is_repaired(broken: str, fixed: str) -> None:
+    from jdreview.posting import repair_text
+
+    assert repair_text(broken) == fixed
+
+
+@pytest.mark.parametrize("line", ["Regelm\u00e4\u00dfige Arbeitszeiten", "l\u2019\u00e9cole d\u2019\u00e9t\u00e9",
+                                  "Una compa\u00f1\u00eda", "Zuverl\u00e4ssig und gem\u00e4\u00df"])
+def test_accented_text_that_only_looks_like_mojibake_is_not_sent_to_ftfy(line: str) -> None:
+    """Pairs such as "\u00e4\u00df" or "\u2019\u00e9" match the mojibake character classes, but no
+    codec turns them back into a UTF-8 character: ftfy (milliseconds a line) is skipped."""
+    from jdreview.posting import _MOJIBAKE_HINT, _needs_repair, repair_text
+
+    assert _MOJIBAKE_HINT.search(line) is not None  # the cheap pre-check alone would call ftfy
+    assert not _needs_repair(line)
+    assert repair_text(line) == line
