@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 
 
 def atomic_write_bytes(path: str, data: bytes, *, durable: bool = True) -> None:
@@ -25,9 +26,10 @@ def atomic_write_bytes(path: str, data: bytes, *, durable: bool = True) -> None:
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
     else:
-        # batch outputs: a name unique to this process and file is enough, and far
-        # cheaper than mkstemp's random names (thousands of files a second)
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        # batch outputs: one temporary name per thread and folder is enough (a thread
+        # writes one file at a time), far cheaper than mkstemp's random names, and the
+        # file system makes one new name per output instead of two
+        tmp = os.path.join(directory, f".jdreview-{os.getpid()}-{threading.get_ident()}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         except FileNotFoundError:
