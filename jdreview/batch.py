@@ -241,7 +241,8 @@ class RunLog:
     def add(self, source: str, output: str, result: FilterResult | None) -> None:
         rec: dict[str, Any] = {"input": source, "output": output}
         if result is not None:
-            rec.update(kept_units=result.kept, dropped_units=result.dropped, site=result.posting.site)
+            kept, dropped = result.counts()
+            rec.update(kept_units=kept, dropped_units=dropped, site=result.posting.site)
         self.f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
     def close(self, summary: Summary) -> None:

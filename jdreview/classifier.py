@@ -200,15 +200,11 @@ def blocks(lines: list[str], units: list[int]) -> list[int]:
 
 
 @lru_cache(maxsize=200_000)
-def _word_count(norm: str) -> int:
-    """Words in a line, as local_features counts them (cheap: no features built)."""
-    return len(_WORD.findall(norm))
-
-
-@lru_cache(maxsize=200_000)
-def _line_static(norm: str) -> tuple[bool, bool, tuple[str, ...]]:
-    """Per normalised line, cached: (ends a sentence, looks like a date, slug words)."""
-    return bool(_SENT_END.search(norm)), bool(_DATEISH.search(norm)), tuple(_SLUG.findall(norm))
+def _line_static(norm: str) -> tuple[bool, bool, tuple[str, ...], int]:
+    """Per normalised line, cached: (ends a sentence, looks like a date, slug words,
+    words as local_features counts them)."""
+    return (bool(_SENT_END.search(norm)), bool(_DATEISH.search(norm)), tuple(_SLUG.findall(norm)),
+            len(_WORD.findall(norm)))
 
 
 _DATEISH = re.compile(r"\b(?:ago|posted|reposted|vor \d|il y a|hace|fa|geleden|há|"
@@ -244,7 +240,7 @@ class _Context:
     posting and shared by :func:`split_features` (feature names, for training and
     explaining) and :meth:`Classifier.score` (logits straight from the weights)."""
 
-    __slots__ = ("n", "block_of", "multi", "nws", "ruled", "kept_rule", "counts", "title_words",
+    __slots__ = ("n", "block_of", "multi", "block_text", "nws", "ruled", "kept_rule", "counts", "title_words",
                  "page_title", "static", "run_len", "a", "b", "first_title", "prefix", "nwb", "html")
 
     def __init__(self, posting: Posting, units: list[int], norms: Mapping[int, str],
@@ -253,7 +249,8 @@ class _Context:
         n = self.n = len(units)
         block_of = self.block_of = blocks(lines, units)
         unit_norms = [norms[i] for i in units]
-        wc = [_word_count(x) for x in unit_norms]
+        static = self.static = [_line_static(x) for x in unit_norms]
+        wc = [st[3] for st in static]
         # a block's words are its lines' words (joining with a space makes no new word)
         multi: set[int] = set()
         nws = wc
@@ -271,6 +268,7 @@ class _Context:
                     multi.add(block_of[k])
                 k = j
         self.multi = multi
+        self.block_text: dict[int, str] = {}
         self.nws = nws
         ruled = self.ruled = [False] * n
         kept_rule = self.kept_rule = [False] * n
@@ -291,7 +289,6 @@ class _Context:
                             if posting.url else set())
         page_title = self.page_title = normalise_title(posting, units, norms)
         # runs of short, unpunctuated lines: navigation and link lists
-        static = self.static = [_line_static(x) for x in unit_norms]
         short = [nws[k] <= 4 and not static[k][0] for k in range(n)]
         run_len = self.run_len = [0] * n
         k = 0
@@ -344,13 +341,17 @@ class _Context:
         bk = self.block_of[k]
         if bk not in self.multi:
             return norms[i], lines[i][:40]
+        text = self.block_text.get(bk)
+        if text is not None:
+            return text, lines[i][:40]
         lo = k
         while lo > 0 and self.block_of[lo - 1] == bk:
             lo -= 1
         hi = k
         while hi + 1 < self.n and self.block_of[hi + 1] == bk:
             hi += 1
-        return " ".join(norms[units[m]] for m in range(lo, hi + 1)), lines[i][:40]
+        text = self.block_text[bk] = " ".join(norms[units[m]] for m in range(lo, hi + 1))
+        return text, lines[i][:40]
 
 
 @lru_cache(maxsize=200_000)

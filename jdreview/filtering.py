@@ -154,13 +154,28 @@ class FilterResult:
         posting had one. ``overrides`` maps (line, segment-or-None) to a person's label."""
         return cleaned_text(self.lines, overrides)
 
+    def counts(self) -> tuple[int, int]:
+        """(kept, dropped) units."""
+        kept = total = 0
+        for lr in self.lines:
+            d = lr.decision
+            if d is None:
+                continue
+            if lr.segments is None:
+                total += 1
+                kept += d.keep
+            else:
+                total += len(lr.segments)
+                kept += sum(seg.decision.keep for seg in lr.segments)
+        return kept, total - kept
+
     @property
     def kept(self) -> int:
-        return sum(1 for *_, d in self.units() if d.keep)
+        return self.counts()[0]
 
     @property
     def dropped(self) -> int:
-        return sum(1 for *_, d in self.units() if not d.keep)
+        return self.counts()[1]
 
 
 def line_texts(lines: list[LineResult],
@@ -272,14 +287,16 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     dec = rule_decisions(posting, units, norms, rules, config)
 
     # 4. the classifier decides what no rule did
-    open_units = [i for i in units if i not in dec]
-    if classifier is not None and open_units:
-        scores = classifier.score(posting, units, norms, dec)
-        for i in open_units:
-            p = scores[i]
-            dec[i] = Decision(p >= config.threshold, "classifier", score=p)
-    for i in open_units:
-        dec.setdefault(i, Decision(True, "default"))
+    if len(dec) < len(units):
+        if classifier is not None:
+            threshold = config.threshold
+            for i, p in classifier.score(posting, units, norms, dec).items():
+                dec[i] = Decision(p >= threshold, "classifier", "", p)
+        else:
+            default = Decision(True, "default")
+            for i in units:
+                if i not in dec:
+                    dec[i] = default
 
     # 5. segments: trim noise parts of kept lines
     results = [LineResult(i, lines[i], dec.get(i)) for i in range(n)]
@@ -336,15 +353,15 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
     segment_rules = rules.has_segment_rules(site)
 
     # 1. line rules: keep rules first, they outrank everything
-    cache = rules.line_cache
+    cache = rules.line_cache(site)
     for i in units:
-        key = (lines[i], site)
-        d = cache.get(key, _MISSING)
+        line = lines[i]
+        d = cache.get(line, _MISSING)
         if d is _MISSING:
-            d = _line_rule(lines[i], norms[i], site, rules, segment_rules)
+            d = _line_rule(line, norms[i], site, rules, segment_rules)
             if len(cache) >= 200_000:
                 cache.clear()
-            cache[key] = d
+            cache[line] = d
         if d is not None:
             dec[i] = d
             if d.keep:
@@ -354,9 +371,12 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
     # which section rules start on which line: one cached lookup per line
     starts: dict[int, list[int]] = {}
     if rules.sections:
+        section_hits = rules.section_hits
         for k, i in enumerate(units):
-            for r in rules.section_hits(lines[i]):
-                starts.setdefault(r, []).append(k)
+            found = section_hits(lines[i])
+            if found:
+                for r in found:
+                    starts.setdefault(r, []).append(k)
     for r_index, (rule, _start_pat, end_pat) in enumerate(rules.sections):
         if rule.scope != "all" and rule.scope != site or r_index not in starts:
             continue
@@ -450,12 +470,20 @@ def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2)
     [3, 4]
     """
     seq = [norms[i] for i in units]
-    first: dict[str, list[int]] = {}
     hits: set[int] = set()
+    if len(set(seq)) == len(seq):
+        return hits  # no line repeats: the common case for a description-only capture
+    first: dict[str, list[int]] = {}
     k = 0
-    while k < len(seq):
+    n = len(seq)
+    while k < n:
+        earlier = first.get(seq[k])
+        if earlier is None:
+            first[seq[k]] = [k]
+            k += 1
+            continue
         best = 0
-        for j in first.get(seq[k], ()):
+        for j in earlier:
             length = 0
             while (k + length < len(seq) and j + length < k and seq[j + length] == seq[k + length]):
                 length += 1
@@ -538,7 +566,7 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
         parts = [p.strip() for p in re.split(r"\s(?:\||–|-|—|I|::)\s", title) if p.strip()]
         # "Job Application for Senior Data Engineer at Acme": a page title that holds
         # a later header line (the job title, the company) is the page's <title>
-        holds_later = any(2 <= len(x.split()) <= 12 and x != title and x in title for x in later)
+        holds_later = any(x in title and x != title and 1 <= x.count(" ") <= 11 for x in later)
         if title in later or any(p in later for p in parts if len(p) > 3) or holds_later or (
                 " | " in lines[t] and len(title.split()) <= 16):
             hits.add(t)

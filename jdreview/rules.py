@@ -208,8 +208,8 @@ class RuleSet:
         self._segment_need: dict[str, dict[str, bool]] = {}
         self.timeout_count = 0
         self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
-        #: filtering's per-line decision cache, (line, site) -> Decision | None
-        self.line_cache: dict[tuple[str, str], Any] = {}
+        #: filtering's per-line decision caches, site -> line -> Decision | None
+        self._line_caches: dict[str, dict[str, Any]] = {}
         self._section_cache: dict[str, tuple[int, ...]] = {}
         self._norm_cache: dict[str, str] = {}
 
@@ -272,6 +272,13 @@ class RuleSet:
             cache.clear()
         cache[key] = hit
         return hit is not None
+
+    def line_cache(self, site: str) -> dict[str, Any]:
+        """A per-site table the filter keeps of the line rules' decision on each line."""
+        cache = self._line_caches.get(site)
+        if cache is None:
+            cache = self._line_caches[site] = {}
+        return cache
 
     def segment_cache(self, site: str) -> dict[str, bool]:
         """A per-site table the filter keeps of which lines need splitting into segments."""
