@@ -552,15 +552,20 @@ def rule_effect(rule: Rule, units: Iterable, site_of: Mapping[int, str] | None =
 # --------------------------------------------------------------------------- workspace glue
 
 
-def open_session(ws: Workspace, cleaner: Cleaner, pid: int, reviewer: str = "") -> Session:
+def open_session(ws: Workspace, cleaner: Cleaner, pid: int, reviewer: str = "", *,
+                 cache_later: bool = False) -> Session:
     """Load posting ``pid`` from the workspace as a session whose edits are written
     through to the workspace. The automatic decisions come from the workspace's cache
-    when the rules and classifier are unchanged, else from the filter (and are cached).
+    when the rules and classifier are unchanged, else from the filter (and are cached;
+    with ``cache_later``, when the caller flushes the workspace's cache, see
+    :meth:`~jdreview.store.Workspace.cache_later`: the window shows the posting first).
+
+    Edits are written at once either way: they do not depend on the cache.
 
     Raises :class:`~jdreview.errors.InputError` for a posting that cannot be read.
     """
     posting = ws.load(pid)
-    result = filter_cached(ws, cleaner, pid, posting)
+    result = filter_cached(ws, cleaner, pid, posting, cache_later=cache_later)
 
     def persist(change: Change) -> None:
         ws.write_edits(pid, [(k, a) for k, _b, a in change.overrides],
@@ -570,18 +575,28 @@ def open_session(ws: Workspace, cleaner: Cleaner, pid: int, reviewer: str = "") 
     return Session(result, ws.overrides(pid), ws.splits(pid), persist)
 
 
-def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | None = None) -> FilterResult:
-    """The filter result of ``pid``: cached rows if current, else filtered and cached."""
+def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | None = None, *,
+                  cache_later: bool = False) -> FilterResult:
+    """The filter result of ``pid``: cached rows if current, else filtered and cached
+    (with ``cache_later``, cached at the workspace's next :meth:`~jdreview.store.Workspace.flush_cache`)."""
     posting = posting if posting is not None else ws.load(pid)
     rv, cv = cleaner.rules.version, cleaner.classifier_version
     rows = ws.cached_units(pid, rv, cv)
     if rows is not None and (rows or not any(ln.strip() for ln in posting.lines)):
         return result_from_rows(posting, rows, rv, cv)
     result = cleaner.clean(posting)
-    ws.save_units(pid, result_rows(result), rv, cv)
-    if not posting.title:  # the queue names it by its first kept line, not page chrome
-        first = next((t for _line, _seg, t, d in result.units() if d.keep and t.strip()), "")
-        ws.set_title_if_empty(pid, first.strip())
+    title = posting.title
+
+    def save() -> None:
+        ws.save_units(pid, result_rows(result), rv, cv)
+        if not title:  # the queue names it by its first kept line, not page chrome
+            first = next((t for _line, _seg, t, d in result.units() if d.keep and t.strip()), "")
+            ws.set_title_if_empty(pid, first.strip())
+
+    if cache_later:
+        ws.cache_later(pid, save)
+    else:
+        save()
     return result
 
 

@@ -8,6 +8,13 @@ write-ahead log, so killing the program (even with SIGKILL) loses nothing. With
 ``synchronous=NORMAL`` a commit costs a write, not an fsync (well under a frame);
 only a power cut can lose the last commits, never corrupt the file.
 
+The one write that may wait is the cache of automatic decisions, which the filter can
+always make again: :meth:`Workspace.cache_later` holds it until
+:meth:`Workspace.flush_cache` (the window flushes once the posting is on screen), and
+every read of the cache flushes first. The person's edits never wait and do not depend
+on the cache (an override holds the label itself), so a kill before the flush costs a
+re-filter on the next open, never an edit.
+
 What it holds, per posting (a row of ``postings``): its identity (source path or
 ``file#record``, posting id, content hash, url, site), a snapshot of its lines (taken
 the first time it is opened, so reopening shows exactly the state it was left in even
@@ -33,7 +40,7 @@ import getpass
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,6 +202,8 @@ class Workspace:
     def __init__(self, directory: str, conn: sqlite3.Connection) -> None:
         self.directory = directory
         self.conn = conn
+        #: cache writes held back by cache_later, by posting, in the order they came
+        self._later: dict[int, Callable[[], None]] = {}
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -233,7 +242,10 @@ class Workspace:
         return cls(directory, conn)
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.flush_cache()
+        finally:
+            self.conn.close()
 
     def __enter__(self) -> Workspace:
         return self
@@ -396,6 +408,7 @@ class Workspace:
     # ------------------------------------------------------------------ automatic decisions
     def cached_units(self, pid: int, rules_version: str, classifier_version: str) -> list[tuple] | None:
         """The cached filter result rows for ``pid`` if made by these versions, else None."""
+        self.flush_cache()
         r = self.conn.execute("SELECT rules_version, classifier_version, text IS NOT NULL "
                               "FROM postings WHERE id = ?", (pid,)).fetchone()
         if r is None or not r[2] or r[0] != rules_version or r[1] != classifier_version:
@@ -419,8 +432,36 @@ class Workspace:
             self.conn.execute("UPDATE postings SET rules_version = ?, classifier_version = ? "
                               "WHERE id = ?", (rules_version, classifier_version, pid))
 
+    def cache_later(self, pid: int, write: Callable[[], None]) -> None:
+        """Hold ``write`` (a :meth:`save_units` of ``pid``, made again by the filter if
+        lost) until :meth:`flush_cache`; a later one for the same posting replaces it.
+
+        Reads of the cache (:meth:`cached_units`, :meth:`stale`, the unit queries) and
+        :meth:`close` flush first, so no reader sees a cache older than what was held.
+        The queue's "changed" counts (:meth:`rows`, :meth:`progress`) do not wait for it:
+        until the flush they count a newly filtered posting's overrides as unchanged.
+        """
+        self._later.pop(pid, None)
+        self._later[pid] = write
+
+    @property
+    def has_cache_later(self) -> bool:
+        """True while :meth:`cache_later` holds a write."""
+        return bool(self._later)
+
+    def flush_cache(self) -> list[int]:
+        """Run the writes held by :meth:`cache_later`, oldest first; returns their postings."""
+        done = []
+        while self._later:
+            pid = next(iter(self._later))
+            write = self._later.pop(pid)
+            write()
+            done.append(pid)
+        return done
+
     def stale(self, rules_version: str, classifier_version: str, limit: int = 1) -> list[int]:
         """Postings whose cached decisions are missing or out of date (for the indexer)."""
+        self.flush_cache()
         return [r[0] for r in self.conn.execute(
             "SELECT id FROM postings WHERE error = '' AND (rules_version != ? OR "
             "classifier_version != ? OR text IS NULL) ORDER BY id LIMIT ?",
@@ -440,6 +481,7 @@ class Workspace:
 
     def _units(self, where: str, args: Sequence[Any],
                split_ok: str = "coalesce(s.split, 0) = 0") -> list[UnitRow]:
+        self.flush_cache()
         cur = self.conn.execute(
             "SELECT u.posting, u.line, u.seg, u.text, u.norm, u.keep, u.source, u.rule, o.keep, "
             "p.status = 'reviewed' FROM units u JOIN postings p ON p.id = u.posting "

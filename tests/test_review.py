@@ -252,3 +252,25 @@ def test_background_indexer_caches_the_preferred_posting_first(tmp_path):
     assert ix.log[0] == ids[4] and set(ix.log) == {*ids, 10_000} and ix.log.count(ids[4]) == 1
     assert ws.stale(cleaner.rules.version, "", 10) == []
     ws.close()
+
+
+def test_edits_made_before_a_held_cache_lands_are_written_at_once(tmp_path):
+    """The window opens a newly filtered posting with cache_later (its decisions are cached
+    once it is on screen). Edits do not wait for that: they are in the workspace as soon as
+    they are made, and a restart before the cache lands (a kill) re-filters and shows them."""
+    ws, cleaner, ids = _ws_with(tmp_path, [TEXT])
+    s = open_session(ws, cleaner, ids[0], "ann", cache_later=True)
+    assert ws.has_cache_later
+    s.apply(s.toggle([(0, None)]))
+    s.apply(s.split_or_join(4))
+    s.apply(s.toggle([(4, 0)]))
+    text = s.cleaned_text()
+    with Workspace.open(ws.directory) as other:  # what a restart would find now
+        assert other.cached_units(ids[0], cleaner.rules.version, "") is None
+        assert other.overrides(ids[0]) == s.overrides and other.splits(ids[0]) == {4: True}
+        assert other.row(ids[0]).changed == 0  # counted against a cache not yet written
+        assert open_session(other, cleaner, ids[0]).cleaned_text() == text
+    assert ws.flush_cache() == [ids[0]]
+    assert ws.row(ids[0]).changed == 2 and ws.row(ids[0]).title == "Data Engineer"
+    assert open_session(ws, cleaner, ids[0]).cleaned_text() == text
+    ws.close()

@@ -174,3 +174,25 @@ def test_changed_counts_include_segments_the_person_split_off(tmp_path):
         s.apply(s.set_label([(1, None)], True))  # confirms the automatic keep: not a change
         assert s.counts()["changed"] == 1
         assert ws.row(pid).changed == 1 and ws.progress()["changed"] == 1
+
+
+def test_held_cache_writes_land_on_flush_on_a_read_of_the_cache_or_on_close(tmp_path):
+    a = _write(tmp_path / "a.txt", "One\nTwo\n")
+    d = str(tmp_path / "ws")
+    rows = [(0, -1, 0, 3, "One", "one", 1, "rule", "r", None, 0),
+            (1, -1, 0, 3, "Two", "two", 0, "rule", "r", None, 0)]
+    with Workspace.open(d) as ws:
+        ws.add_paths([a])
+        pid = ws.ids()[0]
+        ws.load(pid)
+        ws.cache_later(pid, lambda: ws.save_units(pid, rows, "r1", "c1"))
+        assert ws.has_cache_later
+        with Workspace.open(d) as other:  # held in this process only
+            assert other.cached_units(pid, "r1", "c1") is None
+        assert ws.cached_units(pid, "r1", "c1") == [r[:4] + r[6:] for r in rows]  # read flushes
+        assert not ws.has_cache_later and ws.flush_cache() == []
+        ws.cache_later(pid, lambda: ws.save_units(pid, rows[:1], "r2", "c1"))
+        assert ws.stale("r2", "c1") == []  # so does asking what is stale
+        ws.cache_later(pid, lambda: ws.save_units(pid, rows, "r3", "c1"))
+    with Workspace.open(d) as ws:  # and closing
+        assert len(ws.cached_units(pid, "r3", "c1") or []) == 2

@@ -167,6 +167,10 @@ class MainWindow(QMainWindow):
         self._indexer_poll = QTimer(self)
         self._indexer_poll.setInterval(500)
         self._indexer_poll.timeout.connect(self._poll_indexer)
+        self._cache_timer = QTimer(self)
+        self._cache_timer.setSingleShot(True)
+        self._cache_timer.setInterval(250)
+        self._cache_timer.timeout.connect(self._flush_cache)
         self.background_index = background_index
 
         self._restore_settings()
@@ -261,7 +265,9 @@ class MainWindow(QMainWindow):
             stack = self.stacks[pid] = QUndoStack(self.undo_group)
         self.undo_group.setActiveStack(stack)
         try:
-            session = open_session(self.ws, self.cleaner, pid, self.reviewer)
+            # A newly filtered posting's decisions are cached once it is on screen
+            # (_flush_cache); its edits are written at once, as always.
+            session = open_session(self.ws, self.cleaner, pid, self.reviewer, cache_later=True)
         except InputError as e:
             self.model.set_session(None, None)
             self.banner.setText(f"⚠ This posting cannot be opened: {e}\n"
@@ -281,8 +287,20 @@ class MainWindow(QMainWindow):
         self.queue_model.refresh(pid)
         self._update_title()
         self._prefetch_next()
+        if self.ws.has_cache_later:
+            self.lines.after_paint(self._flush_cache)
+            self._cache_timer.start()  # in case nothing paints (a hidden window)
         emit(self.posting_opened, pid)
         return True
+
+    def _flush_cache(self) -> None:
+        """Write the decisions held back while the posting opened; the queue row (and
+        the window title) then show the posting's title and changed count from them."""
+        self._cache_timer.stop()
+        for pid in self.ws.flush_cache():
+            self.queue_model.refresh(pid)
+            if pid == self.pid:
+                self._update_title()
 
     def open_first(self) -> None:
         ids = [r.id for r in self.queue_model.rows]
@@ -485,6 +503,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("An export is already running.", 4000)
             return
         self._account_time()
+        self._flush_cache()  # the export job reads the workspace through its own connection
         target = directory or self.export_dir
         self._export_job = ExportJob(self.ws.directory, self.cleaner, target)
         self._export_job.start()
@@ -672,6 +691,7 @@ class MainWindow(QMainWindow):
         self._export_poll.stop()
         self._indexer_poll.stop()
         self._queue_timer.stop()
+        self._flush_cache()
         if self._closed:
             super().closeEvent(event)
             return

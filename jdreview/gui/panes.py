@@ -8,6 +8,7 @@ computes, and the queue is a model over the workspace's posting rows.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -16,6 +17,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -83,6 +85,20 @@ class LinePane(QTreeView):
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)
         model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
+        self._after_paint: list[Callable[[], None]] = []
+
+    def after_paint(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once, from the event loop, after the lines are next painted
+        (work that can wait until the person sees the posting)."""
+        if callback not in self._after_paint:
+            self._after_paint.append(callback)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self._after_paint:
+            callbacks, self._after_paint = self._after_paint, []
+            for callback in callbacks:
+                QTimer.singleShot(0, self, callback)  # dropped if the pane is gone by then
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         # The text column stretches; the reason column gives way on narrow windows so

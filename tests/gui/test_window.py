@@ -62,6 +62,24 @@ def test_space_toggles_and_moves_on_then_undo_redo(make_window, seeds, qtbot):
     assert hist.rowCount() == 2 and hist.index(1, 0).data().startswith("drop line")
 
 
+def test_a_new_posting_shows_before_its_decisions_are_cached_and_no_edit_waits(make_window, seeds, qtbot):
+    w = make_window(seeds)
+    pid = w.pid
+    assert w.ws.has_cache_later  # the filter's decisions are written once the posting is painted
+    line = w.lines.current_line()  # the first line, as opened
+    keep = not w.session.line_final(line)
+    qtbot.keyClick(w.lines, Qt.Key.Key_Space)
+    assert w.ws.has_cache_later  # the edit did not wait for the cache ...
+    with Workspace.open(w.ws.directory) as other:  # ... and is what a restart after a kill finds
+        assert other.cached_units(pid, w.cleaner.rules.version, w.cleaner.classifier_version) is None
+        assert other.overrides(pid) == {(line, None): keep}
+    qtbot.waitUntil(lambda: not w.ws.has_cache_later)  # after the paint, from the event loop
+    with Workspace.open(w.ws.directory) as other:
+        assert other.cached_units(pid, w.cleaner.rules.version, w.cleaner.classifier_version)
+        assert other.row(pid).changed == 1
+    assert w.queue_model.rows[w.queue_model.row_of(pid)].changed == 1
+
+
 def test_j_k_and_shift_range_toggle(make_window, seeds, qtbot):
     w = make_window(seeds)
     units = unit_rows(w)
