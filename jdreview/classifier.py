@@ -280,9 +280,9 @@ class _Context:
                         kept_rule[k] = True
                     else:
                         ruled[k] = True
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = dict.fromkeys(unit_norms, 0)
         for x in unit_norms:
-            counts[x] = counts.get(x, 0) + 1
+            counts[x] += 1
         self.counts = counts
         # words of the URL slug, and the page title: header lines name the job
         self.title_words = (set(_SLUG.findall(posting.url.lower().split("?", 1)[0]))
@@ -303,17 +303,21 @@ class _Context:
                 run_len[m] = j - k
             k = j
         # main body: prose counts for, short lines and rule-dropped lines against
-        values = []
+        values = [0.0] * n
+        prefix = self.prefix = [0] * (n + 1)  # rule-dropped units before each unit
+        acc = 0
         for k in range(n):
             nw = nws[k]
             if ruled[k]:
-                values.append(-6.0)
+                values[k] = -6.0
+                acc += 1
             elif nw >= 8:
-                values.append(min(nw, 40) - 4.0)
+                values[k] = (nw if nw < 40 else 40) - 4.0
             elif _is_bullet(lines[units[k]]):
-                values.append(1.0 if nw >= 2 else -1.0)  # a list item: body more often than not
+                values[k] = 1.0 if nw >= 2 else -1.0  # a list item: body more often than not
             else:
-                values.append(-2.0 if nw >= 3 else -3.0)
+                values[k] = -2.0 if nw >= 3 else -3.0
+            prefix[k + 1] = acc
         self.a, self.b = main_span(values)
         # the header block: the first line naming the job (as the page title does) and
         # the few lines after it (company, location, date)
@@ -325,11 +329,6 @@ class _Context:
                     first_title = k
                     break
         self.first_title = first_title
-        prefix = self.prefix = [0] * (n + 1)
-        acc = 0
-        for k in range(n):
-            acc += ruled[k]
-            prefix[k + 1] = acc
         self.nwb = [_NW_BUCKETS[x if x < 40 else 40] for x in nws]
         self.html = posting.kind == "html"
 
@@ -653,10 +652,13 @@ class Classifier:
         return self._smooth(z)
 
     def _smooth(self, z: list[float]) -> list[float]:
+        """Each logit plus ``smoothing`` times the mean of its neighbours' (an edge
+        counts itself as its missing neighbour)."""
         if self.smoothing and len(z) > 2:
             s = self.smoothing
-            z = [z[k] + s * (0.5 * (z[k - 1] if k else z[k]) + 0.5 * (z[k + 1] if k + 1 < len(z) else z[k]))
-                 for k in range(len(z))]
+            before = [z[0], *z[:-1]]
+            after = [*z[1:], z[-1]]
+            z = [v + s * (0.5 * p + 0.5 * q) for v, p, q in zip(z, before, after, strict=True)]
         return z
 
     def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],

@@ -206,6 +206,21 @@ def cleaned_text(lines: list[LineResult],
                  overrides: Mapping[tuple[int, int | None], bool] | None = None) -> str:
     """The kept units in order (see :func:`line_texts`), one line each."""
     out: list[str] = []
+    if not overrides:  # the batch path: line_texts inlined
+        pending_blank = any_out = False
+        for lr in lines:
+            d = lr.decision
+            if d is None:
+                pending_blank = any_out
+                continue
+            text = (lr.text if d.keep else "") if lr.segments is None else lr.kept_text()
+            if text:
+                if pending_blank:
+                    out.append("")
+                out.append(text)
+                any_out = True
+                pending_blank = False
+        return "\n".join(out) + "\n" if out else ""
     for _i, text, blank_before in line_texts(lines, overrides):
         if text:
             if blank_before:
@@ -282,8 +297,7 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     lines = posting.lines
     n = len(lines)
     units = [i for i in range(n) if lines[i].strip()]
-    norm_of = rules.normalised
-    norms = {i: norm_of(lines[i]) for i in units}
+    norms = dict(zip(units, map(rules.normalised, [lines[i] for i in units]), strict=True))
     dec = rule_decisions(posting, units, norms, rules, config)
 
     # 4. the classifier decides what no rule did
@@ -299,7 +313,7 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
                     dec[i] = default
 
     # 5. segments: trim noise parts of kept lines
-    results = [LineResult(i, lines[i], dec.get(i)) for i in range(n)]
+    results = list(map(LineResult, range(n), lines, map(dec.get, range(n))))
     if config.segments and rules.has_segment_rules(site):
         # fields (" · ") are always checked; sentences only when a segment rule matches
         # somewhere in the line (anchored field rules cannot match the whole line)
@@ -372,8 +386,11 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
     starts: dict[int, list[int]] = {}
     if rules.sections:
         section_hits = rules.section_hits
+        known = rules.section_cache.get
         for k, i in enumerate(units):
-            found = section_hits(lines[i])
+            found = known(lines[i])
+            if found is None:
+                found = section_hits(lines[i])
             if found:
                 for r in found:
                     starts.setdefault(r, []).append(k)
@@ -482,13 +499,17 @@ def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2)
             first[seq[k]] = [k]
             k += 1
             continue
-        best = 0
+        best = 1  # seq[j] == seq[k] for every earlier j
+        nxt = seq[k + 1] if k + 1 < n else None
         for j in earlier:
-            length = 0
-            while (k + length < len(seq) and j + length < k and seq[j + length] == seq[k + length]):
-                length += 1
-            best = max(best, length)
-        first.setdefault(seq[k], []).append(k)
+            # most earlier copies differ at the next line: check that before the loop
+            if j + 1 < k and seq[j + 1] == nxt:
+                length = 2
+                while k + length < n and j + length < k and seq[j + length] == seq[k + length]:
+                    length += 1
+                if length > best:
+                    best = length
+        earlier.append(k)
         if best >= min_lines:
             for m in range(k, k + best):
                 hits.add(units[m])

@@ -210,7 +210,8 @@ class RuleSet:
         self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
         #: filtering's per-line decision caches, site -> line -> Decision | None
         self._line_caches: dict[str, dict[str, Any]] = {}
-        self._section_cache: dict[str, tuple[int, ...]] = {}
+        #: line -> indexes of the section rules that start on it (read directly by the filter)
+        self.section_cache: dict[str, tuple[int, ...]] = {}
         self._norm_cache: dict[str, str] = {}
 
     def scopes(self, site: str) -> tuple[str, ...]:
@@ -289,14 +290,14 @@ class RuleSet:
 
     def section_hits(self, text: str) -> tuple[int, ...]:
         """Indexes (into ``sections``) of the section rules that start at ``text`` (cached)."""
-        hits = self._section_cache.get(text)
+        hits = self.section_cache.get(text)
         if hits is None:
             anchored = self._section_anchored
             hits = tuple(k for k, (_r, pat, _end) in enumerate(self.sections)
                          if self._search(pat, text, anchored[k]) is not None)
-            if len(self._section_cache) >= _CACHE_SIZE:
-                self._section_cache.clear()
-            self._section_cache[text] = hits
+            if len(self.section_cache) >= _CACHE_SIZE:
+                self.section_cache.clear()
+            self.section_cache[text] = hits
         return hits
 
     def normalised(self, text: str) -> str:
