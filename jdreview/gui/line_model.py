@@ -43,6 +43,14 @@ _ROLES = frozenset(int(r) for r in (
     Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
     Qt.ItemDataRole.AccessibleTextRole, LINE_ROLE, KEY_ROLE))
 _ROOT = QModelIndex()  # the invisible root, as a default argument
+# Role numbers as plain ints: _cells runs for every row a view shows, and reading a Qt
+# enum member costs more than the dictionary work around it.
+_D, _CS, _F, _FG, _BG, _TT, _AT = (int(r) for r in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.AccessibleTextRole))
+_LINE, _KEY = int(LINE_ROLE), int(KEY_ROLE)
+_CHECK = {True: Qt.CheckState.Checked, False: Qt.CheckState.Unchecked, None: Qt.CheckState.PartiallyChecked}
 
 
 class ChangeCommand(QUndoCommand):
@@ -71,6 +79,20 @@ class LineModel(QAbstractItemModel):
         self._collapsed: set[int] = set()  # lines whose children are being replaced
         self._fonts: dict[tuple[bool, bool], QFont] = {}
         self._cache: dict[tuple[int, int], list[dict[int, Any]]] = {}
+        self._palette_key = -1
+        self._grey = self._changed_bg = QBrush()
+        self._brushes()  # made now, not on the first edit: PySide builds Qt's brush enums then
+
+    def _brushes(self) -> None:
+        """The brushes for dropped and changed rows, from the current palette."""
+        pal = QGuiApplication.palette()
+        if pal.cacheKey() == self._palette_key:
+            return
+        self._palette_key = pal.cacheKey()
+        self._grey = pal.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        hi, bg = pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Base)
+        self._changed_bg = QBrush(QColor((hi.red() + 3 * bg.red()) // 4, (hi.green() + 3 * bg.green()) // 4,
+                                         (hi.blue() + 3 * bg.blue()) // 4))
 
     # ------------------------------------------------------------------ session
     def set_session(self, session: Session | None, stack: QUndoStack | None) -> None:
@@ -79,6 +101,7 @@ class LineModel(QAbstractItemModel):
         self.stack = stack
         self._collapsed = set()
         self._cache = {}
+        self._brushes()
         self.endResetModel()
         emit(self.edited)
 
@@ -188,18 +211,11 @@ class LineModel(QAbstractItemModel):
         is_segment = index.internalId() != 0
         lr = s.lines[line]
         key = self.key_of(index)
-        D, CS, F, FG, BG, TT, AT = (int(r) for r in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.FontRole,
-            Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.AccessibleTextRole))
-        base = {int(LINE_ROLE): line, int(KEY_ROLE): key}
-        cells: list[dict[int, Any]] = [dict(base) for _ in HEADERS]
-        pal = QGuiApplication.palette()
+        cells: list[dict[int, Any]] = [{_LINE: line, _KEY: key} for _ in HEADERS]
         if key is None:  # a blank line
-            cells[COL_NUMBER][D] = str(line + 1)
-            grey = pal.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            cells[COL_NUMBER][_D] = str(line + 1)
             for c in cells:
-                c[FG] = grey
+                c[_FG] = self._grey
             return cells
         if is_segment:
             keep, changed = s.final(key), s.changed(key)
@@ -211,27 +227,24 @@ class LineModel(QAbstractItemModel):
         partial = not is_segment and lr.segments is not None and \
             len({s.final(k) for k in s.keys(line)}) > 1
         whole_of_segments = lr.segments is not None and not is_segment
-        cells[COL_NUMBER][D] = f"{line + 1}.{index.row() + 1}" if is_segment else str(line + 1)
+        cells[COL_NUMBER][_D] = f"{line + 1}.{index.row() + 1}" if is_segment else str(line + 1)
         mark = "◐ part" if partial else ("✓ keep" if keep else "✗ drop")
-        cells[COL_LABEL][D] = mark + (" ✎" if changed else "")
-        cells[COL_LABEL][CS] = Qt.CheckState.PartiallyChecked if partial else (
-            Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
-        cells[COL_LABEL][AT] = ("kept" if keep else "dropped") + (", changed by you" if changed else "")
-        cells[COL_TEXT][D] = text + (f"   [{len(lr.segments or ())} segments]" if whole_of_segments else "")
-        cells[COL_REASON][D] = "segments" if whole_of_segments else (
+        cells[COL_LABEL][_D] = mark + (" ✎" if changed else "")
+        cells[COL_LABEL][_CS] = _CHECK[None if partial else keep]
+        cells[COL_LABEL][_AT] = ("kept" if keep else "dropped") + (", changed by you" if changed else "")
+        cells[COL_TEXT][_D] = text + (f"   [{len(lr.segments or ())} segments]" if whole_of_segments else "")
+        cells[COL_REASON][_D] = "segments" if whole_of_segments else (
             f"you (auto: {decision.reason})" if changed else decision.reason)
         who = "changed by you; " if changed else ""
         tip = f"{'kept' if keep else 'dropped'} ({who}automatic: {decision.reason})"
         for col, c in enumerate(cells):
-            c[TT] = tip + (f"\n\n{text}" if col == COL_TEXT and len(text) > 60 else "")
+            c[_TT] = tip + (f"\n\n{text}" if col == COL_TEXT and len(text) > 60 else "")
             if col != COL_NUMBER:
-                c[F] = self._font(not keep and col == COL_TEXT, changed)
+                c[_F] = self._font(not keep and col == COL_TEXT, changed)
             if not keep:
-                c[FG] = pal.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+                c[_FG] = self._grey
             if changed:
-                hi, bg = pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Base)
-                c[BG] = QBrush(QColor((hi.red() + 3 * bg.red()) // 4, (hi.green() + 3 * bg.green()) // 4,
-                                      (hi.blue() + 3 * bg.blue()) // 4))
+                c[_BG] = self._changed_bg
         return cells
 
     def _font(self, strike: bool, italic: bool) -> QFont:
@@ -276,6 +289,14 @@ class LineModel(QAbstractItemModel):
         self.push(change)
         return not change.empty
 
+    def _forget(self, rows: dict[int, int]) -> None:
+        """Drop the cached cells of these lines and of their first ``rows[line]`` segments."""
+        cache = self._cache
+        for line, segments in rows.items():
+            cache.pop((line, -1), None)
+            for k in range(segments):
+                cache.pop((line, k), None)
+
     def apply_change(self, change: Change) -> None:
         """Persist and apply a change, telling the views exactly which rows changed."""
         s = self.session
@@ -283,7 +304,8 @@ class LineModel(QAbstractItemModel):
             return
         split_lines = [line for line, _b, _a in change.splits]
         touched = {k[0] for k, _b, _a in change.overrides} | set(split_lines)
-        self._cache = {k: v for k, v in self._cache.items() if k[0] not in touched}
+        rows = {line: len(s.lines[line].segments or ()) for line in touched if line < len(s.lines)}
+        self._forget(rows)
         for line in split_lines:  # children go away first ...
             n = self.rowCount(self.index(line, 0))
             if n:
@@ -296,7 +318,9 @@ class LineModel(QAbstractItemModel):
             s.apply(change)
         finally:
             self._collapsed = set(split_lines)
-            self._cache = {k: v for k, v in self._cache.items() if k[0] not in touched}
+            for line in rows:  # rows a view asked for while the old children went away
+                rows[line] = max(rows[line], len(s.lines[line].segments or ()))
+            self._forget(rows)
         for line in split_lines:  # ... and the new ones arrive after the change
             segs = s.lines[line].segments
             if segs:
