@@ -124,6 +124,30 @@ def test_preview_equals_cleaned_text_on_arbitrary_edits(lines, edits, splits):
     assert len(pv.rows) == len(s.lines)
 
 
+def _recount(s: Session) -> dict[str, int]:
+    keys = s.all_keys()
+    kept = sum(s.final(k) for k in keys)
+    return {"kept": kept, "dropped": len(keys) - kept, "changed": sum(s.changed(k) for k in keys)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(_lines, st.lists(st.tuples(st.sampled_from(["toggle", "split", "undo"]), st.integers(0, 11),
+                                  st.integers(-1, 3)), max_size=12))
+def test_counts_follow_every_change_as_a_recount_would(lines, steps):
+    s = session("\n".join(lines) + "\n")
+    assert s.counts() == _recount(s)  # from here on counts() follows each change
+    done = []
+    for op, line, seg in steps:
+        if op == "undo":
+            if done:
+                s.apply(done.pop().inverse())
+        elif line < len(s.lines):
+            change = s.toggle([(line, None if seg < 0 else seg)]) if op == "toggle" else s.split_or_join(line)
+            s.apply(change)
+            done.append(change)
+        assert s.counts() == _recount(s)
+
+
 def test_cached_rows_rebuild_the_same_result():
     p = Posting.from_text(TEXT)
     r = auto_filter(p, RULES)
