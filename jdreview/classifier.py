@@ -591,6 +591,8 @@ class Classifier:
         table = self.sites.get(posting.site) if posting.site and self.sites else None
         others = table.get("#postings", 0) if table else 0
         local = self._local
+        local_get = self._local_cache.get
+        multi, block_text = c.multi, c.block_text
         z: list[float] = []
         seen: set[str] = set()
         for k, i in enumerate(units):
@@ -601,8 +603,12 @@ class Classifier:
                 if counts[norm] > 1:
                     seen.add(norm)
                 continue
-            v = base + local(c.key(lines, units, norms, k) if block_of[k] in c.multi
-                             else (norm, lines[i][:40]))
+            if multi and block_of[k] in multi:
+                key = (block_text.get(block_of[k]) or c.key(lines, units, norms, k)[0], lines[i][:40])
+            else:
+                key = (norm, lines[i][:40])
+            lv = local_get(key)
+            v = base + (lv if lv is not None else local(key))
             if a <= k <= b:
                 v += w_in
                 if k - a <= 3:
@@ -672,7 +678,7 @@ class Classifier:
         else:
             z = self.open_logits(posting, units, norms, dec)
         exp = math.exp
-        return {i: 1.0 / (1.0 + exp(-max(-30.0, min(30.0, v))))
+        return {i: 1.0 / (1.0 + exp(-(v if -30.0 < v < 30.0 else 30.0 if v > 0 else -30.0)))
                 for i, v in zip(units, z, strict=True) if all_units or i not in dec}
 
     def explain(self, feats: list[tuple[str, float]], top: int = 5) -> list[tuple[str, float]]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .posting import Posting
 from .rules import RuleSet
@@ -297,7 +297,14 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     lines = posting.lines
     n = len(lines)
     units = [i for i in range(n) if lines[i].strip()]
-    norms = dict(zip(units, map(rules.normalised, [lines[i] for i in units]), strict=True))
+    unit_lines = [lines[i] for i in units]
+    known = list(map(rules.norm_cache.get, unit_lines))  # one C-level pass when all are known
+    if None in known:
+        norm_of = rules.normalised
+        folded = [x if x is not None else norm_of(line) for x, line in zip(known, unit_lines, strict=True)]
+    else:
+        folded = cast("list[str]", known)
+    norms = dict(zip(units, folded, strict=True))
     dec = rule_decisions(posting, units, norms, rules, config)
 
     # 4. the classifier decides what no rule did

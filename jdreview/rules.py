@@ -212,7 +212,8 @@ class RuleSet:
         self._line_caches: dict[str, dict[str, Any]] = {}
         #: line -> indexes of the section rules that start on it (read directly by the filter)
         self.section_cache: dict[str, tuple[int, ...]] = {}
-        self._norm_cache: dict[str, str] = {}
+        #: line -> normalise(line) (read directly by the filter)
+        self.norm_cache: dict[str, str] = {}
 
     def scopes(self, site: str) -> tuple[str, ...]:
         return ("all", site) if site else ("all",)
@@ -302,12 +303,12 @@ class RuleSet:
 
     def normalised(self, text: str) -> str:
         """:func:`normalise`, cached per line text."""
-        n = self._norm_cache.get(text)
+        n = self.norm_cache.get(text)
         if n is None:
             n = normalise(text)
-            if len(self._norm_cache) >= _CACHE_SIZE:
-                self._norm_cache.clear()
-            self._norm_cache[text] = n
+            if len(self.norm_cache) >= _CACHE_SIZE:
+                self.norm_cache.clear()
+            self.norm_cache[text] = n
         return n
 
     def section_matches(self, rule: Rule, pattern: Any, text: str) -> bool:
