@@ -125,13 +125,19 @@ def main() -> int:
     w.open_posting(pid_big)
     _paint(app, w)
     first = (time.perf_counter() - t) * 1000
+    # the window caches the filter's decisions from the event loop once the posting is painted
+    t = time.perf_counter()
+    _paint(app, w)
+    cached = (time.perf_counter() - t) * 1000
+    assert not ws.has_cache_later, "the decisions were not cached after the paint"
     w.open_posting(ws.ids()[0])
     t = time.perf_counter()
     w.open_posting(pid_big)
     _paint(app, w)
     again = (time.perf_counter() - t) * 1000
-    print(f"2,000-line posting: first open (filter + cache) {first:.0f} ms, "
-          f"reopen (cached decisions) {again:.0f} ms (budget 100 ms)")
+    print(f"2,000-line posting: first open (filtered and painted) {first:.0f} ms (budget 100 ms), "
+          f"its decisions cached after that paint in {cached:.0f} ms")
+    print(f"2,000-line posting: reopen (cached decisions, painted) {again:.0f} ms (budget 100 ms)")
 
     big_times = toggles(app, w)
     w.open_posting(ws.ids()[0])
@@ -140,6 +146,9 @@ def main() -> int:
     for name, ts in ((f"seed 002 ({seed_lines} lines)", seed_times), ("2,000-line posting", big_times)):
         print(f"toggle, both panes repainted, {name}: median {statistics.median(ts):.2f} ms, "
               f"p90 {sorted(ts)[int(len(ts) * 0.9)]:.2f} ms, max {max(ts):.2f} ms (budget 16 ms)")
+    print(f"budgets, 2,000-line posting: first open {first:.0f} ms of 100 "
+          f"({'met' if first < 100 else 'NOT met'}), slowest of {len(big_times)} toggles "
+          f"{max(big_times):.2f} ms of 16 ({'met' if max(big_times) < 16 else 'NOT met'})")
     w.close()
     ws.close()
 
