@@ -170,7 +170,8 @@ class MainWindow(QMainWindow):
         self._cache_timer = QTimer(self)
         self._cache_timer.setSingleShot(True)
         self._cache_timer.setInterval(250)
-        self._cache_timer.timeout.connect(self._flush_cache)
+        self._cache_timer.timeout.connect(lambda: self._flush_cache())
+        self._opened = 0  # postings opened so far: whose paint a cache write waits for
         self.background_index = background_index
 
         self._restore_settings()
@@ -287,15 +288,21 @@ class MainWindow(QMainWindow):
         self.queue_model.refresh(pid)
         self._update_title()
         self._prefetch_next()
+        self._opened += 1
         if self.ws.has_cache_later:
-            self.lines.after_paint(self._flush_cache)
+            opened = self._opened
+            self.lines.after_paint("flush_cache", lambda: self._flush_cache(opened))
             self._cache_timer.start()  # in case nothing paints (a hidden window)
         emit(self.posting_opened, pid)
         return True
 
-    def _flush_cache(self) -> None:
+    def _flush_cache(self, opened: int | None = None) -> None:
         """Write the decisions held back while the posting opened; the queue row (and
-        the window title) then show the posting's title and changed count from them."""
+        the window title) then show the posting's title and changed count from them.
+        ``opened`` says after which opening's paint this runs: none newer may have opened
+        since (a newer posting's write waits for its own paint)."""
+        if opened is not None and opened != self._opened:
+            return
         self._cache_timer.stop()
         for pid in self.ws.flush_cache():
             self.queue_model.refresh(pid)

@@ -85,19 +85,19 @@ class LinePane(QTreeView):
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)
         model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
-        self._after_paint: list[Callable[[], None]] = []
+        self._after_paint: dict[str, Callable[[], None]] = {}
 
-    def after_paint(self, callback: Callable[[], None]) -> None:
+    def after_paint(self, name: str, callback: Callable[[], None]) -> None:
         """Call ``callback`` once, from the event loop, after the lines are next painted
-        (work that can wait until the person sees the posting)."""
-        if callback not in self._after_paint:
-            self._after_paint.append(callback)
+        (work that can wait until the person sees the posting); it replaces a callback
+        of the same ``name`` still waiting."""
+        self._after_paint[name] = callback
 
     def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
         if self._after_paint:
-            callbacks, self._after_paint = self._after_paint, []
-            for callback in callbacks:
+            callbacks, self._after_paint = self._after_paint, {}
+            for callback in callbacks.values():
                 QTimer.singleShot(0, self, callback)  # dropped if the pane is gone by then
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
