@@ -121,6 +121,8 @@ def main() -> int:
     app, w, ws = _window(os.path.join(tmp, "ws-big"), [SEED, big])
     pid_big = ws.ids()[1]
     assert len(ws.load(pid_big).lines) == 2000
+    _paint(app, w)  # seed 002 is on screen, and then cached, before the timing starts
+    _paint(app, w)
     t = time.perf_counter()
     w.open_posting(pid_big)
     _paint(app, w)
