@@ -30,6 +30,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .limits import CACHE_ENTRIES
 
 if TYPE_CHECKING:
     from .filtering import Decision
@@ -71,7 +72,7 @@ def _dist_bucket(d: int) -> str:
     return "21+"
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=2_048)  # scoring caches the local logit itself; this serves training
 def local_features(norm: str, raw_start: str) -> tuple[tuple[tuple[str, float], ...], int]:
     """Features of a line on its own, and its word count (cached: chrome repeats)."""
     words = _WORD.findall(norm)
@@ -164,7 +165,7 @@ def _joins(prev: str, cur: str) -> bool:
     return (pw in _FUNCTION_WORDS or cw in _FUNCTION_WORDS) and len(prev) < 80 and len(cur) < 80
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_ENTRIES)
 def _seam(line: str) -> tuple[bool, bool, bool, bool, bool]:
     """What the block joiner needs of a line, cached: (ends a sentence, starts like a
     continuation, starts with a function word, ends with one, is short)."""
@@ -199,7 +200,7 @@ def blocks(lines: list[str], units: list[int]) -> list[int]:
     return out
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_ENTRIES)
 def _line_static(norm: str) -> tuple[bool, bool, tuple[str, ...], int]:
     """Per normalised line, cached: (ends a sentence, looks like a date, slug words,
     words as local_features counts them)."""
@@ -353,7 +354,7 @@ class _Context:
         return text, lines[i][:40]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_ENTRIES)
 def _is_bullet(line: str) -> bool:
     return _BULLET.match(line[:12]) is not None
 
@@ -431,7 +432,7 @@ def run_len_name(rl: int) -> str:
             else "shortrun:4-7" if rl <= 7 else "shortrun:8+")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHE_ENTRIES)
 def line_key(norm: str) -> str:
     """A short, stable hash of a normalised line: site tables store no text."""
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=6).hexdigest()
@@ -513,7 +514,7 @@ class Classifier:
         if v is None:
             w = self.weights
             v = sum(w.get(name, 0.0) * x for name, x in local_features(*key)[0])
-            if len(self._local_cache) >= 200_000:
+            if len(self._local_cache) >= CACHE_ENTRIES:
                 self._local_cache.clear()
             self._local_cache[key] = v
         return v

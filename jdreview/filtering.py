@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from .limits import CACHE_ENTRIES
 from .posting import Posting
 from .rules import RuleSet
 
@@ -332,7 +333,7 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
             v = need.get(text)
             if v is None:
                 v = _FIELD_SEP.search(text) is not None or rules.may_match_segment(text, site)
-                if len(need) >= 200_000:
+                if len(need) >= CACHE_ENTRIES:
                     need.clear()
                 need[text] = v
             if v:
@@ -380,7 +381,7 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
         d = cache.get(line, _MISSING)
         if d is _MISSING:
             d = _line_rule(line, norms[i], site, rules, segment_rules)
-            if len(cache) >= 200_000:
+            if len(cache) >= CACHE_ENTRIES:
                 cache.clear()
             cache[line] = d
         if d is not None:

@@ -34,6 +34,7 @@ from typing import Any
 import regex
 
 from .errors import InputError
+from .limits import CACHE_ENTRIES
 
 SCHEMA = 1
 KINDS = ("exact", "regex", "section", "repeated_block", "repeated_title", "link_list")
@@ -46,7 +47,7 @@ PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
 REGEX_TIMEOUT = 0.05
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _WS = re.compile(r"\s+")
-_CACHE_SIZE = 200_000
+_CACHE_SIZE = CACHE_ENTRIES
 _EDGE_PUNCT = " !.:;,?-–—•·*>|»«→←\u200b\ufeff"
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")  # TOML allows [[ rule ]]
 

@@ -229,3 +229,32 @@ def test_config_can_switch_segments_and_structure_off() -> None:
     off = auto_filter(Posting.from_text(text), NOISY_RULES,
                       config=FilterConfig(segments=False, structure=False)).cleaned_text()
     assert off == text
+
+
+def test_per_line_caches_stay_bounded_over_many_distinct_postings() -> None:
+    """Memory stays flat however many postings a batch holds: every per-line cache of the
+    rules and the classifier stops at CACHE_ENTRIES lines (it once grew to 1 GB)."""
+    import random
+
+    from jdreview import classifier as clf_mod
+    from jdreview.batch import Cleaner
+    from jdreview.limits import CACHE_ENTRIES
+
+    cleaner = Cleaner.create()
+    rng = random.Random(7)
+    lines = 0
+    for k in range(CACHE_ENTRIES // 100 + 40):
+        body = [f"We build pipeline {rng.randrange(10**9)} for team {k} with Python and SQL." for _ in range(60)]
+        chrome = [f"Menu item {rng.randrange(10**9)}" for _ in range(60)]
+        cleaner.clean(Posting.from_text("\n".join(chrome + body) + "\n")).cleaned_text()
+        lines += 120
+    assert lines > CACHE_ENTRIES  # the batch saw more distinct lines than a cache may hold
+    rules = cleaner.rules
+    sizes = {"norm": len(rules.norm_cache), "section": len(rules.section_cache),
+             "local": len(cleaner.classifier._local_cache)}
+    sizes.update({f"line:{site}": len(rules.line_cache(site)) for site in ("", "linkedin")})
+    sizes.update({f"segment:{site}": len(rules.segment_cache(site)) for site in ("", "linkedin")})
+    for name in ("_line_static", "_seam", "_is_bullet", "line_key", "local_features"):
+        sizes[name] = getattr(clf_mod, name).cache_info().currsize
+    assert all(0 <= v <= CACHE_ENTRIES for v in sizes.values()), sizes
+    assert sizes["norm"] > 0 and sizes["local"] > 0  # the caches were in use
