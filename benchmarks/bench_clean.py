@@ -10,7 +10,9 @@ is timed as a subprocess pinned to one core (start-up, loading, rules, classifie
 writing included). trafilatura and boilerpy3 get the same postings in this process, on
 the same core: HTML as is, text as one ``<p>`` per line (as ``score.py``'s ``as_html``
 does). The peers are slow, so they are timed on a sample of the postings (said in the
-output). The last line reads ``RESULT clean_vs_trafilatura_text <ratio>``.
+output). Each tool runs ``--repeat`` times, interleaved, and its best run counts (as
+``timeit`` does: the slower runs measure the machine's other tenants). The last line
+reads ``RESULT clean_vs_trafilatura_text <ratio>``.
 
 Budget (issue 2): text >= 10x trafilatura and >= 1,000 postings/s for the whole process;
 HTML >= trafilatura.
@@ -22,6 +24,7 @@ import argparse
 import html
 import itertools
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -61,15 +64,18 @@ def one_core() -> list[str]:
     return []
 
 
-def time_clean(folder: Path, out: Path, pin: list[str]) -> float:
+def time_clean(folder: Path, out: Path, pin: list[str]) -> tuple[float, float, float]:
+    """Wall seconds of the whole process, and its user and system CPU seconds."""
     cmd = [*pin, sys.executable, "-m", "jdreview", "clean", str(folder), "-o", str(out),
            "--progress", "never"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0:
         sys.exit(f"jdreview clean failed ({p.returncode}):\n{p.stderr[-2000:]}")
-    return elapsed
+    return elapsed, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
 
 
 def time_peer(name: str, docs: list[str]) -> float:
@@ -103,6 +109,9 @@ def main() -> int:
                     help="HTML pages to clean (the two corpus pages are 160-290 kB each)")
     ap.add_argument("--peer-sample", type=int, default=300, help="text postings given to each peer")
     ap.add_argument("--peer-html-sample", type=int, default=20, help="HTML pages given to each peer")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each tool, interleaved; the best run counts (a shared machine's "
+                         "speed varies by half from one minute to the next)")
     a = ap.parse_args()
     raw = Path(a.corpus) / "raw"
     if not raw.is_dir():
@@ -123,20 +132,35 @@ def main() -> int:
             t = time.perf_counter()
             shutil.copytree(tmpd / kind, tmpd / f"{kind}-copy")
             copy_rate = count / (time.perf_counter() - t)
-            elapsed = time_clean(tmpd / kind, tmpd / f"{kind}-out", pin)
-            written = len([n for n in os.listdir(tmpd / f"{kind}-out") if n.endswith(".txt")])
-            assert written == count, f"{written} outputs for {count} inputs"
-            rates[f"jdreview_{kind}"] = count / elapsed
-            print(f"jdreview clean  {kind:<4}: {count:>5} postings in {elapsed:7.2f} s = "
-                  f"{count / elapsed:8.1f} postings/s (whole process, one core; copying the files: "
-                  f"{copy_rate:,.0f}/s)")
             sample_n = a.peer_sample if kind == "text" else a.peer_html_sample
             docs = [as_html(p) for p in files[:sample_n]]
+            runs: dict[str, list[float]] = {"jdreview": [], "trafilatura": [], "boilerpy3": []}
+            cpu: list[tuple[float, float]] = []
+            for r in range(a.repeat):
+                out = tmpd / f"{kind}-out-{r}"
+                elapsed, user, system = time_clean(tmpd / kind, out, pin)
+                written = len([n for n in os.listdir(out) if n.endswith(".txt")])
+                assert written == count, f"{written} outputs for {count} inputs"
+                shutil.rmtree(out)
+                runs["jdreview"].append(elapsed)
+                cpu.append((user, system))
+                for peer in ("trafilatura", "boilerpy3"):
+                    runs[peer].append(time_peer(peer, docs))
+            best = min(range(a.repeat), key=lambda r: runs["jdreview"][r])
+            elapsed = runs["jdreview"][best]
+            rates[f"jdreview_{kind}"] = count / elapsed
+            spread = ", ".join(f"{count / e:.0f}" for e in runs["jdreview"])
+            print(f"jdreview clean  {kind:<4}: {count:>5} postings in {elapsed:7.2f} s = "
+                  f"{count / elapsed:8.1f} postings/s (whole process, one core; best of {spread}; "
+                  f"that run's CPU: user {cpu[best][0]:.2f} s, system {cpu[best][1]:.2f} s; "
+                  f"copying the files: {copy_rate:,.0f}/s)")
             for peer in ("trafilatura", "boilerpy3"):
-                el = time_peer(peer, docs)
+                el = min(runs[peer])
                 rates[f"{peer}_{kind}"] = len(docs) / el
+                spread = ", ".join(f"{len(docs) / e:.0f}" for e in runs[peer])
                 print(f"{peer:<15} {kind:<4}: {len(docs):>5} postings in {el:7.2f} s = "
-                      f"{len(docs) / el:8.1f} postings/s (sample of {len(docs)}, in process)")
+                      f"{len(docs) / el:8.1f} postings/s (sample of {len(docs)}, in process; "
+                      f"best of {spread})")
     print()
     for kind in ("text", "html"):
         if f"jdreview_{kind}" not in rates:
