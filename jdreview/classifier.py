@@ -101,7 +101,7 @@ def local_features(norm: str, raw_start: str) -> tuple[tuple[tuple[str, float], 
         feats.append(("start:lower", 1.0))
     elif first and not first.isalnum():
         feats.append(("start:punct", 1.0))
-    if any(c.isdigit() for c in norm):
+    if any(map(str.isdigit, norm)):
         feats.append(("digit", 1.0))
     if _CURRENCY.search(norm):
         feats.append(("currency", 1.0))

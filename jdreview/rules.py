@@ -184,26 +184,33 @@ class RuleSet:
         # per (scope, unit, action): merged patterns, each with its rules and whether every
         # rule in it is anchored at the line start (then only position 0 is tried: a
         # merged search would try every alternative at every position of a long line)
-        self._combined: dict[tuple[str, str, str], list[tuple[Any, list[tuple[Rule, Any]], bool]]] = {}
+        self._combined: dict[tuple[str, str, str], list[_Group]] = {}
         for r in active:
             if r.kind == "regex":
                 self._regex.setdefault((r.scope, r.unit, r.action), []).append((r, _compile(r.pattern[0], r)))
         for key, items in self._regex.items():
             anchored = [it for it in items if _is_anchored(it[0].pattern[0])]
             floating = [it for it in items if not _is_anchored(it[0].pattern[0])]
-            self._combined[key] = [(_combine(group), group, flag)
+            # each group also gets a literal prefilter: most lines hold none of its
+            # words and are never searched (nor the clock read for the time limit)
+            self._combined[key] = [_grouped(group, flag)
                                    for group, flag in ((anchored, True), (floating, False)) if group]
         # segment rules are anchored to segments, not lines: to ask "could a segment
         # of this line match?" cheaply, try the patterns with their anchors removed
         self._seg_any: dict[str, Any] = {}
+        self._seg_any_pre: dict[str, Prefilter | None] = {}
         for (scope, unit, action), items in self._regex.items():
             if unit == "segment" and action == "drop":
                 loose = [Rule(r.id, r.kind, (_unanchor(r.pattern[0]),), case_sensitive=r.case_sensitive)
                          for r, _ in items]
                 self._seg_any[scope] = _combine([(r, _compile(r.pattern[0], r)) for r in loose])
+                self._seg_any_pre[scope] = Prefilter.build([(r.pattern[0], r.case_sensitive) for r in loose])
         self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
                          for r in active if r.kind == "section"]
         self._section_anchored = [_is_anchored(r.pattern[0]) for r, _p, _e in self.sections]
+        # a match at position 0 fails at once: only floating starts get a prefilter
+        self._section_pre = [None if anchored else Prefilter.build([(r.pattern[0], r.case_sensitive)])
+                             for (r, _p, _e), anchored in zip(self.sections, self._section_anchored, strict=True)]
         self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
         self.timeouts: list[str] = []
         self._segment_need: dict[str, dict[str, bool]] = {}
@@ -253,7 +260,13 @@ class RuleSet:
 
     def _match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
         for scope in self.scopes(site):
-            for combined, items, anchored in self._combined.get((scope, unit, action), ()):
+            for combined, items, anchored, pre, rest, rest_items in self._combined.get((scope, unit, action), ()):
+                if pre is not None and not pre.may_match(text):
+                    # none of the rules with literals can match: only the others are tried
+                    # (the first of them to match is the one the whole group would report)
+                    if rest is None:
+                        continue
+                    combined, items = rest, rest_items
                 m = self._search(combined, text, anchored)
                 if m is not None:
                     return self._which(m, items, text)
@@ -268,7 +281,8 @@ class RuleSet:
         hit = None
         for scope in self.scopes(site):
             pat = self._seg_any.get(scope)
-            if pat is not None and self._search(pat, text) is not None:
+            pre = self._seg_any_pre.get(scope)
+            if pat is not None and (pre is None or pre.may_match(text)) and self._search(pat, text) is not None:
                 hit = _MAYBE
                 break
         if len(cache) >= _CACHE_SIZE:
@@ -295,8 +309,10 @@ class RuleSet:
         hits = self.section_cache.get(text)
         if hits is None:
             anchored = self._section_anchored
+            pre = self._section_pre
             hits = tuple(k for k, (_r, pat, _end) in enumerate(self.sections)
-                         if self._search(pat, text, anchored[k]) is not None)
+                         if (pre[k] is None or pre[k].may_match(text))  # type: ignore[union-attr]
+                         and self._search(pat, text, anchored[k]) is not None)
             if len(self.section_cache) >= _CACHE_SIZE:
                 self.section_cache.clear()
             self.section_cache[text] = hits
@@ -348,6 +364,102 @@ class RuleSet:
             if self._search(pat, text):
                 return r
         return None
+
+
+
+# --------------------------------------------------------------------------- prefilter
+
+_MIN_LITERAL = 1  # even one character ("©") is checked at C speed
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    """Literals one of which every match of the parsed sequence ``items`` contains, or
+    None when no such set is found (then the pattern is always searched)."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    best: frozenset[str] | None = None
+
+    def consider(cand: frozenset[str] | None) -> None:
+        nonlocal best
+        if cand and min(map(len, cand)) >= _MIN_LITERAL and (
+                best is None or (min(map(len, cand)), -len(cand)) > (min(map(len, best)), -len(best))):
+            best = cand
+
+    run: list[str] = []
+    for op, av in list(items) + [(None, None)]:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is c.SUBPATTERN:
+            consider(_required(av[-1]))
+        elif op is c.BRANCH:
+            alts = [_required(alt) for alt in av[1]]
+            if all(a is not None for a in alts):
+                consider(frozenset().union(*alts))  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+            consider(_required(av[2]))
+        elif op is c.ATOMIC_GROUP if hasattr(c, "ATOMIC_GROUP") else False:
+            consider(_required(av))
+    return best
+
+
+class Prefilter:
+    r"""A cheap necessary condition for a set of regexes to match a line: each regex
+    needs one of a few literal strings (found by parsing it), and ``str.__contains__``
+    runs at C speed where the regex engine tries a long alternation at every position
+    of the line (and reads the clock twice for its time limit). Lines that hold none
+    of the literals are not searched.
+
+    >>> p = Prefilter.build([(r"\bequal (?:employment )?opportunit(?:y|ies)\b|e-verify", False)])
+    >>> p.may_match("We are an Equal Opportunity employer"), p.may_match("We build pipelines")
+    (True, False)
+    >>> Prefilter.build([(r"\d+ applicants", False)]).may_match("12 APPLICANTS")
+    True
+    >>> Prefilter.build([(r"\w+ ago", False), (r"[a-z]{3}", False)]) is None  # no literal in the 2nd
+    True
+    """
+
+    __slots__ = ("exact", "folded")
+
+    def __init__(self, exact: tuple[str, ...], folded: tuple[str, ...]) -> None:
+        self.exact, self.folded = exact, folded
+
+    @classmethod
+    def build(cls, patterns: list[tuple[str, bool]]) -> Prefilter | None:
+        """From (pattern, case_sensitive) pairs; None when some pattern has no
+        required literal (or Python's parser reads it differently from ``regex``)."""
+        import re._parser as sre_parse  # type: ignore[import-not-found]
+
+        exact: set[str] = set()
+        folded: set[str] = set()
+        for pattern, case_sensitive in patterns:
+            try:
+                req = _required(sre_parse.parse(pattern, 0 if case_sensitive else re.IGNORECASE))
+            except (re.error, ValueError, TypeError, IndexError, RecursionError):
+                return None
+            if req is None or any("{" in x or "}" in x for x in req):
+                return None  # braces: maybe regex's fuzzy matching, which Python reads as text
+            if case_sensitive and "(?i" not in pattern:
+                exact.update(req)
+            else:
+                folded.update(x.casefold() for x in req)
+        return cls(tuple(sorted(exact)), tuple(sorted(folded)))
+
+    def may_match(self, text: str) -> bool:
+        for lit in self.exact:
+            if lit in text:
+                return True
+        if self.folded:
+            # casefold is full case folding, a superset of what IGNORECASE equates:
+            # a line the regex could match always holds a folded literal
+            low = text.casefold()
+            for lit in self.folded:
+                if lit in low:
+                    return True
+        return False
 
 
 class _Alternatives:
@@ -408,6 +520,24 @@ def _is_anchored(pattern: str) -> bool:
         elif ch == "|" and depth == 0:
             start = True
     return not start
+
+
+def _sources(items: list[tuple[Rule, Any]]) -> list[tuple[str, bool]]:
+    return [(r.pattern[0], r.case_sensitive) for r, _ in items]
+
+
+#: (merged pattern, its rules, anchored, prefilter of the rules that have literals,
+#:  merged pattern of the rules that have none, those rules)
+_Group = tuple[Any, list[tuple[Rule, Any]], bool, "Prefilter | None", Any, list[tuple[Rule, Any]]]
+
+
+def _grouped(items: list[tuple[Rule, Any]], anchored: bool) -> _Group:
+    with_literals = [it for it in items if Prefilter.build(_sources([it])) is not None]
+    rest = [it for it in items if it not in with_literals]
+    pre = Prefilter.build(_sources(with_literals)) if with_literals else None
+    if anchored:  # a match at position 0 fails at once: a prefilter costs more than it saves
+        return (_combine(items), items, anchored, None, None, [])
+    return (_combine(items), items, anchored, pre, _combine(rest) if rest and pre is not None else None, rest)
 
 
 def _combine(items: list[tuple[Rule, Any]]) -> Any:

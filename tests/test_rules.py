@@ -6,6 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jdreview.errors import InputError
 from jdreview.filtering import auto_filter
@@ -335,3 +338,60 @@ def test_catastrophic_section_pattern_returns_promptly() -> None:
     out = auto_filter(Posting.from_text(text), rs).cleaned_text()
     assert time.perf_counter() - t < 5
     assert out.startswith("Engineer\n") and "Body." in out
+
+
+def _default_rule_lines() -> list[str]:
+    from pathlib import Path
+
+    from jdreview.posting import load_posting
+
+    root = Path(__file__).resolve().parents[1]
+    paths = sorted((root / "assets" / "samples" / "seeds").glob("*.txt"))
+    corpus = root.parent / "shared" / "corpus" / "raw"
+    if corpus.is_dir():
+        paths += sorted(corpus.iterdir())
+    lines = [x for p in paths for x in load_posting(str(p)).lines if x.strip()]
+    # and the words of those lines in other cases and with look-alike letters
+    lines += [x.upper() for x in lines[:300]] + [x.replace("s", "\u017f") for x in lines[:300]]
+    return lines
+
+
+def test_the_literal_prefilter_never_hides_a_match_of_a_default_rule() -> None:
+    """A line the prefilter turns away must be one no rule of the group matches:
+    checked for every default regex on the seeds' and corpus's lines, upper-cased too."""
+    from jdreview.rules import Prefilter
+
+    rules = default_rules()
+    regexes = [r for r in rules.rules if r.kind in ("regex", "section")]
+    built = 0
+    lines = _default_rule_lines()
+    for r in regexes:
+        pre = Prefilter.build([(r.pattern[0], r.case_sensitive)])
+        if pre is None:
+            continue
+        built += 1
+        pat = regex.compile(r.pattern[0], (0 if r.case_sensitive else regex.IGNORECASE) | regex.V0)
+        for line in lines:
+            if not pre.may_match(line):
+                assert pat.search(line) is None, (r.id, line)
+    assert built >= 10  # most default rules have literals to check
+
+
+@given(st.text(alphabet=st.sampled_from(list("aeiouyAEIOU rstlnEO-.,!?0123456789\u017f\u212a")), max_size=60))
+def test_the_prefilter_is_sound_on_arbitrary_text(text: str) -> None:
+    from jdreview.rules import Prefilter
+
+    for pattern, cs in [(r"\bequal (?:employment )?opportunit(?:y|ies)\b|\bEEO\b|e-verify", False),
+                        (r"(?:over|more than)\s+\d+\s+applicants?", False), (r"Sr\.|Snr", True),
+                        (r"(?:ai|ou)(?:tr|nl)+\d", False), (r"(?i)eo|too", True)]:
+        pre = Prefilter.build([(pattern, cs)])
+        assert pre is not None
+        if not pre.may_match(text):
+            assert regex.search(pattern, text, (0 if cs else regex.IGNORECASE) | regex.V0) is None
+
+
+@pytest.mark.parametrize("pattern", [r"\d+", r"(?:foo){e<=1}", r"\p{Lu}+ ago", r"[a-z]+|apply"])
+def test_patterns_without_a_sure_literal_get_no_prefilter(pattern: str) -> None:
+    from jdreview.rules import Prefilter
+
+    assert Prefilter.build([(pattern, False)]) is None
