@@ -593,7 +593,7 @@ class Classifier:
         others = table.get("#postings", 0) if table else 0
         local = self._local
         local_get = self._local_cache.get
-        multi, block_text = c.multi, c.block_text
+        multi = c.multi
         z: list[float] = []
         seen: set[str] = set()
         for k, i in enumerate(units):
@@ -604,10 +604,7 @@ class Classifier:
                 if counts[norm] > 1:
                     seen.add(norm)
                 continue
-            if multi and block_of[k] in multi:
-                key = (block_text.get(block_of[k]) or c.key(lines, units, norms, k)[0], lines[i][:40])
-            else:
-                key = (norm, lines[i][:40])
+            key = c.key(lines, units, norms, k) if multi and block_of[k] in multi else (norm, lines[i][:40])
             lv = local_get(key)
             v = base + (lv if lv is not None else local(key))
             if a <= k <= b:

@@ -399,9 +399,9 @@ def _required(items: Any) -> frozenset[str] | None:
             alts = [_required(alt) for alt in av[1]]
             if all(a is not None for a in alts):
                 consider(frozenset().union(*alts))  # type: ignore[arg-type]
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
             consider(_required(av[2]))
-        elif op is c.ATOMIC_GROUP if hasattr(c, "ATOMIC_GROUP") else False:
+        elif op is c.ATOMIC_GROUP:
             consider(_required(av))
     return best
 
@@ -532,11 +532,11 @@ _Group = tuple[Any, list[tuple[Rule, Any]], bool, "Prefilter | None", Any, list[
 
 
 def _grouped(items: list[tuple[Rule, Any]], anchored: bool) -> _Group:
+    if anchored:  # a match at position 0 fails at once: a prefilter costs more than it saves
+        return (_combine(items), items, anchored, None, None, [])
     with_literals = [it for it in items if Prefilter.build(_sources([it])) is not None]
     rest = [it for it in items if it not in with_literals]
     pre = Prefilter.build(_sources(with_literals)) if with_literals else None
-    if anchored:  # a match at position 0 fails at once: a prefilter costs more than it saves
-        return (_combine(items), items, anchored, None, None, [])
     return (_combine(items), items, anchored, pre, _combine(rest) if rest and pre is not None else None, rest)
 
 
