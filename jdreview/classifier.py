@@ -727,14 +727,9 @@ class Classifier:
 
 def load_classifier(path: str) -> Classifier:
     """Load a classifier JSON file; refuses malformed, newer or tampered files."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            obj = json.load(f)
-    except OSError as e:
-        raise InputError(path, e.strerror or str(e)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(path, f"not a JSON classifier file ({e})") from None
-    return Classifier.from_json(obj, path)
+    from .export import read_json  # export is not needed to clean: imported here
+
+    return Classifier.from_json(read_json(path, "classifier file"), path)
 
 
 _DEFAULT: Classifier | None = None

@@ -118,22 +118,41 @@ def validate_label(obj: Any, where: str) -> dict[str, Any]:
 
 def read_labels(path: str) -> Iterator[dict[str, Any]]:
     """Read and validate a labels file; errors name the file and line."""
+    for n, obj in iter_json_lines(path):
+        yield validate_label(obj, f"{path}:{n}")
+
+
+def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
+    """(line number, value) of every non-blank line of a JSON Lines file; a missing
+    file, a line that is not JSON or bytes that are not UTF-8 raise one InputError
+    naming the file and line."""
     try:
         f = open(path, encoding="utf-8")
     except OSError as e:
         raise InputError(path, e.strerror or str(e)) from None
     with f:
+        n = 0
         try:
-            for n, raw in enumerate(f, 1):
+            for n, raw in enumerate(f, 1):  # noqa: B007 - n names the line in errors
                 if not raw.strip():
                     continue
                 try:
-                    obj = json.loads(raw)
+                    yield n, json.loads(raw)
                 except json.JSONDecodeError as e:
                     raise InputError(path, f"not JSON ({e.msg})", line=n) from None
-                yield validate_label(obj, f"{path}:{n}")
-        except UnicodeDecodeError as e:
-            raise InputError(path, f"not UTF-8 ({e.reason})") from None
+        except UnicodeDecodeError:
+            raise InputError(path, "not UTF-8 text", line=n + 1) from None
+
+
+def read_json(path: str, what: str) -> Any:
+    """One JSON document (a classifier, a dataset card); errors in one line naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(path, f"not a JSON {what} ({e})") from None
 
 
 def write_jsonl(path: str, records: Iterable[dict[str, Any]]) -> int:

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write_text
 from .errors import InputError
-from .export import LABEL_SCHEMA, validate_label
+from .export import LABEL_SCHEMA, iter_json_lines, read_json, validate_label
 from .export import norm_hash as norm_hash
 from .filtering import DEFAULT_CONFIG, FilterConfig, FilterResult, auto_filter
 from .posting import PAIR_CLEAN_MARK, PAIR_RAW_MARK, Posting
@@ -215,25 +215,6 @@ def write_jsonl(path: str, records: Iterable[Mapping[str, Any]]) -> int:
     return len(lines)
 
 
-def _iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
-    try:
-        f = open(path, encoding="utf-8")
-    except OSError as e:
-        raise InputError(path, e.strerror or str(e)) from None
-    with f:
-        n = 0
-        try:
-            for n, raw in enumerate(f, 1):  # noqa: B007 - n names the line in errors
-                if not raw.strip():
-                    continue
-                try:
-                    yield n, json.loads(raw)
-                except json.JSONDecodeError as e:
-                    raise InputError(path, f"not JSON ({e.msg})", line=n) from None
-        except UnicodeDecodeError:
-            raise InputError(path, "not UTF-8 text", line=n + 1) from None
-
-
 def validate_record(obj: Any, source: str, line: int | None = None) -> dict[str, Any]:
     """Check one label record: the review window's schema (:func:`jdreview.export.validate_label`),
     plus this module's fields and, when present, the record's checksum. Raises
@@ -262,7 +243,7 @@ def read_labels(path: str) -> list[dict[str, Any]]:
     """Read a labels file, validating every record (see :func:`validate_record`) and, when a
     dataset card lies beside it, the file's SHA-256."""
     _check_against_card(path)
-    out = [validate_record(obj, path, n) for n, obj in _iter_json_lines(path)]
+    out = [validate_record(obj, path, n) for n, obj in iter_json_lines(path)]
     if not out:
         raise InputError(path, "the labels file holds no records")
     return out
@@ -376,7 +357,7 @@ def read_pairs(path: str) -> list[tuple[str, str]]:
     """Read a pairs file (chat or plain form). When a dataset card lies beside it, the
     file must match the SHA-256 the card recorded (an edited file is refused)."""
     _check_against_card(path)
-    return [validate_pair(obj, path, n) for n, obj in _iter_json_lines(path)]
+    return [validate_pair(obj, path, n) for n, obj in iter_json_lines(path)]
 
 
 def _sha256(path: str) -> str:
@@ -389,13 +370,7 @@ def _sha256(path: str) -> str:
 
 def read_card(path: str) -> dict[str, Any]:
     """Read and check a ``dataset_card.json``."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            card = json.load(f)
-    except OSError as e:
-        raise InputError(path, e.strerror or str(e)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(path, f"not a JSON dataset card ({e})") from None
+    card = read_json(path, "dataset card")
     if not isinstance(card, dict) or card.get("kind") != CARD_KIND:
         raise InputError(path, "not a jdreview dataset card")
     schema = card.get("schema")
@@ -494,7 +469,7 @@ def export_training_data(postings: Sequence[LabelledPosting], out_dir: str,
                           durable=False)
     if labels_written:
         lpath = os.path.join(out_dir, LABELS_FILE)
-        records = [validate_record(obj, lpath, n) for n, obj in _iter_json_lines(lpath)]
+        records = [validate_record(obj, lpath, n) for n, obj in iter_json_lines(lpath)]
     card = dataset_card(records, postings)
     for fname, rows in ((LABELS_FILE, records), (CHAT_FILE, chats), (PLAIN_FILE, plains)):
         path = os.path.join(out_dir, fname)
