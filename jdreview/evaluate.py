@@ -9,9 +9,11 @@ the output, as multisets of whitespace-folded lines).
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -146,3 +148,16 @@ def _gold_from_labels(root: str, pid: str, raw: str) -> str:
             a, _, b = part.partition("-")
             keep.extend(range(int(a), int(b or a) + 1))
     return "\n".join(lines[k - 1] for k in keep) + "\n"
+
+
+def corpus_digest(corpus: str | os.PathLike[str]) -> str:
+    """sha256 over a corpus's manifest, raw files and gold (relative names and bytes), so a
+    pinned quality floor can tell that the corpus it was measured on has changed."""
+    h = hashlib.sha256()
+    root = Path(corpus)
+    for sub in ("manifest.tsv", "raw", "gold"):
+        paths = [root / sub] if (root / sub).is_file() else sorted((root / sub).rglob("*"))
+        for f in paths:
+            if f.is_file():
+                h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()

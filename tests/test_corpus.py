@@ -11,13 +11,14 @@ read from beside the project and never copied into it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jdreview.batch import Cleaner
-from jdreview.evaluate import corpus_items, score
+from jdreview.evaluate import corpus_digest, corpus_items, score
 from jdreview.posting import load_posting
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
@@ -25,6 +26,8 @@ FLOOR_FILE = Path(__file__).parent / "data" / "quality_floor.json"
 FLOOR = json.loads(FLOOR_FILE.read_text(encoding="utf-8"))
 
 if not (CORPUS / "manifest.tsv").is_file():
+    if os.environ.get("CI"):  # CI is given the corpus: a missing one is a failure, not a skip
+        raise RuntimeError(f"development corpus not found at {CORPUS}")
     pytest.skip(f"development corpus not found at {CORPUS} (it lives beside the project, "
                 "never inside it; CI provides it)", allow_module_level=True)
 
@@ -43,6 +46,12 @@ def scores() -> dict[str, dict[str, Any]]:
 
 def test_floor_file_covers_the_corpus() -> None:
     assert set(FLOOR["postings"]) == {item["id"] for item in ITEMS}
+
+
+def test_floor_was_measured_on_this_corpus() -> None:
+    assert FLOOR["corpus_sha256"] == corpus_digest(CORPUS), (
+        "the corpus changed since the floors were pinned: re-run benchmarks/quality.py "
+        "--write-floor once, in its own commit")
 
 
 @pytest.mark.parametrize("pid", [item["id"] for item in ITEMS])
