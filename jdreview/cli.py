@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="raw postings (cleaned here), or pair files whose cleaned part is the gold")
     e.add_argument("--gold", metavar="GOLD", help="folder of gold files named like the inputs (<stem>.txt)")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.add_argument("--loso", action="store_true",
+                   help="leave one site out: PATHs are corpus folders (and seed folders with --gold); "
+                        "for each site the classifier is trained on the other sites and the site's raw "
+                        "files are cleaned by the whole filter")
     _filter_args(e)
     _review_export_parsers(sub)
     _learn_parsers(sub)  # issue 4: train, rules suggest/stats, training data in export
@@ -275,6 +279,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = clean_paths(args.paths, args.output, Cleaner.create(**_cleaner_options(args)),
                                   explain_units=args.explain, progress=args.progress)
             return EXIT_FAILED if summary.failures else EXIT_OK
+        if args.command == "eval" and args.loso:
+            from .batch import Cleaner
+            from .loso import format_loso_eval, load_loso_items, loso_eval
+
+            base = Cleaner.create(**{**_cleaner_options(args), "use_classifier": False})
+            from .loso import default_trainer
+
+            trainer = (lambda _examples, _rules: None) if args.no_classifier else default_trainer
+            report = loso_eval(load_loso_items(args.paths, args.gold), base.rules, trainer, base.config)
+            if args.json:
+                print(json.dumps(report, indent=1, ensure_ascii=False))
+            else:
+                print(format_loso_eval(report), end="")
+            return EXIT_OK
         if args.command == "eval":
             from .batch import Cleaner
             from .evaluate import evaluate_paths, format_table

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,24 @@ def corpus_digest(corpus: str | os.PathLike[str]) -> str:
             if f.is_file():
                 h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def raise_floor(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The better of a pinned floor and a newly measured one, key by key: the higher
+    score, the lower ceiling (keys starting ``max_``); keys only one side has are kept.
+    A floor written through this never goes down (trafilatura's eval gate does the same).
+
+    >>> raise_floor({"f1": 0.95, "max_toggles": 2.0, "old": 1}, {"f1": 0.93, "max_toggles": 3.0})
+    {'f1': 0.95, 'max_toggles': 2.0, 'old': 1}
+    >>> raise_floor({"a": {"f1": 0.5}}, {"a": {"f1": 0.7}, "b": {"f1": 0.1}})
+    {'a': {'f1': 0.7}, 'b': {'f1': 0.1}}
+    """
+    out = dict(new)
+    for k, v in old.items():
+        if k not in new:
+            out[k] = v
+        elif isinstance(v, Mapping) and isinstance(new[k], Mapping):
+            out[k] = raise_floor(v, new[k])
+        elif isinstance(v, (int, float)) and isinstance(new[k], (int, float)):
+            out[k] = min(v, new[k]) if k.startswith("max_") else max(v, new[k])
+    return out

@@ -21,7 +21,6 @@ from jdreview.learn import (
     export_training_data,
     import_gold,
     load_labelled,
-    loso_report,
     read_card,
     read_labels,
     read_pairs,
@@ -275,19 +274,6 @@ def test_workspace_export_adds_training_data(tmp_path):
 
 
 # ---------------------------------------------------------------- quality floor
-
-
-@needs_corpus
-def test_leave_one_site_out_floor():
-    postings = load_labelled([CORPUS, SEEDS], GOLD)
-    report = loso_report(postings, default_rules())
-    assert report["sites"] >= 10
-    m = report["mean"]
-    # pinned by benchmarks/quality.py --write-floor (tests/data/quality_floor.json, "loso")
-    floor = json.loads(open(FLOOR_FILE, encoding="utf-8").read())["loso"]
-    assert m["f1"] >= floor["f1"], m
-    assert m["word_f1"] >= floor["word_f1"], m
-    assert m["toggles"] <= floor["max_toggles"], m
 
 
 # ---------------------------------------------------------------- site repetition (experimental)
