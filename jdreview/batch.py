@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from . import __version__
 from .atomic import atomic_write_text
-from .errors import InputError
+from .errors import InputError, UsageError
 from .filtering import DEFAULT_CONFIG, FilterConfig, FilterResult, auto_filter
 from .posting import (
     Posting,
@@ -28,6 +28,7 @@ from .posting import (
     iter_inputs,
     load_posting,
     load_posting_bytes,
+    read_stream,
 )
 from .rules import REGEX_TIMEOUT, RuleSet, load_rule_sets
 
@@ -146,24 +147,71 @@ def batch_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+def plan_outputs(files: list[str], explain_units: bool = False) -> list[tuple[str, str]]:
+    """(input, output stem) for every input: ``OUTDIR/<stem>.txt`` (and
+    ``<stem>.explain.txt``) or ``OUTDIR/<stem>.jsonl``, no two inputs sharing a file name
+    (``x.txt`` and ``x.explain.txt`` with ``--explain`` do not collide) and none the run log.
+    """
+    used = {RUN_LOG}
+    plan = []
+    for path in files:
+        base = os.path.splitext(os.path.basename(path))[0] or "posting"
+        suffixes = (".jsonl",) if is_batch_file(path) else (".txt", ".explain.txt") if explain_units else (".txt",)
+        plan.append((path, claim_name(base, suffixes, used)))
+    return plan
+
+
+def claim_name(stem: str, suffixes: tuple[str, ...], used: set[str]) -> str:
+    """``stem`` or ``stem-2``, ``stem-3``... whose file names (stem + each suffix) are all
+    still free in ``used``; claims them."""
+    name, n = stem, 2
+    while any(name + suf in used for suf in suffixes):
+        name = f"{stem}-{n}"
+        n += 1
+    used.update(name + suf for suf in suffixes)
+    return name
+
+
+def check_outputs(plan: list[tuple[str, str]], outdir: str, explain_units: bool = False) -> None:
+    """Refuse (:class:`UsageError`) a run whose outputs would overwrite one of its inputs:
+    an OUTDIR that is, holds or lies inside an input folder is fine only while no output
+    file is an input file."""
+    inputs = {os.path.realpath(path): path for path, _ in plan}
+    outputs = [os.path.join(outdir, RUN_LOG)]
+    for path, stem in plan:
+        sufs = (".jsonl",) if is_batch_file(path) else (".txt", ".explain.txt") if explain_units else (".txt",)
+        outputs.extend(os.path.join(outdir, stem + suf) for suf in sufs)
+    for out in outputs:
+        hit = inputs.get(os.path.realpath(out))
+        if hit is not None:
+            raise UsageError(outdir, f"the output {out} would overwrite the input {hit}; "
+                             "choose an output folder outside the inputs")
+
+
 def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, explain_units: bool = False,
                 progress: str = "auto", stdin: IO[bytes] | None = None, stdout: IO[str] | None = None,
                 stderr: IO[str] | None = None) -> Summary:
     """Clean every input, writing ``OUTDIR/<stem>.txt`` (single postings) and
-    ``OUTDIR/<stem>.jsonl`` (batch files). ``-`` reads stdin and writes stdout."""
+    ``OUTDIR/<stem>.jsonl`` (batch files). ``-`` reads stdin and writes stdout.
+
+    Raises :class:`UsageError` when an output would overwrite an input, and
+    :class:`InputError` when OUTDIR cannot be written at all.
+    """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     summary = Summary()
+    walk_errors: list[InputError] = []
+    files = list(iter_inputs([p for p in paths if p != "-"], walk_errors))
+    plan = plan_outputs(files, explain_units)
     if outdir:
+        check_outputs(plan, outdir, explain_units)
         try:
             os.makedirs(outdir, exist_ok=True)
         except OSError as e:  # e.g. OUTDIR is an existing file: one line, not a traceback
             raise InputError(outdir, f"cannot use as output folder: {e.strerror or e}") from None
-    files = list(iter_inputs([p for p in paths if p != "-"]))
     show = progress == "always" or (progress == "auto" and stderr.isatty() and len(files) > 200)
     bar = Progress(stderr, show)
-    used: set[str] = {RUN_LOG[:-len(".jsonl")]}
-    log = RunLog(outdir, cleaner) if outdir and files else None
+    log = RunLog(outdir, cleaner) if outdir and (files or walk_errors) else None
 
     def fail(msg: str) -> None:
         summary.failures.append(msg)
@@ -171,25 +219,35 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
             stderr.write("\n")
         stderr.write(f"jdreview: error: {msg}\n")
 
+    def warn(msg: str) -> None:
+        summary.warnings.append(msg)
+        stderr.write(f"jdreview: {msg}\n")
+
+    for err in walk_errors:
+        fail(str(err))
     if "-" in paths:
-        data = (stdin or sys.stdin.buffer).read()
         try:
-            result = cleaner.clean(load_posting_bytes(data, "<stdin>"))
+            data = read_stream(stdin or sys.stdin.buffer)
+            posting = load_posting_bytes(data, "<stdin>")
+            result = cleaner.clean(posting)
+            for w in posting.warnings:
+                warn(w)
             stdout.write(explain(result) if explain_units else result.cleaned_text())
             summary.postings += 1
         except InputError as e:
             fail(str(e))
+        except RecursionError:
+            fail("<stdin>: nested too deeply")
     with batch_gc():
-        for path in files:
+        for path, stem in plan:
             try:
                 if is_batch_file(path):
-                    _clean_batch(path, outdir or ".", cleaner, summary, fail, bar, used, explain_units)
+                    _clean_batch(path, stem, outdir or ".", cleaner, summary, fail, bar, explain_units)
                     if log is not None:
-                        log.add(path, os.path.splitext(os.path.basename(path))[0] + ".jsonl", None)
+                        log.add(path, stem + ".jsonl", None)
                     continue
                 posting = load_posting(path)
                 result = cleaner.clean(posting)
-                stem = unique_stem(posting.stem, used)
                 base = os.path.join(outdir or ".", stem)
                 atomic_write_text(base + ".txt", result.cleaned_text(), durable=False)
                 if explain_units:
@@ -197,23 +255,24 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
                 if log is not None:
                     log.add(path, stem + ".txt", result)
                 for w in posting.warnings:
-                    summary.warnings.append(w)
-                    stderr.write(f"jdreview: {w}\n")
+                    warn(w)
                 summary.postings += 1
                 bar.tick(path)
             except InputError as e:
                 fail(str(e))
+            except RecursionError:
+                fail(f"{path}: nested too deeply")
             except OSError as e:
                 fail(f"{path}: {e.strerror or e}")
     bar.done()
     if log is not None:
-        log.close(summary)
+        problem = log.close(summary)
+        if problem:
+            fail(problem)
     if cleaner.rules.timeout_count:
-        w = (f"warning: {cleaner.rules.timeout_count} line(s) hit the {REGEX_TIMEOUT * 1000:.0f} ms regex "
+        warn(f"warning: {cleaner.rules.timeout_count} line(s) hit the {REGEX_TIMEOUT * 1000:.0f} ms regex "
              f"time limit and were left to the other rules (a slow pattern in a rule file?); "
              f"first: {cleaner.rules.timeouts[0]!r}")
-        summary.warnings.append(w)
-        stderr.write(f"jdreview: {w}\n")
     return summary
 
 
@@ -225,31 +284,63 @@ class RunLog:
     """``OUTDIR/jdreview-run.jsonl``: a header (jdreview, rule-set and classifier
     versions, rule files) and one line per output file, streamed to a temporary file
     and moved into place when the run ends, so every cleaned file records the
-    versions that made it."""
+    versions that made it.
+
+    Creating it is the first write into OUTDIR: a folder that cannot be written raises
+    :class:`InputError` then, before any work. A write that fails later (a full disk)
+    is reported once by :meth:`close`, which leaves no temporary file behind.
+    """
 
     def __init__(self, outdir: str, cleaner: Cleaner) -> None:
         self.path = os.path.join(outdir, RUN_LOG)
         self.tmp = os.path.join(outdir, f".{RUN_LOG}.{os.getpid()}.tmp")
-        self.f = open(self.tmp, "w", encoding="utf-8")
-        self.f.write(json.dumps({
+        self.error: OSError | None = None
+        try:
+            self.f: IO[str] | None = open(self.tmp, "w", encoding="utf-8")
+        except OSError as e:
+            raise InputError(outdir, f"cannot write to the output folder: {e.strerror or e}") from None
+        self._write({
             "schema": 1, "jdreview": __version__, "rules_version": cleaner.rules.version,
             "rule_files": [s for s in cleaner.rules.sources if not s.startswith("jdreview:")],
             "classifier_version": cleaner.classifier_version,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }) + "\n")
+        })
+
+    def _write(self, rec: dict[str, Any]) -> None:
+        if self.f is None or self.error is not None:
+            return
+        try:
+            self.f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        except OSError as e:
+            self.error = e
 
     def add(self, source: str, output: str, result: FilterResult | None) -> None:
         rec: dict[str, Any] = {"input": source, "output": output}
         if result is not None:
             kept, dropped = result.counts()
             rec.update(kept_units=kept, dropped_units=dropped, site=result.posting.site)
-        self.f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        self._write(rec)
 
-    def close(self, summary: Summary) -> None:
-        self.f.write(json.dumps({"postings": summary.postings, "records": summary.records,
-                                 "failures": len(summary.failures)}) + "\n")
-        self.f.close()
-        os.replace(self.tmp, self.path)
+    def close(self, summary: Summary) -> str | None:
+        """Move the log into place; returns a one-line problem when it could not be written."""
+        self._write({"postings": summary.postings, "records": summary.records,
+                     "failures": len(summary.failures) + (1 if self.error else 0)})
+        assert self.f is not None
+        try:
+            self.f.close()
+        except OSError as e:
+            self.error = self.error or e
+        if self.error is None:
+            try:
+                os.replace(self.tmp, self.path)
+                return None
+            except OSError as e:
+                self.error = e
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+        return f"{self.path}: run log not written: {self.error.strerror or self.error}"
 
 
 def unique_stem(stem: str, used: set[str]) -> str:
@@ -262,25 +353,46 @@ def unique_stem(stem: str, used: set[str]) -> str:
     return name
 
 
-def _clean_batch(path: str, outdir: str, cleaner: Cleaner, summary: Summary, fail: Any,
-                 bar: Progress, used: set[str], explain_units: bool = False) -> None:
-    stem = unique_stem(os.path.splitext(os.path.basename(path))[0], used)
+def _clean_batch(path: str, stem: str, outdir: str, cleaner: Cleaner, summary: Summary, fail: Any,
+                 bar: Progress, explain_units: bool = False) -> None:
     target = os.path.join(outdir, stem + ".jsonl")
     tmp = os.path.join(outdir, f".{stem}.jsonl.tmp")
+    written = 0
     try:
         with open(tmp, "w", encoding="utf-8") as out:
-            for rec in iter_batch(path):
+            records = iter_batch(path)
+            while True:
+                try:
+                    rec = next(records)
+                except StopIteration:
+                    break
+                except InputError as e:
+                    if not written:  # nothing could be read: no output file at all
+                        raise
+                    fail(str(e))  # the file breaks off here: keep the records before it
+                    break
                 summary.records += 1
-                if rec.error is not None or rec.posting is None:
-                    fail(str(rec.error))
-                    out.write(json.dumps({**rec.fields, "jdreview": {"error": rec.error.message if rec.error else "unreadable"}},
-                                         ensure_ascii=False, default=str) + "\n")
-                    continue
-                result = cleaner.clean(rec.posting)
-                record = cleaner.record_output(rec.fields, result, explain_units=explain_units)
-                out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-                summary.postings += 1
-                bar.tick(path)
+                written += 1
+                if rec.error is None and rec.posting is not None:
+                    try:
+                        result = cleaner.clean(rec.posting)
+                        record = cleaner.record_output(rec.fields, result, explain_units=explain_units)
+                        line = json.dumps(record, ensure_ascii=False, default=str)
+                    except RecursionError:
+                        rec.error = InputError(path, "record nested too deeply", record=rec.number)
+                    else:
+                        out.write(line + "\n")
+                        summary.postings += 1
+                        bar.tick(path)
+                        continue
+                fail(str(rec.error))
+                try:
+                    line = json.dumps({**rec.fields, "jdreview": {"error": rec.error.message if rec.error
+                                                              else "unreadable"}},
+                                      ensure_ascii=False, default=str)
+                except RecursionError:
+                    line = json.dumps({"jdreview": {"error": "record nested too deeply"}})
+                out.write(line + "\n")
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 
 SCHEMA = 1
 KIND = "jdreview-line-classifier"
+#: A trained bias is a few units; one beyond this is a damaged file (every score 0 or 1).
+MAX_ABS_BIAS = 1e4
+#: Neighbour smoothing is a fraction (the default 0.3); beyond this the file is damaged.
+MAX_SMOOTHING = 10.0
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25aa\u25cf\u2013\u2014>]|\d{1,2}[.)])\s")
 _CURRENCY = re.compile(r"[$€£¥₹]|\b(?:usd|eur|gbp|chf|salary|salaire|gehalt|salario|k/yr|per (?:year|annum|hour))\b")
@@ -710,15 +714,22 @@ class Classifier:
         w = obj.get("weights")
         if not isinstance(w, dict) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in w.values()):
             raise InputError(source, "classifier weights must be a table of finite numbers")
-        for key in ("bias", "smoothing"):
-            if not isinstance(obj.get(key, 0.0), (int, float)):
-                raise InputError(source, f"classifier {key} must be a number")
+        for key, bound in (("bias", MAX_ABS_BIAS), ("smoothing", MAX_SMOOTHING)):
+            v = obj.get(key, 0.0)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                raise InputError(source, f"classifier {key} must be a finite number, not {v!r}")
+            if not -bound <= v <= bound:
+                raise InputError(source, f"classifier {key} {v!r} is out of range (at most {bound:g} "
+                                 "either way); the file is damaged")
+        meta = obj.get("meta", {})
+        if not isinstance(meta, dict):
+            raise InputError(source, f"classifier 'meta' must be an object, not {type(meta).__name__}")
         sites = obj.get("sites", {})
         if not isinstance(sites, dict) or not all(
                 isinstance(t, dict) and all(isinstance(c, int) and not isinstance(c, bool) for c in t.values())
                 for t in sites.values()):
             raise InputError(source, "classifier 'sites' must map sites to tables of line counts")
-        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), obj.get("meta") or {}, sites)
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites)
         if obj.get("checksum") != clf._digest():
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -312,6 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "export" and rc == EXIT_OK and not args.no_training_data:
                 rc = _export_workspace_training(args)  # issue 4: pairs and dataset card
             return rc
+    except UsageError as e:  # e.g. outputs that would overwrite the inputs
+        print(f"jdreview: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except InputError as e:  # a bad rule or classifier file: nothing can run
         print(f"jdreview: error: {e}", file=sys.stderr)
         return EXIT_FAILED

@@ -29,3 +29,12 @@ class InputError(Exception):
         if self.record is not None:
             where += f": record {self.record}"
         return f"{where}: {self.message}"
+
+
+class UsageError(InputError):
+    """A command that must not run as given (exit status 2): e.g. an output folder whose
+    outputs would overwrite the inputs.
+
+    >>> str(UsageError("out", "would overwrite the input out/p.txt"))
+    'out: would overwrite the input out/p.txt'
+    """

@@ -140,6 +140,8 @@ def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
                     yield n, json.loads(raw)
                 except json.JSONDecodeError as e:
                     raise InputError(path, f"not JSON ({e.msg})", line=n) from None
+                except RecursionError:
+                    raise InputError(path, "JSON nested too deeply", line=n) from None
         except UnicodeDecodeError:
             raise InputError(path, "not UTF-8 text", line=n + 1) from None
 
@@ -153,6 +155,8 @@ def read_json(path: str, what: str) -> Any:
         raise InputError(path, e.strerror or str(e)) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(path, f"not a JSON {what} ({e})") from None
+    except RecursionError:
+        raise InputError(path, f"not a JSON {what} (nested too deeply)") from None
 
 
 def write_jsonl(path: str, records: Iterable[dict[str, Any]]) -> int:

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,12 @@ from .errors import InputError
 MAX_POSTING_BYTES = 16 * 1024 * 1024
 #: One record of a batch file larger than this is refused.
 MAX_RECORD_CHARS = 4 * 1024 * 1024
+#: A posting in UTF-8 with at most this many undecodable bytes (or one in a thousand) is
+#: cleaned with U+FFFD in their place and a warning; more, and it is refused.
+MAX_REPLACED_BYTES = 16
+#: A JSON document (a JSON array batch file, a classifier) nested deeper than this is
+#: refused (Python's parser would exhaust the stack; real postings nest a few levels).
+MAX_JSON_DEPTH = 200
 
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -235,10 +242,13 @@ def repair_text(text: str) -> str:
     return "\n".join(out)
 
 
-def decode_bytes(data: bytes, source: str = "") -> str:
+def decode_bytes(data: bytes, source: str = "", warnings: list[str] | None = None) -> str:
     """Decode a posting's bytes: BOMs first, then UTF-8, then cp1252.
 
     Raises :class:`InputError` for binary data and for text that no encoding fits.
+    UTF-8 text with a few undecodable bytes (at most :data:`MAX_REPLACED_BYTES`, or one
+    in a thousand) is decoded with U+FFFD in their place and a warning naming the line
+    is appended to ``warnings``.
 
     >>> decode_bytes("caf\u00e9".encode("cp1252"))
     'caf\u00e9'
@@ -279,15 +289,23 @@ def decode_bytes(data: bytes, source: str = "") -> str:
     except UnicodeDecodeError as e:
         if _looks_binary(head):
             raise InputError(source, _binary_message(data)) from None
+        line = data.count(b"\n", 0, e.start) + 1
         if re.search(rb"[\xc2-\xf4][\x80-\xbf]", data):
-            # Mostly UTF-8 with a few broken bytes: keep the UTF-8, mark the damage.
-            line = data.count(b"\n", 0, e.start) + 1
-            raise InputError(source, f"invalid UTF-8 byte 0x{data[e.start]:02x} at byte "
-                             f"{e.start} (line {line}); re-save the file as UTF-8",
-                             line=line) from None
-        text = data.decode("cp1252", errors="replace")
-        if "\ufffd" in text:
-            text = data.decode("latin-1")
+            # Mostly UTF-8 with a few broken bytes: keep the UTF-8, replace the damage
+            # (U+FFFD) and say where; a file with many is no UTF-8 and is refused.
+            text = data.decode("utf-8", errors="replace")
+            bad = text.count("\ufffd") - data.count("\ufffd".encode())
+            if bad > max(MAX_REPLACED_BYTES, len(data) // 1000):
+                raise InputError(source, f"invalid UTF-8 byte 0x{data[e.start]:02x} at byte "
+                                 f"{e.start} (line {line}) and {bad - 1} more; re-save the file "
+                                 "as UTF-8", line=line) from None
+            if warnings is not None:
+                warnings.append(f"{source or '<input>'}:{line}: warning: {bad} undecodable byte(s) "
+                                f"(first 0x{data[e.start]:02x} at byte {e.start}) replaced with U+FFFD")
+        else:
+            text = data.decode("cp1252", errors="replace")
+            if "\ufffd" in text:
+                text = data.decode("latin-1")
     # the common case: no control byte at all, so none among the sample's characters
     # (a character is one to four bytes); bytes.translate counts them at memcpy speed
     if data[:262144].translate(None, _NON_CONTROL_BYTES) and _looks_binary(head, text=text[:65536]):
@@ -558,20 +576,52 @@ def _render(node: Any, out: list[str], comment_t: type, doctype_t: type) -> None
 # --------------------------------------------------------------------------- files
 
 
+def open_regular(path: str) -> int:
+    """A file descriptor of ``path`` for reading, if it is a regular file.
+
+    Opened without blocking, so a FIFO with no writer (or a device) is refused with
+    :class:`InputError` instead of hanging the batch; raises OSError as ``os.open`` does.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                    else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
+            raise InputError(path, f"not a regular file ({kind}); give - to read standard input")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def read_bytes(path: str, limit: int = MAX_POSTING_BYTES) -> bytes:
     try:
-        size = os.path.getsize(path)
-        if size > limit:
-            raise InputError(path, f"file too large ({size / 2**20:.1f} MiB; the limit for one "
-                             f"posting is {limit / 2**20:.0f} MiB)")
-        with open(path, "rb") as f:
-            return f.read()
+        fd = open_regular(path)
+        with os.fdopen(fd, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise InputError(path, f"file too large ({size / 2**20:.1f} MiB; the limit for one "
+                                 f"posting is {limit / 2**20:.0f} MiB)")
+            return f.read(limit + 1)
     except InputError:
         raise
     except IsADirectoryError:
         raise InputError(path, "is a directory") from None
     except OSError as e:
         raise InputError(path, e.strerror or str(e)) from None
+
+
+def read_stream(stream: Any, source: str = "<stdin>", limit: int = MAX_POSTING_BYTES) -> bytes:
+    """The bytes of a stream (standard input), refused past ``limit`` like a file."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(source, f"input too large (over {limit / 2**20:.0f} MiB, the limit for one "
+                         "posting)")
+    return bytes(data)
 
 
 def split_pair(text: str) -> tuple[str, str | None]:
@@ -590,13 +640,17 @@ def load_posting_bytes(data: bytes, source: str = "", *, html: bool | None = Non
     """One posting from the bytes of a text, Markdown, pair or HTML file."""
     if not data.strip():
         raise InputError(source, "empty file")
-    text = decode_bytes(data, source)
+    warnings: list[str] = []
+    text = decode_bytes(data, source, warnings)
     if html is None:
         html = source.lower().endswith(HTML_SUFFIXES) or _looks_like_html(text)
     if html:
-        return Posting.from_html(text, source=source, **kw)
+        p = Posting.from_html(text, source=source, **kw)
+        p.warnings[:0] = warnings
+        return p
     raw, gold = split_pair(normalise_newlines(text))
     p = Posting.from_text(raw, source=source, **kw)
+    p.warnings.extend(warnings)
     if gold is not None:
         p.gold = repair_text(gold)
     if not any(line.strip() for line in p.lines):
@@ -653,16 +707,71 @@ def iter_batch(path: str) -> Iterator[Record]:
         raise InputError(path, e.strerror or str(e)) from None
 
 
-def _open_text(path: str) -> io.TextIOWrapper:
-    with open(path, "rb") as f:
-        head = f.read(4)
+#: A JSON Lines line longer than this is one bad record (not read whole into memory).
+MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS + (1 << 20)
+#: A JSON file that is one object (not an array) larger than this is refused.
+MAX_JSON_OBJECT_BYTES = 4 * MAX_POSTING_BYTES
+_SURROGATES = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+
+
+def _open_text(path: str, errors: str = "strict") -> io.TextIOWrapper:
+    """A batch file as text: regular files only, UTF-8 (with or without BOM) or UTF-16."""
+    f = os.fdopen(open_regular(path), "rb")
+    head = f.read(4)
+    f.seek(0)
     enc = "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         enc = "utf-16"
-    return open(path, encoding=enc, errors="strict", newline="")
+    return io.TextIOWrapper(f, encoding=enc, errors=errors, newline="")
+
+
+def _bad_bytes(text: str, prefix: str = "") -> str | None:
+    """What a text decoded with surrogateescape says about its undecodable bytes, or None."""
+    m = _SURROGATES.search(text)
+    if m is None:
+        return None
+    return f"{prefix}invalid UTF-8 byte 0x{ord(m.group()) - 0xDC00:02x} at column {m.start() + 1}"
 
 
 def _iter_jsonl(path: str) -> Iterator[Record]:
+    with _open_text(path) as probe:
+        utf16 = probe.encoding == "utf-16"
+    if utf16:  # rare: read as text, strictly (a bad byte in UTF-16 ends the file)
+        yield from _iter_jsonl_text(path)
+        return
+    with os.fdopen(open_regular(path), "rb") as f:
+        n = 0
+        lineno = 0
+        while True:
+            raw = f.readline(MAX_LINE_BYTES)
+            if not raw:
+                break
+            lineno += 1
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while True:  # skip the rest of the line without holding it
+                    more = f.readline(1 << 20)
+                    if not more or more.endswith(b"\n"):
+                        break
+                n += 1
+                yield Record(n, {}, None, InputError(path, f"record too large (a line over "
+                                                     f"{MAX_LINE_BYTES // 2**20} MiB)", line=lineno))
+                continue
+            if not raw.strip():
+                continue
+            n += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                yield Record(n, {}, None, InputError(
+                    path, f"not UTF-8 (invalid byte 0x{raw[e.start]:02x} at byte {e.start + 1} of the line)",
+                    line=lineno))
+                continue
+            yield _json_record(path, n, line, lineno)
+
+
+def _iter_jsonl_text(path: str) -> Iterator[Record]:
     with _open_text(path) as f:
         n = 0
         try:
@@ -670,23 +779,39 @@ def _iter_jsonl(path: str) -> Iterator[Record]:
                 if not line.strip():
                     continue
                 n += 1
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield Record(n, {}, None, InputError(path, f"not JSON ({e.msg} at column {e.colno})",
-                                                         line=lineno))
-                    continue
-                yield _record(path, n, obj, line=lineno)
+                yield _json_record(path, n, line, lineno)
         except UnicodeDecodeError as e:
-            raise InputError(path, f"not UTF-8 ({e.reason} after record {n})") from None
+            raise InputError(path, f"not UTF-16 ({e.reason} after record {n})") from None
+
+
+def _json_record(path: str, n: int, line: str, lineno: int) -> Record:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return Record(n, {}, None, InputError(path, f"not JSON ({e.msg} at column {e.colno})", line=lineno))
+    except RecursionError:
+        return Record(n, {}, None, InputError(path, "JSON nested too deeply", line=lineno))
+    return _record(path, n, obj, line=lineno)
 
 
 def _iter_json_array(path: str) -> Iterator[Record]:
-    data = read_bytes(path, limit=1 << 31)
+    """The records of a JSON array, parsed one at a time from a sliding buffer, so that
+    memory holds one record, not the file. A file that is one JSON object (a single
+    record, or an object wrapping the list under ``postings``, ``jobs``...) is read
+    whole, up to :data:`MAX_JSON_OBJECT_BYTES`."""
+    with _open_text(path) as f:
+        reader = _ArrayReader(f, path)
+        first = reader.peek()
+        if first == "[":
+            yield from reader.records()
+            return
+    data = read_bytes(path, limit=MAX_JSON_OBJECT_BYTES)
     try:
         obj = json.loads(decode_bytes(data, path))
     except json.JSONDecodeError as e:
         raise InputError(path, f"not JSON ({e.msg})", line=e.lineno) from None
+    except RecursionError:
+        raise InputError(path, "JSON nested too deeply") from None
     if isinstance(obj, dict):
         for key in ("postings", "jobs", "records", "data", "items", "results"):
             if isinstance(obj.get(key), list):
@@ -700,9 +825,101 @@ def _iter_json_array(path: str) -> Iterator[Record]:
         yield _record(path, n, item)
 
 
+class _ArrayReader:
+    """Reads ``[record, record, ...]`` one record at a time (``json.JSONDecoder.raw_decode``
+    over a buffer refilled a megabyte at a time); line numbers follow the text read."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, f: io.TextIOWrapper, path: str) -> None:
+        self.f, self.path = f, path
+        self.buf, self.pos = "", 0
+        self.line = 1  # line number at self.pos
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def _fill(self) -> bool:
+        if self.eof:
+            return False
+        try:
+            chunk = self.f.read(self.CHUNK)
+        except UnicodeDecodeError as e:
+            raise InputError(self.path, f"not UTF-8 ({e.reason})", line=self.line) from None
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def _advance(self, end: int) -> None:
+        self.line += self.buf.count("\n", self.pos, end)
+        self.pos = end
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ('' at the end)."""
+        while True:
+            buf = self.buf
+            i = self.pos
+            n = len(buf)
+            while i < n and buf[i] in " \t\r\n":
+                i += 1
+            self._advance(i)
+            if i < n:
+                return buf[i]
+            if not self._fill():
+                return ""
+
+    def records(self) -> Iterator[Record]:
+        self._advance(self.pos + 1)  # the "["
+        n = 0
+        if self.peek() == "]":
+            return
+        while True:
+            n += 1
+            line = self.line
+            obj = self._value(n)
+            yield _record(self.path, n, obj, line=line)
+            c = self.peek()
+            if c == ",":
+                self._advance(self.pos + 1)
+                continue
+            if c == "]":
+                return
+            raise InputError(self.path, f"not JSON (expected ',' or ']' after record {n})", line=self.line)
+
+    def _value(self, n: int) -> Any:
+        if not self.peek():
+            raise InputError(self.path, f"not JSON (the array ends after record {n - 1} without ']')",
+                             line=self.line)
+        while True:
+            try:
+                obj, end = self.decoder.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise InputError(self.path, f"record {n}: JSON nested too deeply", line=self.line) from None
+            except json.JSONDecodeError as e:
+                incomplete = e.pos >= len(self.buf) - 1 or e.msg.startswith("Unterminated string")
+                if incomplete and len(self.buf) - self.pos <= MAX_LINE_BYTES and self._fill():
+                    continue
+                if incomplete and not self.eof:
+                    raise InputError(self.path, f"record {n} too large (over {MAX_LINE_BYTES // 2**20} MiB)",
+                                     line=self.line) from None
+                line = self.line + self.buf.count("\n", self.pos, max(self.pos, e.pos))
+                raise InputError(self.path, f"record {n}: not JSON ({e.msg})", line=line) from None
+            if end == len(self.buf) and not self.eof and not isinstance(obj, (dict, list, str)):
+                # a number or literal may go on in the next chunk
+                if self._fill():
+                    continue
+            self._advance(end)
+            return obj
+
+
 def _iter_csv(path: str, delimiter: str) -> Iterator[Record]:
     csv.field_size_limit(MAX_RECORD_CHARS * 2)
-    with _open_text(path) as f:
+    # Undecodable bytes are kept as surrogates while the CSV is split into records, so one
+    # bad byte inside a quoted field cannot throw the quoting out of step (which turned
+    # fragments of a field into records of their own); the record holding it fails alone.
+    with _open_text(path, errors="surrogateescape") as f:
         reader = csv.DictReader(f, delimiter=delimiter)
         try:
             header = reader.fieldnames
@@ -710,24 +927,32 @@ def _iter_csv(path: str, delimiter: str) -> Iterator[Record]:
             raise InputError(path, f"unreadable CSV header: {e}", line=1) from None
         if not header:
             raise InputError(path, "empty CSV (no header row)", line=1)
+        bad = _bad_bytes(delimiter.join(header), "CSV header: ")
+        if bad:
+            raise InputError(path, bad, line=1)
         if not _pick(dict.fromkeys(header, "x"), TEXT_FIELDS):
             raise InputError(path, "CSV has no text column (expected one of: "
                              + ", ".join(TEXT_FIELDS) + ")", line=1)
         n = 0
         while True:
+            start = reader.line_num + 1
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except (csv.Error, UnicodeDecodeError) as e:
                 n += 1
-                yield Record(n, {}, None, InputError(path, f"unreadable CSV row: {e}",
-                                                     line=reader.line_num))
+                yield Record(n, {}, None, InputError(path, f"unreadable CSV row: {e}", line=start))
                 continue
             n += 1
             if None in row:  # more cells than header columns
                 row.pop(None)
-            yield _record(path, n, row, line=reader.line_num)
+            problem = next((b for k, v in row.items() if isinstance(v, str)
+                            for b in [_bad_bytes(v, f"field {k!r}: ")] if b), None)
+            if problem:
+                yield Record(n, {}, None, InputError(path, problem, line=start))
+                continue
+            yield _record(path, n, row, line=start)
 
 
 def _pick(obj: dict[str, Any], names: tuple[str, ...]) -> str | None:
@@ -792,11 +1017,21 @@ def posting_from_record(fields: dict[str, Any], source: str = "") -> Posting:
     return rec.posting
 
 
-def iter_inputs(paths: list[str]) -> Iterator[str]:
-    """Expand folders into the posting files they hold (sorted, recursively)."""
+def iter_inputs(paths: list[str], errors: list[InputError] | None = None) -> Iterator[str]:
+    """Expand folders into the posting files they hold (sorted, recursively).
+
+    A folder that cannot be read is appended to ``errors`` (or, without a list, raised
+    as :class:`InputError`): never skipped in silence.
+    """
+    def unreadable(e: OSError) -> None:
+        err = InputError(e.filename or "", f"cannot read folder: {e.strerror or e}")
+        if errors is None:
+            raise err
+        errors.append(err)
+
     for path in paths:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs.sort()
                 for name in sorted(files):
                     if name.lower().endswith(ALL_SUFFIXES) and not name.startswith("."):

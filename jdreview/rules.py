@@ -585,10 +585,15 @@ def parse_rules(data: bytes | str, source: str = "<rules>") -> RuleSet:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         raise InputError(source, f"not valid TOML: {msg}", line=int(m.group(1)) if m else None) from None
+    except RecursionError:
+        raise InputError(source, "not valid TOML: arrays or tables nested too deeply") from None
     lines = text.split("\n")
     starts = [i + 1 for i, line in enumerate(lines) if _RULE_HEADER.match(line)]
     schema = doc.get("schema", SCHEMA)
-    if not isinstance(schema, int) or schema > SCHEMA:
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+        raise InputError(source, f"rule file schema must be a positive integer, not {schema!r}",
+                         line=_key_line(lines, "schema", 1, len(lines)))
+    if schema > SCHEMA:
         raise InputError(source, f"rule file schema {schema!r} is newer than this jdreview "
                          f"understands ({SCHEMA}); upgrade jdreview", line=_key_line(lines, "schema", 1, len(lines)))
     unknown_top = set(doc) - {"schema", "rule"}

@@ -68,9 +68,14 @@ def test_50_mb_file(tmp_path: Path) -> None:
 
 
 def test_undecodable_bytes(tmp_path: Path) -> None:
-    # mostly UTF-8, one byte that no UTF-8 text holds: named with its line
+    # mostly UTF-8, one byte that no UTF-8 text holds: cleaned with U+FFFD, a warning names
+    # the line (issue 10: a few bad bytes no longer lose the whole posting)
     (tmp_path / "broken.txt").write_bytes("Zürich office\nGehalt: 50.000 €\n".encode() + b"bad \xff byte\n")
-    line = check_one_failure(tmp_path, "broken.txt", "3")
+    p = clean(tmp_path, "broken.txt")
+    assert p.returncode == 0 and "broken.txt:3: warning" in p.stderr and "0xff" in p.stderr, p.stderr
+    assert "bad \ufffd byte" in (tmp_path / "out" / "broken.txt").read_text(encoding="utf-8")
+    (tmp_path / "junk.txt").write_bytes("Zürich office\n".encode() + b"\xff" * 40 + b"\n")
+    line = check_one_failure(tmp_path, "junk.txt", "2")  # too many: still refused, with the line
     assert "0xff" in line
 
 
