@@ -278,7 +278,8 @@ class Workspace:
         assert report.errors is not None
         stamp = now()
         singles: list[str] = []
-        for path in iter_inputs(list(paths)):
+        unreadable: list[InputError] = []
+        for path in iter_inputs(list(paths), unreadable):
             if is_batch_file(path):
                 self._add_singles(singles, report, stamp)  # keep the order given
                 singles = []
@@ -286,6 +287,7 @@ class Workspace:
             else:
                 singles.append(os.path.abspath(path))
         self._add_singles(singles, report, stamp)
+        report.errors.extend(str(e) for e in unreadable)
         return report
 
     def _add_singles(self, singles: list[str], report: AddReport, stamp: str) -> None:
