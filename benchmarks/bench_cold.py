@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jdreview import classifier  # noqa: E402
-from jdreview.batch import Cleaner  # noqa: E402
-from jdreview.posting import load_posting  # noqa: E402
+from jdreview.engines.local import Cleaner  # noqa: E402
+from jdreview.filter import features as classifier  # noqa: E402
+from jdreview.io.inputs import load_posting  # noqa: E402
 
 
 def main() -> int:

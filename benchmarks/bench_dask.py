@@ -90,7 +90,7 @@ def dask_lines(outdir: Path, limit: int):
 
 
 def run_local(src: Path, outdir: Path) -> tuple[float, int]:
-    from jdreview.batch import Cleaner, clean_paths
+    from jdreview.engines.local import Cleaner, clean_paths
 
     cleaner = Cleaner.create()
     t0 = time.perf_counter()
@@ -109,11 +109,11 @@ def _worker_usage() -> tuple[float, float]:
 def run_dask(src: Path, outdir: Path, workers: int) -> tuple[float, int, list[float], float]:
     """Returns wall seconds, records cleaned, peak RSS per worker, and the share of
     the workers' wall time they got on a CPU (below ~0.95: other processes competed)."""
-    from jdreview.dask_engine import clean_on_dask, start_local_cluster
+    from jdreview.engines.dask_engine import clean_on_dask, start_local_cluster
 
     cluster, client = start_local_cluster(workers)
     try:
-        client.run(lambda: __import__("jdreview.batch"))  # worker imports are not the engine's speed
+        client.run(lambda: __import__("jdreview.engines.local"))  # worker imports are not the engine's speed
         before = client.run(_worker_usage)
         err = io.StringIO()
         t0 = time.perf_counter()

@@ -31,7 +31,7 @@ def _window(ws_dir: str, paths: list[str]):  # -> (app, window, workspace)
     from PySide6.QtCore import QSettings
 
     from jdreview.gui.app import application, make_window
-    from jdreview.store import Workspace
+    from jdreview.workspace.store import Workspace
 
     app = application()
     ws = Workspace.open(ws_dir)
@@ -80,7 +80,7 @@ def launch(ws_dir: str, path: str) -> tuple[float, float, float, int]:
 
 def big_posting(tmp: str) -> str:
     """A 2,000-line posting: seed 002's raw lines repeated (every seventh numbered)."""
-    from jdreview.posting import load_posting
+    from jdreview.io.inputs import load_posting
 
     body = [ln for ln in load_posting(SEED).lines if ln.strip()]
     out: list[str] = []

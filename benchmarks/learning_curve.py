@@ -31,8 +31,9 @@ import os
 import sys
 import time
 
-from jdreview.filtering import auto_filter
-from jdreview.learn import (
+from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.rules import RuleSet, default_rules
+from jdreview.learn.labelled import (
     LabelledPosting,
     SiteAwareClassifier,
     line_outcome,
@@ -41,8 +42,7 @@ from jdreview.learn import (
     train_classifier,
     train_site_aware,
 )
-from jdreview.rules import RuleSet, default_rules
-from jdreview.workbench import suggest_rules
+from jdreview.learn.workbench import suggest_rules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -6,8 +6,8 @@
     .venv/bin/python benchmarks/quality.py --loso --json    # one JSON object
     .venv/bin/python benchmarks/quality.py --write-floor     # raise tests/data/quality_floor.json
 
-Scores are computed as ``../shared/tools/score.py`` computes them (``jdreview.evaluate``).
-The leave-one-site-out figure (``jdreview.loso``, also ``jdreview eval --loso``) trains the
+Scores are computed as ``../shared/tools/score.py`` computes them (``jdreview.learn.evaluate``).
+The leave-one-site-out figure (``jdreview.learn.loso``, also ``jdreview eval --loso``) trains the
 classifier once per site family on the others (and the seeds) and cleans the family's raw
 files with the whole filter; the seeds are held out together and reported beside it.
 
@@ -29,12 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jdreview.atomic import atomic_write_text  # noqa: E402
-from jdreview.batch import Cleaner  # noqa: E402
-from jdreview.evaluate import corpus_digest, corpus_items, raise_floor, score  # noqa: E402
-from jdreview.loso import format_loso_eval, load_loso_items, loso_eval  # noqa: E402
-from jdreview.posting import load_posting  # noqa: E402
-from jdreview.rules import default_rules  # noqa: E402
+from jdreview.engines.local import Cleaner  # noqa: E402
+from jdreview.filter.rules import default_rules  # noqa: E402
+from jdreview.io.atomic import atomic_write_text  # noqa: E402
+from jdreview.io.inputs import load_posting  # noqa: E402
+from jdreview.learn.evaluate import corpus_digest, corpus_items, raise_floor, score  # noqa: E402
+from jdreview.learn.loso import format_loso_eval, load_loso_items, loso_eval  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 FLOOR_FILE = ROOT / "tests" / "data" / "quality_floor.json"
@@ -101,7 +101,7 @@ def main() -> int:
         data = {
             "note": "Floors for tests/test_corpus.py, written by benchmarks/quality.py --write-floor: "
                     "the measured means minus 0.01 (toggles: plus 0.5), each posting's precision and "
-                    "F1 minus 0.05; 'loso' is leave-one-site-out on raw inputs (jdreview.loso). "
+                    "F1 minus 0.05; 'loso' is leave-one-site-out on raw inputs (jdreview.learn.loso). "
                     "--write-floor only ever raises them.",
             "measured": {k: round(v, 4) for k, v in mean.items()},
             **new,

@@ -8,15 +8,19 @@ The public API, for notebooks and scripts:
 'Data Engineer\\n'
 """
 
+from .engines.local import Cleaner
 from .errors import InputError
-from .filtering import Decision, FilterConfig, FilterResult, auto_filter, split_segments
-from .posting import Posting, load_posting
-from .rules import Rule, RuleSet, default_rules, load_rule_sets, load_rules
-
-__version__ = "0.1.0"
+from .filter.classifier import Classifier, default_classifier, load_classifier
+from .filter.decision import Decision, FilterConfig, FilterResult
+from .filter.pipeline import auto_filter
+from .filter.rules import Rule, RuleSet, default_rules, load_rule_sets, load_rules
+from .filter.segments import split_segments
+from .io.inputs import load_posting
+from .io.posting import Posting
+from .version import __version__
 
 __all__ = [
-    "Decision", "FilterConfig", "FilterResult", "InputError", "Posting", "Rule", "RuleSet",
-    "auto_filter", "default_rules", "load_posting", "load_rule_sets", "load_rules",
+    "Classifier", "Cleaner", "Decision", "FilterConfig", "FilterResult", "InputError", "Posting", "Rule", "RuleSet",
+    "auto_filter", "default_classifier", "default_rules", "load_classifier", "load_posting", "load_rule_sets", "load_rules",
     "split_segments", "__version__",
 ]

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import __version__
 from .errors import InputError, UsageError
+from .version import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -86,9 +86,9 @@ def _review_export(args: argparse.Namespace) -> int:
         return run(args)
     import os
 
-    from .export import export_workspace
-    from .review import cleaner_for
-    from .store import DB_NAME, Workspace, default_workspace_dir
+    from .workspace.export import export_workspace
+    from .workspace.session import cleaner_for
+    from .workspace.store import DB_NAME, Workspace, default_workspace_dir
 
     directory = args.workspace or default_workspace_dir()
     if not os.path.exists(os.path.join(directory, DB_NAME)):
@@ -158,8 +158,8 @@ def _labels_args(p: argparse.ArgumentParser) -> None:
 
 
 def _learn_command(args: argparse.Namespace) -> int:
-    from .learn import load_labelled
-    from .rules import load_rule_sets
+    from .filter.rules import load_rule_sets
+    from .learn.labelled import load_labelled
 
     if args.command == "export":
         return _export_gold(args)
@@ -172,7 +172,7 @@ def _learn_command(args: argparse.Namespace) -> int:
         print("jdreview: error: no labelled postings in the given LABELS", file=sys.stderr)
         return EXIT_FAILED
     if args.command == "train":
-        from .learn import format_loso, loso_report, train_classifier
+        from .learn.labelled import format_loso, loso_report, train_classifier
 
         if not args.output and not args.report:
             print("jdreview: error: train: give -o FILE, --report, or both", file=sys.stderr)
@@ -186,7 +186,7 @@ def _learn_command(args: argparse.Namespace) -> int:
             print(f"jdreview: wrote classifier {clf.version} ({len(clf.weights)} weights, "
                   f"{len(postings)} postings) to {args.output}", file=sys.stderr)
         return EXIT_OK
-    from . import workbench
+    from .learn import workbench
 
     if args.rules_command == "suggest":
         sugs = workbench.suggest_rules(postings, rules, min_support=args.min_support,
@@ -197,7 +197,7 @@ def _learn_command(args: argparse.Namespace) -> int:
         else:
             print(workbench.format_suggestions(sugs), end="")
         if args.append:
-            from .rules import append_rule
+            from .filter.rules import append_rule
 
             for s in sugs:
                 append_rule(args.append, s.rule)
@@ -215,8 +215,8 @@ def _learn_command(args: argparse.Namespace) -> int:
 
 
 def _export_gold(args: argparse.Namespace) -> int:
-    from .batch import Cleaner
-    from .learn import export_training_data, import_gold
+    from .engines.local import Cleaner
+    from .learn.labelled import export_training_data, import_gold
 
     cleaner = Cleaner.create(**_cleaner_options(args))
     postings = import_gold(args.gold_folder, args.gold)
@@ -229,9 +229,9 @@ def _export_gold(args: argparse.Namespace) -> int:
 
 def _export_workspace_training(args: argparse.Namespace) -> int:
     """After the workspace export: pairs and dataset card beside its labels.jsonl."""
-    from .learn import export_training_data, labelled_from_workspace
-    from .review import cleaner_for
-    from .store import Workspace, default_workspace_dir
+    from .learn.labelled import export_training_data, labelled_from_workspace
+    from .workspace.session import cleaner_for
+    from .workspace.store import Workspace, default_workspace_dir
 
     errors: list[str] = []
     with Workspace.open(args.workspace or default_workspace_dir()) as ws:
@@ -269,22 +269,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.output is None and args.paths != ["-"]:
                 parser.error("clean: -o OUTDIR is required (or give - to read standard input)")
             if args.engine == "dask":
-                from .dask_engine import run_dask_clean
+                from .engines.dask_engine import run_dask_clean
 
                 return run_dask_clean(args.paths, args.output, _cleaner_options(args),
                                       scheduler=args.scheduler, workers=args.workers, fmt=args.format,
                                       progress=args.progress)
-            from .batch import Cleaner, clean_paths
+            from .engines.local import Cleaner, clean_paths
 
             summary = clean_paths(args.paths, args.output, Cleaner.create(**_cleaner_options(args)),
                                   explain_units=args.explain, progress=args.progress)
             return EXIT_FAILED if summary.failures else EXIT_OK
         if args.command == "eval" and args.loso:
-            from .batch import Cleaner
-            from .loso import format_loso_eval, load_loso_items, loso_eval
+            from .engines.local import Cleaner
+            from .learn.loso import format_loso_eval, load_loso_items, loso_eval
 
             base = Cleaner.create(**{**_cleaner_options(args), "use_classifier": False})
-            from .loso import default_trainer
+            from .learn.loso import default_trainer
 
             trainer = (lambda _examples, _rules: None) if args.no_classifier else default_trainer
             report = loso_eval(load_loso_items(args.paths, args.gold), base.rules, trainer, base.config)
@@ -294,8 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(format_loso_eval(report), end="")
             return EXIT_OK
         if args.command == "eval":
-            from .batch import Cleaner
-            from .evaluate import evaluate_paths, format_table
+            from .engines.local import Cleaner
+            from .learn.evaluate import evaluate_paths, format_table
 
             report = evaluate_paths(args.paths, args.gold, Cleaner.create(**_cleaner_options(args)))
             if args.json:
@@ -325,3 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
+
+
+def gui_main(argv: Sequence[str] | None = None) -> int:
+    """The ``jdreview-gui`` launcher: the same arguments as ``jdreview review``."""
+    return main(["review", *(sys.argv[1:] if argv is None else argv)])

@@ -15,11 +15,11 @@ import os
 import sys
 import time
 
-from jdreview.classifier import train
-from jdreview.evaluate import score
-from jdreview.filtering import auto_filter
-from jdreview.gold import iter_corpus, iter_pairs
-from jdreview.rules import default_rules
+from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.rules import default_rules
+from jdreview.learn.evaluate import score
+from jdreview.learn.gold import iter_corpus, iter_pairs
+from jdreview.learn.train import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from jdreview.batch import RUN_LOG, Cleaner
-from jdreview.posting import load_posting
+from jdreview.engines.local import RUN_LOG, Cleaner
+from jdreview.io.inputs import load_posting
 
 SAMPLES = Path(__file__).parents[1] / "assets" / "samples"
 POSTING = "Data Engineer\nAcme GmbH · Berlin\nApply\nSave\n\nYou build pipelines in Python.\n"
@@ -270,13 +270,13 @@ def test_run_log_records_the_versions_that_made_each_output(tmp_path: Path) -> N
     assert p.returncode == 0, p.stderr
     records = [json.loads(x) for x in (tmp_path / "out" / RUN_LOG).read_text().splitlines()]
     header, entry, footer = records
-    from jdreview.batch import Cleaner
+    from jdreview.engines.local import Cleaner
 
     expected = Cleaner.create(rule_files=[str(tmp_path / "rules.toml")])
     assert header["rules_version"] == expected.rules.version
     assert header["classifier_version"] == expected.classifier_version
     assert header["rule_files"] == ["rules.toml"]
-    from jdreview.posting import load_posting
+    from jdreview.io.inputs import load_posting
 
     result = expected.clean(load_posting(str(tmp_path / "a.txt")))
     assert entry["output"] == "a.txt" and entry["input"] == "a.txt"

@@ -2,7 +2,7 @@
 
 The default cleaner runs on every posting; word precision, recall, F1 and lines to
 toggle are computed exactly as the corpus's ``score.py`` computes them (through
-``jdreview.evaluate``), and the means must stay at or above the floors in
+``jdreview.learn.evaluate``), and the means must stay at or above the floors in
 ``tests/data/quality_floor.json``. Raise the floors when the filter improves; never
 lower them to make a change pass. The corpus is other people's published data: it is
 read from beside the project and never copied into it.
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from jdreview.batch import Cleaner
-from jdreview.evaluate import corpus_digest, corpus_items, score
-from jdreview.posting import load_posting
+from jdreview.engines.local import Cleaner
+from jdreview.io.inputs import load_posting
+from jdreview.learn.evaluate import corpus_digest, corpus_items, score
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
 FLOOR_FILE = Path(__file__).parent / "data" / "quality_floor.json"

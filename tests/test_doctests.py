@@ -10,7 +10,7 @@ import pytest
 
 import jdreview
 
-CORE = ["jdreview"] + sorted(m.name for m in pkgutil.iter_modules(jdreview.__path__, "jdreview.")
+CORE = ["jdreview"] + sorted(m.name for m in pkgutil.walk_packages(jdreview.__path__, "jdreview.")
                              if not m.name.startswith("jdreview.gui") and m.name != "jdreview.__main__")
 
 

@@ -29,7 +29,7 @@ from hostile_catalogue import (
     unprivileged,
 )
 
-from jdreview.batch import RUN_LOG
+from jdreview.engines.local import RUN_LOG
 from jdreview.errors import InputError
 
 TIMEOUT = int(os.environ.get("JDREVIEW_TEST_TIMEOUT", "120"))
@@ -148,7 +148,7 @@ def test_explain_outputs_never_collide(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 10 item 2: being fixed")
 def test_dask_engine_refuses_inputs_inside_outdir_and_deletes_nothing(tmp_path: Path) -> None:
-    from jdreview.dask_engine import run_dask_clean
+    from jdreview.engines.dask_engine import run_dask_clean
 
     pytest.importorskip("distributed")
     pytest.importorskip("pyarrow")
@@ -171,7 +171,7 @@ def test_dask_engine_removes_only_the_parts_its_last_run_wrote(tmp_path: Path) -
     pytest.importorskip("fsspec")
     from fsspec.implementations.local import LocalFileSystem
 
-    from jdreview.dask_engine import _remove_old_parts
+    from jdreview.engines.dask_engine import _remove_old_parts
 
     out = tmp_path / "out"
     out.mkdir()
@@ -409,7 +409,7 @@ def test_full_disk_is_one_clear_error_and_leaves_no_temporary_files(tmp_path: Pa
 
 
 def _classifier_file(tmp_path: Path, **changes) -> Path:
-    from jdreview.classifier import Classifier
+    from jdreview.filter.classifier import Classifier
 
     clf = Classifier({"w:apply": -4.0}, bias=1.0)
     obj = clf.to_json()
@@ -428,7 +428,7 @@ def _classifier_file(tmp_path: Path, **changes) -> Path:
     ({"smoothing": math.nan}, "smoothing"),
 ])
 def test_bad_classifier_fields_are_refused_by_name(tmp_path: Path, changes: dict, words: str) -> None:
-    from jdreview.classifier import load_classifier
+    from jdreview.filter.classifier import load_classifier
 
     path = _classifier_file(tmp_path, **changes)
     with pytest.raises(InputError) as e:
@@ -437,7 +437,7 @@ def test_bad_classifier_fields_are_refused_by_name(tmp_path: Path, changes: dict
 
 
 def test_rule_file_schema_as_a_string_is_not_called_newer(tmp_path: Path) -> None:
-    from jdreview.rules import load_rules
+    from jdreview.filter.rules import load_rules
 
     path = tmp_path / "r.toml"
     path.write_text('schema = "1"\n')
@@ -450,7 +450,7 @@ def test_rule_file_schema_as_a_string_is_not_called_newer(tmp_path: Path) -> Non
 @pytest.mark.xfail(strict=True, reason="issue 10 item 12: being fixed")
 @pytest.mark.skipif(not can_drop_privileges(), reason="needs setpriv to make root obey file modes")
 def test_read_only_workspace_folder_is_named_as_such(tmp_path: Path) -> None:
-    from jdreview.store import Workspace
+    from jdreview.workspace.store import Workspace
 
     ws = Workspace.open(str(tmp_path / "ws"))
     ws.add_posting(__import__("jdreview").Posting.from_text(GOOD, source="p.txt"))
@@ -474,7 +474,7 @@ def test_read_only_workspace_folder_is_named_as_such(tmp_path: Path) -> None:
 
 def _workspace(directory: Path, n: int = 3):
     from jdreview import Posting
-    from jdreview.store import Workspace
+    from jdreview.workspace.store import Workspace
 
     ws = Workspace.open(str(directory))
     for i in range(n):
@@ -507,7 +507,7 @@ def test_zero_length_workspace_is_refused_and_the_old_export_kept(tmp_path: Path
 
 @pytest.mark.xfail(strict=True, reason="issue 10 item 5: being fixed")
 def test_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
-    from jdreview.store import Workspace
+    from jdreview.workspace.store import Workspace
 
     (tmp_path / "ws").mkdir()
     db = tmp_path / "ws" / "workspace.sqlite"
@@ -567,9 +567,9 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def _edit_first_posting(ws_dir: Path) -> None:
-    from jdreview.batch import Cleaner
-    from jdreview.review import open_session
-    from jdreview.store import Workspace
+    from jdreview.engines.local import Cleaner
+    from jdreview.workspace.session import open_session
+    from jdreview.workspace.store import Workspace
 
     with Workspace.open(str(ws_dir)) as ws:
         s = open_session(ws, Cleaner.create(use_classifier=False), ws.ids()[0], "tester")
@@ -578,9 +578,9 @@ def _edit_first_posting(ws_dir: Path) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 10 item 13: being fixed")
 def test_interrupted_export_leaves_the_old_export_whole(tmp_path: Path, capsys) -> None:
-    from jdreview.batch import Cleaner
-    from jdreview.export import export_workspace
-    from jdreview.store import Workspace
+    from jdreview.engines.local import Cleaner
+    from jdreview.workspace.export import export_workspace
+    from jdreview.workspace.store import Workspace
 
     _workspace(tmp_path / "ws").close()
     out = tmp_path / "out"
@@ -602,7 +602,7 @@ def test_interrupted_export_leaves_the_old_export_whole(tmp_path: Path, capsys) 
     assert rc == 0, err
     new = _snapshot(out)
     assert new != old and "Ws0 Engineer" not in new["cleaned/p0.txt"].decode()
-    from jdreview.learn import read_labels
+    from jdreview.learn.labelled import read_labels
 
     assert len(read_labels(str(out / "labels.jsonl"))) > 0  # the card matches the labels
 
@@ -612,7 +612,7 @@ def test_killed_export_leaves_the_old_or_the_new_export(tmp_path: Path, capsys) 
     import signal
     import time
 
-    from jdreview.learn import read_labels
+    from jdreview.learn.labelled import read_labels
 
     _workspace(tmp_path / "ws", n=150).close()
     out = tmp_path / "out"
@@ -638,7 +638,8 @@ def test_killed_export_leaves_the_old_or_the_new_export(tmp_path: Path, capsys) 
 def test_every_exported_record_has_a_checksum_and_a_missing_one_is_an_error(tmp_path: Path, capsys) -> None:
     import hashlib
 
-    from jdreview import export, learn
+    from jdreview.learn import labelled as learn
+    from jdreview.workspace import export
 
     _workspace(tmp_path / "ws").close()
     out = tmp_path / "out"
@@ -664,7 +665,7 @@ def test_every_exported_record_has_a_checksum_and_a_missing_one_is_an_error(tmp_
 
 def _big_workspace(directory: Path, n: int) -> None:
     from jdreview import Posting
-    from jdreview.store import Workspace
+    from jdreview.workspace.store import Workspace
 
     body = [f"You build pipeline {k} in Python and SQL for the data team." for k in range(150)]
     with Workspace.open(str(directory)) as ws:

@@ -1,5 +1,5 @@
 """The user's three seed postings reproduce their gold exactly with the default cleaner,
-after ftfy repair and whitespace folding on both sides (``jdreview.evaluate.fold``)."""
+after ftfy repair and whitespace folding on both sides (``jdreview.learn.evaluate.fold``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jdreview.batch import Cleaner
-from jdreview.evaluate import fold, score
-from jdreview.posting import load_posting
+from jdreview.engines.local import Cleaner
+from jdreview.io.inputs import load_posting
+from jdreview.learn.evaluate import fold, score
 
 SAMPLES = Path(__file__).parents[1] / "assets" / "samples"
 SEEDS = sorted((SAMPLES / "seeds").glob("*.txt"))

@@ -1,4 +1,5 @@
-"""Starting the review window: ``jdreview review`` and the ``jdreview-gui`` launcher.
+"""Starting the review window: ``jdreview review`` (and the ``jdreview-gui`` launcher,
+:func:`jdreview.cli.gui_main`).
 
 ``run(args)`` opens the workspace, adds the given paths, shows the window on the
 first unreviewed posting, and runs the event loop; with ``--screenshot FILE.png`` it
@@ -16,8 +17,8 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ..errors import InputError
-from ..review import cleaner_for
-from ..store import Workspace, default_reviewer, default_workspace_dir
+from ..workspace.session import cleaner_for
+from ..workspace.store import Workspace, default_reviewer, default_workspace_dir
 from .compat import install_refcount_guard
 from .main_window import MainWindow
 
@@ -29,6 +30,7 @@ def application() -> QApplication:
     install_refcount_guard()
     app = QApplication.instance()
     if app is None:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
         # Qt's raster engine splits every fill taller than a few dozen pixels across a
         # thread pool and waits for it. For this window's fills (a pane's background, a
         # scroll bar) the hand-off costs more than the fill: on a 2-core machine a toggle
@@ -129,15 +131,3 @@ def screenshot(app: QApplication, window: MainWindow, path: str, ws: Workspace) 
         return 1
     print(f"jdreview: screenshot written to {path}", file=sys.stderr)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The ``jdreview-gui`` launcher: the same arguments as ``jdreview review``."""
-    from ..cli import main as cli_main
-
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
-    return cli_main(["review", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..review import RuleEffect
-from ..rules import Rule
+from ..filter.rules import Rule
+from ..workspace.session import RuleEffect
 
 
 class Dialogs:
@@ -168,8 +168,8 @@ class RuleDialog(QDialog):
         from dataclasses import replace
 
         from ..errors import InputError
-        from ..review import rule_id_for
-        from ..rules import parse_rules
+        from ..filter.rules import parse_rules
+        from ..workspace.session import rule_id_for
 
         base = self.proposals[max(self.kinds.checkedId(), 0)]
         pattern = self.pattern.text()

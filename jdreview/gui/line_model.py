@@ -1,7 +1,7 @@
-"""The line model: a ``QAbstractItemModel`` over a review :class:`~jdreview.review.Session`.
+"""The line model: a ``QAbstractItemModel`` over a review :class:`~jdreview.workspace.session.Session`.
 
 It is the only write path: every toggle, split and join becomes a
-:class:`~jdreview.review.Change`, wrapped in a ``QUndoCommand`` and pushed on the
+:class:`~jdreview.workspace.session.Change`, wrapped in a ``QUndoCommand`` and pushed on the
 posting's undo stack; the command's redo/undo hand it to :meth:`LineModel.apply_change`,
 which persists it (through the session) before the rows repaint.
 
@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette, QUndoCommand, QUndoStack
 
-from ..review import Change, Key, Session
+from ..workspace.session import Change, Key, Session
 from .compat import emit
 
 COL_NUMBER, COL_LABEL, COL_TEXT, COL_REASON = range(4)

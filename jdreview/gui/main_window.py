@@ -1,7 +1,7 @@
 """The review window: a composition of panes, menus and actions.
 
-Slots are short delegations: review logic lives in :mod:`jdreview.review`, storage in
-:mod:`jdreview.store`, writes go through the line model. The window only decides
+Slots are short delegations: review logic lives in :mod:`jdreview.workspace.session`, storage in
+:mod:`jdreview.workspace.store`, writes go through the line model. The window only decides
 what happens next (move on, open the next posting) and what to show.
 """
 
@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import InputError
-from ..export import ExportJob
-from ..review import (
+from ..filter.rules import Rule, append_rule, normalise
+from ..workspace.export import ExportJob
+from ..workspace.session import (
     BackgroundIndexer,
     Session,
     filter_cached,
@@ -37,8 +38,7 @@ from ..review import (
     propose_rules,
     rule_effect,
 )
-from ..rules import Rule, append_rule, normalise
-from ..store import Workspace, now
+from ..workspace.store import Workspace, now
 from .compat import emit, install_refcount_guard
 from .dialogs import Dialogs
 from .line_model import LineModel

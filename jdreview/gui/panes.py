@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..review import Preview
-from ..store import PostingRow, Workspace
+from ..workspace.session import Preview
+from ..workspace.store import PostingRow, Workspace
 from .compat import emit
 from .line_model import COL_LABEL, COL_NUMBER, COL_REASON, COL_TEXT, LINE_ROLE, LineModel
 

@@ -6,7 +6,7 @@ matched, postings, overrides, precision, overlaps and conflicts; often-overridde
 rules marked with a sign and bold text, not colour alone). "Accept" appends the
 selected suggestion to the workspace's rule file through the window, which re-filters.
 
-The figures come from :mod:`jdreview.workbench` (pure functions); this module only
+The figures come from :mod:`jdreview.learn.workbench` (pure functions); this module only
 shows them. Refreshing is on demand (it re-reads every reviewed posting).
 """
 
@@ -38,11 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import InputError
-from ..learn import labelled_from_workspace
-from ..review import RuleEffect, queue_order, rule_effect
-from ..rulefile import base_rules, delete_rule, disable_rule, enable_rule, replace_rule
-from ..rules import Rule, load_rules
-from ..workbench import RuleStat, Suggestion, fired_rules, rule_stats, suggest_rules
+from ..filter.rulefile import base_rules, delete_rule, disable_rule, enable_rule, replace_rule
+from ..filter.rules import Rule, load_rules
+from ..learn.labelled import labelled_from_workspace
+from ..learn.workbench import RuleStat, Suggestion, fired_rules, rule_stats, suggest_rules
+from ..workspace.session import RuleEffect, queue_order, rule_effect
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()

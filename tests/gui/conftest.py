@@ -13,7 +13,7 @@ pytest.importorskip("PySide6", reason="the review window needs PySide6 (pip inst
 
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from jdreview.store import Workspace  # noqa: E402
+from jdreview.workspace.store import Workspace  # noqa: E402
 
 SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "samples", "seeds")
 

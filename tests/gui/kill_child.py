@@ -18,7 +18,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from jdreview.gui.app import application, make_window  # noqa: E402
-from jdreview.store import Workspace  # noqa: E402
+from jdreview.workspace.store import Workspace  # noqa: E402
 
 
 def main() -> None:

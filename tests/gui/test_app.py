@@ -22,7 +22,7 @@ def test_screenshot_renders_the_window_with_the_first_posting(tmp_path, seeds):
     # not a blank image: the panes drew text (many distinct pixel values)
     colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
     assert len(colours) > 20
-    from jdreview.store import Workspace
+    from jdreview.workspace.store import Workspace
 
     with Workspace.open(str(tmp_path / "ws")) as ws:
         assert ws.count() == 1 and ws.cached_units(ws.ids()[0], *_versions(ws)) is not None

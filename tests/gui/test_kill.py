@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from jdreview.store import Workspace
+from jdreview.workspace.store import Workspace
 
 CHILD = os.path.join(os.path.dirname(__file__), "kill_child.py")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
-from jdreview.filtering import auto_filter
+from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.rules import Rule, RuleSet
 from jdreview.gui.line_model import COL_LABEL, KEY_ROLE, LineModel
 from jdreview.gui.panes import QueueModel
-from jdreview.posting import Posting
-from jdreview.review import Session
-from jdreview.rules import Rule, RuleSet
-from jdreview.store import Workspace
+from jdreview.io.posting import Posting
+from jdreview.workspace.session import Session
+from jdreview.workspace.store import Workspace
 
 RULES = RuleSet([Rule("apply", "exact", ("apply",)),
                  Rule("clicks", "regex", (r"\d+ people clicked apply",), unit="segment")])

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jdreview.gui.panes import PreviewPane
-from jdreview.review import Preview
+from jdreview.workspace.session import Preview
 
 _texts = st.lists(st.sampled_from(["a", "b", "", "long line of text", "ä · b"]), max_size=8).map(
     lambda ls: "\n".join(ls) + "\n" if ls else "")

@@ -7,13 +7,13 @@ import dataclasses
 
 from PySide6.QtCore import Qt
 
+from jdreview.filter.rules import load_rules
 from jdreview.gui.rules_panel import (
     FIRED_COLUMNS,
     OFTEN_OVERRIDDEN,
     STAT_COLUMNS,
     SUGGESTION_COLUMNS,
 )
-from jdreview.rules import load_rules
 
 CHROME = "Zorblax widget digest for subscribers"  # words no shipped rule knows
 
@@ -233,7 +233,7 @@ def test_suggestion_preview_then_return_accepts(make_window, tmp_path, qtbot):
 # ---------------------------------------------------------------- the queue order
 
 def test_queue_order_puts_most_disagreement_first(make_window, tmp_path, qtbot):
-    from jdreview.workbench import posting_signals
+    from jdreview.workspace.queue import posting_signals
 
     _user_rules(tmp_path, "[[rule]]\nid = 'drops-real-content'\nkind = 'regex'\n"
                           "pattern = 'you will design'\naction = 'drop'\n")
@@ -257,8 +257,8 @@ def test_queue_order_puts_most_disagreement_first(make_window, tmp_path, qtbot):
 
 
 def test_rule_edit_dialog_returns_the_edited_rule(qtbot):
+    from jdreview.filter.rules import Rule
     from jdreview.gui.dialogs import RuleEditDialog
-    from jdreview.rules import Rule
 
     dlg = RuleEditDialog(None, Rule("x", "exact", ("a", "b"), origin="f:3"))
     qtbot.addWidget(dlg)

@@ -7,9 +7,9 @@ import os
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from jdreview.export import read_labels
 from jdreview.gui.line_model import COL_LABEL, COL_TEXT
-from jdreview.store import Workspace
+from jdreview.workspace.export import read_labels
+from jdreview.workspace.store import Workspace
 
 
 def unit_rows(w):
@@ -315,7 +315,7 @@ def test_file_open_and_drag_and_drop_add_postings(make_window, seeds, dialogs, q
 
 def test_rule_dialog_shows_the_effect_and_refuses_a_bad_regex(make_window, seeds, qtbot):
     from jdreview.gui.dialogs import RuleDialog
-    from jdreview.review import RuleEffect, propose_rules
+    from jdreview.workspace.session import RuleEffect, propose_rules
 
     w = make_window(seeds)
     seen = []

@@ -1,0 +1,334 @@
+"""The learned line scorer: features a reviewer would use, a logistic model, plain JSON.
+
+Features of a line: its words, its length and shape, its position in the posting,
+where it stands against the posting's main body (the densest run of prose), its
+neighbours (their length, whether rules dropped them), and whether it repeats.
+Words count only when they were seen in several training postings, so the model
+learns page-chrome vocabulary rather than one employer's name.
+
+Training uses scikit-learn (an optional extra); scoring is pure Python over a weight
+table, so cleaning needs neither scikit-learn nor NumPy. The file is JSON with a
+``schema`` field and a checksum: no pickle, and a tampered file is refused.
+
+>>> clf = Classifier({"w:apply": -4.0}, bias=1.0)
+>>> from jdreview.io.posting import Posting
+>>> p = Posting.from_text("Apply\\nWe build data pipelines in Python and SQL.\\n")
+>>> s = clf.score(p, [0, 1], {0: "apply", 1: "we build data pipelines in python and sql."}, {})
+>>> s[0] < 0.5 < s[1]
+True
+
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from ..limits import CACHE_ENTRIES
+from .features import (
+    _NEXT_NW,
+    _PREV_NW,
+    _SPAN_AFTER,
+    _SPAN_BEFORE,
+    RULED_LOGIT,
+    _Context,
+    _dist_bucket,
+    _site_repeat_name,
+    line_key,
+    local_features,
+    run_len_name,
+    site_repeat_names,
+    split_features,
+)
+
+if TYPE_CHECKING:
+    from ..io.posting import Posting
+    from .decision import Decision
+
+
+SCHEMA = 1
+KIND = "jdreview-line-classifier"
+#: A trained bias is a few units; one beyond this is a damaged file (every score 0 or 1).
+MAX_ABS_BIAS = 1e4
+#: Neighbour smoothing is a fraction (the default 0.3); beyond this the file is damaged.
+MAX_SMOOTHING = 10.0
+
+
+class Classifier:
+    """A logistic line scorer over named features; see the module docstring.
+
+    ``sites`` is the site-repetition memory: for each site seen in training, how many
+    of its postings hold each (hashed) line. A line that every posting of a site
+    repeats is that site's chrome; a posting of an unseen site gets no such feature.
+    """
+
+    def __init__(self, weights: Mapping[str, float], bias: float = 0.0,
+                 smoothing: float = 0.0, meta: Mapping[str, Any] | None = None,
+                 sites: Mapping[str, Mapping[str, int]] | None = None) -> None:
+        self.weights = dict(weights)
+        self.bias = float(bias)
+        self.smoothing = float(smoothing)
+        self.meta = dict(meta or {})
+        self.sites = {k: dict(v) for k, v in (sites or {}).items()}
+        self.version = self._digest()[:12]
+        self._local_cache: dict[tuple[str, str], float] = {}
+        self._cw: dict[str, float] | None = None
+
+    def _digest(self) -> str:
+        body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing,
+                           **({"sites": {k: sorted(v.items()) for k, v in sorted(self.sites.items())}}
+                              if self.sites else {})},
+                          separators=(",", ":"))
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def logits(self, feats: list[list[tuple[str, float]]]) -> list[float]:
+        w = self.weights
+        return self._smooth([self.bias + sum(w.get(name, 0.0) * v for name, v in f) for f in feats])
+
+    def _local(self, key: tuple[str, str]) -> float:
+        """The local part of a line's logit, cached: chrome lines repeat."""
+        v = self._local_cache.get(key)
+        if v is None:
+            w = self.weights
+            v = sum(w.get(name, 0.0) * x for name, x in local_features(*key)[0])
+            if len(self._local_cache) >= CACHE_ENTRIES:
+                self._local_cache.clear()
+            self._local_cache[key] = v
+        return v
+
+    def fast_logits(self, keys: list[tuple[str, str]], ctx: list[list[str]],
+                    extra: list[str | None] | None = None,
+                    fixed: Mapping[int, float] | None = None) -> list[float]:
+        """Smoothed logits from :func:`split_features`' output; ``fixed`` gives some
+        units a set logit instead (the rule-decided ones, when scoring)."""
+        wget = self.weights.get
+        b = self.bias
+        local = self._local
+        z = []
+        for k, (key, names) in enumerate(zip(keys, ctx, strict=True)):
+            if fixed is not None and k in fixed:
+                z.append(fixed[k])
+                continue
+            v = b + local(key)
+            for name in names:
+                v += wget(name, 0.0)
+            if extra is not None:
+                rep = extra[k]
+                if rep is not None:
+                    v += wget(rep, 0.0)
+            z.append(v)
+        return self._smooth(z)
+
+    def reference_logits(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                         dec: Mapping[int, Decision]) -> list[float]:
+        """:meth:`open_logits` the long way, through the feature names: the two must
+        agree (a test holds them to it)."""
+        extra = (site_repeat_names(posting.site, [norms[i] for i in units], self.sites)
+                 if self.sites and posting.site in self.sites else None)
+        fixed = {k: (RULED_LOGIT if dec[i].keep else -RULED_LOGIT)
+                 for k, i in enumerate(units) if i in dec}
+        return self.fast_logits(*split_features(posting, units, norms, dec), extra, fixed)
+
+    def _context_weights(self) -> dict[str, float]:
+        cw = self._cw
+        if cw is None:
+            w = self.weights.get
+            names = ["span:in", "span:head", "first", "prev:ruled", "last", "next:ruled",
+                     "prev:kept", "win:ruled:0", "win:ruled:1-2", "win:ruled:3+", "prev:nw:none",
+                     "next:nw:none", "fragment", "dup:later", "dup:first", "in:url", "in:title",
+                     "header:title", "header:after", "dateish", "html",
+                     *_SPAN_BEFORE.values(), *_SPAN_AFTER.values(), *_PREV_NW.values(),
+                     *_NEXT_NW.values(), "siterep:0", "siterep:some", "siterep:most", "siterep:all"]
+            cw = self._cw = {name: w(name, 0.0) for name in names}
+        return cw
+
+    def open_logits(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                    dec: Mapping[int, Decision]) -> list[float]:
+        """Smoothed logits of every unit, a rule-decided one fixed at +/- RULED_LOGIT.
+
+        The same numbers as :meth:`reference_logits`, but each context feature adds its
+        weight where it is found: no feature names are built (this is the hot loop of
+        cleaning)."""
+        lines = posting.lines
+        c = _Context(posting, units, norms, dec)
+        cw = self._context_weights()
+        n, a, b = c.n, c.a, c.b
+        ruled, kept_rule, prefix, nwb, block_of = c.ruled, c.kept_rule, c.prefix, c.nwb, c.block_of
+        counts, static, nws, run_len = c.counts, c.static, c.nws, c.run_len
+        title_words, page_title, first_title = c.title_words, c.page_title, c.first_title
+        w_in, w_head, w_first, w_prev_ruled = cw["span:in"], cw["span:head"], cw["first"], cw["prev:ruled"]
+        w_last, w_next_ruled, w_prev_kept = cw["last"], cw["next:ruled"], cw["prev:kept"]
+        w_win = (cw["win:ruled:0"], cw["win:ruled:1-2"], cw["win:ruled:1-2"], cw["win:ruled:3+"])
+        w_prev_none, w_next_none, w_fragment = cw["prev:nw:none"], cw["next:nw:none"], cw["fragment"]
+        w_dup_later, w_dup_first, w_url, w_title = cw["dup:later"], cw["dup:first"], cw["in:url"], cw["in:title"]
+        w_header_title, w_header_after, w_date = cw["header:title"], cw["header:after"], cw["dateish"]
+        w_run = [0.0] + [self.weights.get(run_len_name(x), 0.0) for x in range(1, 9)]
+        prev_nw = {bk: cw[name] for bk, name in _PREV_NW.items()}
+        next_nw = {bk: cw[name] for bk, name in _NEXT_NW.items()}
+        base = self.bias + (cw["html"] if c.html else 0.0)
+        table = self.sites.get(posting.site) if posting.site and self.sites else None
+        others = table.get("#postings", 0) if table else 0
+        local = self._local
+        local_get = self._local_cache.get
+        multi = c.multi
+        z: list[float] = []
+        seen: set[str] = set()
+        for k, i in enumerate(units):
+            norm = norms[i]
+            d = dec.get(i) if dec else None
+            if d is not None:
+                z.append(RULED_LOGIT if d.keep else -RULED_LOGIT)
+                if counts[norm] > 1:
+                    seen.add(norm)
+                continue
+            key = c.key(lines, units, norms, k) if multi and block_of[k] in multi else (norm, lines[i][:40])
+            lv = local_get(key)
+            v = base + (lv if lv is not None else local(key))
+            if a <= k <= b:
+                v += w_in
+                if k - a <= 3:
+                    v += w_head
+            elif k < a:
+                v += cw[_SPAN_BEFORE[_dist_bucket(a - k)]]
+            else:
+                v += cw[_SPAN_AFTER[_dist_bucket(k - b)]]
+            if k == 0:
+                v += w_first
+            elif ruled[k - 1]:
+                v += w_prev_ruled
+            if k + 1 == n:
+                v += w_last
+            elif ruled[k + 1]:
+                v += w_next_ruled
+            if k > 0 and kept_rule[k - 1]:
+                v += w_prev_kept
+            win = prefix[k] - prefix[k - 3 if k > 3 else 0] + prefix[k + 4 if k + 4 < n else n] - prefix[k + 1]
+            v += w_win[win if win < 3 else 3]
+            v += prev_nw[nwb[k - 1]] if k > 0 else w_prev_none
+            v += next_nw[nwb[k + 1]] if k + 1 < n else w_next_none
+            bk = block_of[k]
+            if (k and bk == block_of[k - 1]) or (k + 1 < n and bk == block_of[k + 1]):
+                v += w_fragment
+            if counts[norm] > 1:
+                v += w_dup_later if norm in seen else w_dup_first
+                seen.add(norm)
+            st = static[k]
+            if title_words:
+                words = st[2]
+                if words and len(words) <= 8 and all(w in title_words for w in words):
+                    v += w_url
+            if page_title and k and nws[k] <= 10 and norm != page_title and 3 <= len(norm) \
+                    and norm in page_title:
+                v += w_title
+            if first_title >= 0 and 0 <= k - first_title <= 4 and not ruled[k]:
+                v += w_header_title if k == first_title else w_header_after
+            if st[1] and nws[k] <= 6:
+                v += w_date
+            rl = run_len[k]
+            if rl:
+                v += w_run[rl if rl < 8 else 8]
+            if others:
+                v += cw[_site_repeat_name(table.get(line_key(norm), 0), others)]  # type: ignore[union-attr]
+            z.append(v)
+        return self._smooth(z)
+
+    def _smooth(self, z: list[float]) -> list[float]:
+        """Each logit plus ``smoothing`` times the mean of its neighbours' (an edge
+        counts itself as its missing neighbour)."""
+        if self.smoothing and len(z) > 2:
+            s = self.smoothing
+            before = [z[0], *z[:-1]]
+            after = [*z[1:], z[-1]]
+            z = [v + s * (0.5 * p + 0.5 * q) for v, p, q in zip(z, before, after, strict=True)]
+        return z
+
+    def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+              dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
+        """Probability of keep (line index -> p) for every unit no rule decided, or,
+        with ``all_units``, for every unit (to see where rules and classifier disagree)."""
+        if all_units:
+            extra = (site_repeat_names(posting.site, [norms[i] for i in units], self.sites)
+                     if self.sites and posting.site in self.sites else None)
+            z = self.fast_logits(*split_features(posting, units, norms, dec), extra)
+        else:
+            z = self.open_logits(posting, units, norms, dec)
+        exp = math.exp
+        return {i: 1.0 / (1.0 + exp(-(v if -30.0 < v < 30.0 else 30.0 if v > 0 else -30.0)))
+                for i, v in zip(units, z, strict=True) if all_units or i not in dec}
+
+    def explain(self, feats: list[tuple[str, float]], top: int = 5) -> list[tuple[str, float]]:
+        """The features that pushed one line's score most, for the window's tooltip."""
+        parts = [(name, self.weights.get(name, 0.0) * v) for name, v in feats]
+        return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))[:top]
+
+    # ---- persistence
+    def to_json(self) -> dict[str, Any]:
+        body = {"kind": KIND, "schema": SCHEMA, "version": self.version, "bias": self.bias,
+                "smoothing": self.smoothing, "meta": self.meta,
+                "weights": dict(sorted(self.weights.items()))}
+        if self.sites:
+            body["sites"] = {k: dict(sorted(v.items())) for k, v in sorted(self.sites.items())}
+        body["checksum"] = self._digest()
+        return body
+
+    def save(self, path: str) -> None:
+        from ..io.atomic import atomic_write_text
+
+        atomic_write_text(path, json.dumps(self.to_json(), ensure_ascii=False, indent=0) + "\n")
+
+    @classmethod
+    def from_json(cls, obj: Any, source: str = "<classifier>") -> Classifier:
+        if not isinstance(obj, dict) or obj.get("kind") != KIND:
+            raise InputError(source, "not a jdreview classifier file")
+        schema = obj.get("schema")
+        if not isinstance(schema, int) or schema > SCHEMA:
+            raise InputError(source, f"classifier schema {schema!r} is newer than this jdreview "
+                             f"understands ({SCHEMA}); upgrade jdreview")
+        w = obj.get("weights")
+        if not isinstance(w, dict) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in w.values()):
+            raise InputError(source, "classifier weights must be a table of finite numbers")
+        for key, bound in (("bias", MAX_ABS_BIAS), ("smoothing", MAX_SMOOTHING)):
+            v = obj.get(key, 0.0)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                raise InputError(source, f"classifier {key} must be a finite number, not {v!r}")
+            if not -bound <= v <= bound:
+                raise InputError(source, f"classifier {key} {v!r} is out of range (at most {bound:g} "
+                                 "either way); the file is damaged")
+        meta = obj.get("meta", {})
+        if not isinstance(meta, dict):
+            raise InputError(source, f"classifier 'meta' must be an object, not {type(meta).__name__}")
+        sites = obj.get("sites", {})
+        if not isinstance(sites, dict) or not all(
+                isinstance(t, dict) and all(isinstance(c, int) and not isinstance(c, bool) for c in t.values())
+                for t in sites.values()):
+            raise InputError(source, "classifier 'sites' must map sites to tables of line counts")
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites)
+        if obj.get("checksum") != clf._digest():
+            raise InputError(source, "classifier checksum does not match its weights "
+                             "(the file was edited or damaged); retrain or restore it")
+        return clf
+
+
+def load_classifier(path: str) -> Classifier:
+    """Load a classifier JSON file; refuses malformed, newer or tampered files."""
+    from ..io.jsonio import read_json  # export is not needed to clean: imported here
+
+    return Classifier.from_json(read_json(path, "classifier file"), path)
+
+
+_DEFAULT: Classifier | None = None
+
+
+def default_classifier() -> Classifier:
+    """The classifier shipped in the package (trained on the seeds and the
+    development corpus; see ``benchmarks/train_default.py``)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        data = resources.files("jdreview").joinpath("data/classifier.json").read_text("utf-8")
+        _DEFAULT = Classifier.from_json(json.loads(data), "jdreview:data/classifier.json")
+    return _DEFAULT

@@ -1,0 +1,722 @@
+"""Rules and rule sets: the explicit, human-editable half of the filter.
+
+A rule file is TOML: one ``[[rule]]`` table per rule. TOML because people edit these
+files by hand (comments, no trailing-comma traps), regexes go in literal strings
+(``'\\d+ applicants'``: no double escaping), Python reads it with the standard
+library, and every rule starts on a line we can point to in an error message.
+
+    schema = 1
+
+    [[rule]]
+    id = "apply-button"
+    kind = "exact"                 # exact | regex | section | repeated_block | repeated_title
+    pattern = ["apply", "apply now"]
+    action = "drop"                # drop | keep  (keep rules outrank drop rules)
+    scope = "all"                  # all, or a site such as "linkedin"
+    note = "buttons"
+    provenance = { by = "jdreview", at = "2026-11-22", posting = "" }
+    enabled = true
+
+Regexes run on the ``regex`` engine with a time limit, so a catastrophic pattern
+costs at most :data:`REGEX_TIMEOUT` seconds per line instead of hanging a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import regex
+
+from ..errors import InputError
+from ..limits import CACHE_ENTRIES
+
+SCHEMA = 1
+KINDS = ("exact", "regex", "section", "repeated_block", "repeated_title", "link_list")
+ACTIONS = ("drop", "keep")
+UNITS = ("line", "segment")
+FIELDS = {"id", "kind", "pattern", "action", "scope", "unit", "end", "max_lines", "min_lines",
+          "case_sensitive", "note", "provenance", "enabled"}
+PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
+#: Seconds one regex may spend on one line before it is abandoned for that line.
+REGEX_TIMEOUT = 0.05
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+_WS = re.compile(r"\s+")
+_CACHE_SIZE = CACHE_ENTRIES
+_EDGE_PUNCT = " !.:;,?-–—•·*>|»«→←\u200b\ufeff"
+_RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")  # TOML allows [[ rule ]]
+
+
+def normalise(text: str) -> str:
+    """The form exact rules compare: whitespace folded, case folded.
+
+    >>> normalise("  Apply   NOW ")
+    'apply now'
+    """
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule. ``pattern`` is a tuple of strings (exact), or one regex string."""
+
+    id: str
+    kind: str
+    pattern: tuple[str, ...] = ()
+    action: str = "drop"
+    scope: str = "all"
+    unit: str = "line"
+    end: str = ""
+    max_lines: int = 0
+    min_lines: int = 2
+    case_sensitive: bool = False
+    note: str = ""
+    provenance: tuple[tuple[str, str], ...] = ()
+    enabled: bool = True
+    origin: str = ""  # "file:line" where the rule was defined
+
+    def to_toml(self) -> str:
+        """The rule as a ``[[rule]]`` table, ready to append to a rule file."""
+        out = ["[[rule]]", f"id = {_toml_str(self.id)}", f"kind = {_toml_str(self.kind)}"]
+        if self.kind == "exact":
+            out.append("pattern = [" + ", ".join(_toml_str(p) for p in self.pattern) + "]")
+        elif self.pattern:
+            out.append(f"pattern = {_toml_str(self.pattern[0])}")
+        out.append(f"action = {_toml_str(self.action)}")
+        out.append(f"scope = {_toml_str(self.scope)}")
+        if self.kind == "regex" and self.unit != "line":
+            out.append(f"unit = {_toml_str(self.unit)}")
+        if self.end:
+            out.append(f"end = {_toml_str(self.end)}")
+        if self.max_lines:
+            out.append(f"max_lines = {self.max_lines}")
+        if self.kind in ("repeated_block", "link_list") and self.min_lines != 2:
+            out.append(f"min_lines = {self.min_lines}")
+        if self.case_sensitive:
+            out.append("case_sensitive = true")
+        if self.note:
+            out.append(f"note = {_toml_str(self.note)}")
+        if self.provenance:
+            out.append("provenance = { " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in self.provenance) + " }")
+        out.append(f"enabled = {'true' if self.enabled else 'false'}")
+        return "\n".join(out) + "\n"
+
+
+def _toml_str(s: str) -> str:
+    if "'" not in s and "\n" not in s and not any(ord(c) < 32 for c in s):
+        return "'" + s + "'"  # literal string: regexes stay readable
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+_MAYBE = Rule("may-match", "regex")  # cached marker: "some segment may match"
+
+
+class RuleSet:
+    """An ordered collection of rules with compiled matchers.
+
+    Later layers replace earlier rules of the same id (a user file can redefine or
+    disable a shipped rule). ``version`` is a content hash: the same rules give the
+    same version on every machine.
+
+    >>> rs = RuleSet([Rule("apply", "exact", ("apply",))])
+    >>> rs.match_exact("  APPLY ", "")
+    Rule(id='apply', ...)
+    """
+
+    def __init__(self, rules: Iterable[Rule] = (), sources: Iterable[str] = ()) -> None:
+        by_id: dict[str, Rule] = {}
+        for r in rules:
+            by_id[r.id] = r
+        self.rules: list[Rule] = list(by_id.values())
+        self.sources = list(sources)
+        self._version: str | None = None
+        self._compile()
+
+    def __repr__(self) -> str:
+        return f"RuleSet({len(self.rules)} rules, version {self.version})"
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
+
+    def layered(self, other: RuleSet) -> RuleSet:
+        return RuleSet([*self.rules, *other.rules], [*self.sources, *other.sources])
+
+    def with_rule(self, rule: Rule) -> RuleSet:
+        return RuleSet([*self.rules, rule], self.sources)
+
+    def without(self, rule_id: str) -> RuleSet:
+        return RuleSet([r for r in self.rules if r.id != rule_id], self.sources)
+
+    @property
+    def version(self) -> str:
+        if self._version is None:
+            self._version = self._hash()
+        return self._version
+
+    def _hash(self) -> str:
+        h = hashlib.sha256()
+        for r in self.rules:
+            if r.enabled:
+                h.update(repr((r.id, r.kind, r.pattern, r.action, r.scope, r.unit, r.end,
+                               r.max_lines, r.min_lines, r.case_sensitive)).encode())
+        return h.hexdigest()[:12]
+
+    # ---- compiled matchers
+    def _compile(self) -> None:
+        self._version = None
+        self._by_id = {r.id: r for r in self.rules}
+        active = [r for r in self.rules if r.enabled]
+        # exact: normalised line -> rule, keep rules shadow drop rules of the same text
+        self._exact: dict[str, dict[str, Rule]] = {}
+        for r in sorted((r for r in active if r.kind == "exact"), key=lambda r: r.action == "keep"):
+            table = self._exact.setdefault(r.scope, {})
+            for p in r.pattern:
+                table[normalise(p)] = r
+        self._regex: dict[tuple[str, str, str], list[tuple[Rule, Any]]] = {}
+        # per (scope, unit, action): merged patterns, each with its rules and whether every
+        # rule in it is anchored at the line start (then only position 0 is tried: a
+        # merged search would try every alternative at every position of a long line)
+        self._combined: dict[tuple[str, str, str], list[_Group]] = {}
+        for r in active:
+            if r.kind == "regex":
+                self._regex.setdefault((r.scope, r.unit, r.action), []).append((r, _compile(r.pattern[0], r)))
+        for key, items in self._regex.items():
+            anchored = [it for it in items if _is_anchored(it[0].pattern[0])]
+            floating = [it for it in items if not _is_anchored(it[0].pattern[0])]
+            # each group also gets a literal prefilter: most lines hold none of its
+            # words and are never searched (nor the clock read for the time limit)
+            self._combined[key] = [_grouped(group, flag)
+                                   for group, flag in ((anchored, True), (floating, False)) if group]
+        # segment rules are anchored to segments, not lines: to ask "could a segment
+        # of this line match?" cheaply, try the patterns with their anchors removed
+        self._seg_any: dict[str, Any] = {}
+        self._seg_any_pre: dict[str, Prefilter | None] = {}
+        for (scope, unit, action), items in self._regex.items():
+            if unit == "segment" and action == "drop":
+                loose = [Rule(r.id, r.kind, (_unanchor(r.pattern[0]),), case_sensitive=r.case_sensitive)
+                         for r, _ in items]
+                self._seg_any[scope] = _combine([(r, _compile(r.pattern[0], r)) for r in loose])
+                self._seg_any_pre[scope] = Prefilter.build([(r.pattern[0], r.case_sensitive) for r in loose])
+        self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
+                         for r in active if r.kind == "section"]
+        self._section_anchored = [_is_anchored(r.pattern[0]) for r, _p, _e in self.sections]
+        # a match at position 0 fails at once: only floating starts get a prefilter
+        self._section_pre = [None if anchored else Prefilter.build([(r.pattern[0], r.case_sensitive)])
+                             for (r, _p, _e), anchored in zip(self.sections, self._section_anchored, strict=True)]
+        self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
+        self.timeouts: list[str] = []
+        self._segment_need: dict[str, dict[str, bool]] = {}
+        self.timeout_count = 0
+        self._cache: dict[tuple[str, str, str, str], Rule | None] = {}
+        #: filtering's per-line decision caches, site -> line -> Decision | None
+        self._line_caches: dict[str, dict[str, Any]] = {}
+        #: line -> indexes of the section rules that start on it (read directly by the filter)
+        self.section_cache: dict[str, tuple[int, ...]] = {}
+        #: line -> normalise(line) (read directly by the filter)
+        self.norm_cache: dict[str, str] = {}
+
+    def scopes(self, site: str) -> tuple[str, ...]:
+        return ("all", site) if site else ("all",)
+
+    def match_exact(self, line: str, site: str, norm: str | None = None) -> Rule | None:
+        """The exact rule for a line, compared after whitespace and case folding, and
+        again without surrounding punctuation and bullets ("Apply now!" is "apply now")."""
+        n = normalise(line) if norm is None else norm
+        bare = n.strip(_EDGE_PUNCT)
+        hit = None
+        for scope in self.scopes(site):
+            table = self._exact.get(scope)
+            if not table:
+                continue
+            r = table.get(n)
+            if r is None and bare != n and bare:
+                r = table.get(bare)
+            if r is not None and (hit is None or r.action == "keep"):
+                hit = r
+        return hit
+
+    def match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
+        """The first regex rule of this unit and action that matches ``text``.
+
+        Results are cached per line text: page chrome repeats across the postings of
+        a site, so a batch mostly asks about lines it has seen (the cache is bounded)."""
+        key = (text, site, unit, action)
+        cache = self._cache
+        if key in cache:
+            return cache[key]
+        hit = self._match_regex(text, site, unit, action)
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = hit
+        return hit
+
+    def _match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
+        for scope in self.scopes(site):
+            for combined, items, anchored, pre, rest, rest_items in self._combined.get((scope, unit, action), ()):
+                if pre is not None and not pre.may_match(text):
+                    # none of the rules with literals can match: only the others are tried
+                    # (the first of them to match is the one the whole group would report)
+                    if rest is None:
+                        continue
+                    combined, items = rest, rest_items
+                m = self._search(combined, text, anchored)
+                if m is not None:
+                    return self._which(m, items, text)
+        return None
+
+    def may_match_segment(self, text: str, site: str) -> bool:
+        """Whether some segment of ``text`` could match a segment drop rule (cached)."""
+        key = (text, site, "", "may")
+        cache = self._cache
+        if key in cache:
+            return cache[key] is not None
+        hit = None
+        for scope in self.scopes(site):
+            pat = self._seg_any.get(scope)
+            pre = self._seg_any_pre.get(scope)
+            if pat is not None and (pre is None or pre.may_match(text)) and self._search(pat, text) is not None:
+                hit = _MAYBE
+                break
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = hit
+        return hit is not None
+
+    def line_cache(self, site: str) -> dict[str, Any]:
+        """A per-site table the filter keeps of the line rules' decision on each line."""
+        cache = self._line_caches.get(site)
+        if cache is None:
+            cache = self._line_caches[site] = {}
+        return cache
+
+    def segment_cache(self, site: str) -> dict[str, bool]:
+        """A per-site table the filter keeps of which lines need splitting into segments."""
+        cache = self._segment_need.get(site)
+        if cache is None:
+            cache = self._segment_need[site] = {}
+        return cache
+
+    def section_hits(self, text: str) -> tuple[int, ...]:
+        """Indexes (into ``sections``) of the section rules that start at ``text`` (cached)."""
+        hits = self.section_cache.get(text)
+        if hits is None:
+            anchored = self._section_anchored
+            pre = self._section_pre
+            hits = tuple(k for k, (_r, pat, _end) in enumerate(self.sections)
+                         if (pre[k] is None or pre[k].may_match(text))  # type: ignore[union-attr]
+                         and self._search(pat, text, anchored[k]) is not None)
+            if len(self.section_cache) >= _CACHE_SIZE:
+                self.section_cache.clear()
+            self.section_cache[text] = hits
+        return hits
+
+    def normalised(self, text: str) -> str:
+        """:func:`normalise`, cached per line text."""
+        n = self.norm_cache.get(text)
+        if n is None:
+            n = normalise(text)
+            if len(self.norm_cache) >= _CACHE_SIZE:
+                self.norm_cache.clear()
+            self.norm_cache[text] = n
+        return n
+
+    def section_matches(self, rule: Rule, pattern: Any, text: str) -> bool:
+        """Whether ``text`` matches a section rule's end pattern (cached)."""
+        key = (text, rule.id, pattern.pattern, "section")
+        cache = self._cache
+        if key in cache:
+            return cache[key] is not None
+        hit = rule if self._search(pattern, text) is not None else None
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = hit
+        return hit is not None
+
+    def has_segment_rules(self, site: str) -> bool:
+        return any((s, "segment", a) in self._combined for s in self.scopes(site) for a in ACTIONS)
+
+    def _search(self, pattern: Any, text: str, anchored: bool = False) -> Any:
+        try:
+            if anchored:
+                return pattern.match(text, timeout=REGEX_TIMEOUT)
+            return pattern.search(text, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            self.timeout_count += 1
+            if len(self.timeouts) < 5:  # a few samples to name; the count says how many
+                self.timeouts.append(text[:60])
+            return None
+
+    def _which(self, m: Any, items: list[tuple[Rule, Any]], text: str) -> Rule | None:
+        if isinstance(m, tuple):  # fallback path: (rule, match)
+            return m[0]
+        for name, value in m.groupdict().items():
+            if value is not None and name.startswith("jdr_"):
+                return items[int(name[4:])][0]
+        for r, pat in items:  # pragma: no cover - defensive
+            if self._search(pat, text):
+                return r
+        return None
+
+
+
+# --------------------------------------------------------------------------- prefilter
+
+_MIN_LITERAL = 1  # even one character ("©") is checked at C speed
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    """Literals one of which every match of the parsed sequence ``items`` contains, or
+    None when no such set is found (then the pattern is always searched)."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    best: frozenset[str] | None = None
+
+    def consider(cand: frozenset[str] | None) -> None:
+        nonlocal best
+        if cand and min(map(len, cand)) >= _MIN_LITERAL and (
+                best is None or (min(map(len, cand)), -len(cand)) > (min(map(len, best)), -len(best))):
+            best = cand
+
+    run: list[str] = []
+    for op, av in list(items) + [(None, None)]:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is c.SUBPATTERN:
+            consider(_required(av[-1]))
+        elif op is c.BRANCH:
+            alts = [_required(alt) for alt in av[1]]
+            if all(a is not None for a in alts):
+                consider(frozenset().union(*alts))  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            consider(_required(av[2]))
+        elif op is c.ATOMIC_GROUP:
+            consider(_required(av))
+    return best
+
+
+class Prefilter:
+    r"""A cheap necessary condition for a set of regexes to match a line: each regex
+    needs one of a few literal strings (found by parsing it), and ``str.__contains__``
+    runs at C speed where the regex engine tries a long alternation at every position
+    of the line (and reads the clock twice for its time limit). Lines that hold none
+    of the literals are not searched.
+
+    >>> p = Prefilter.build([(r"\bequal (?:employment )?opportunit(?:y|ies)\b|e-verify", False)])
+    >>> p.may_match("We are an Equal Opportunity employer"), p.may_match("We build pipelines")
+    (True, False)
+    >>> Prefilter.build([(r"\d+ applicants", False)]).may_match("12 APPLICANTS")
+    True
+    >>> Prefilter.build([(r"\w+ ago", False), (r"[a-z]{3}", False)]) is None  # no literal in the 2nd
+    True
+    """
+
+    __slots__ = ("exact", "folded")
+
+    def __init__(self, exact: tuple[str, ...], folded: tuple[str, ...]) -> None:
+        self.exact, self.folded = exact, folded
+
+    @classmethod
+    def build(cls, patterns: list[tuple[str, bool]]) -> Prefilter | None:
+        """From (pattern, case_sensitive) pairs; None when some pattern has no
+        required literal (or Python's parser reads it differently from ``regex``)."""
+        import re._parser as sre_parse  # type: ignore[import-not-found]
+
+        exact: set[str] = set()
+        folded: set[str] = set()
+        for pattern, case_sensitive in patterns:
+            try:
+                req = _required(sre_parse.parse(pattern, 0 if case_sensitive else re.IGNORECASE))
+            except (re.error, ValueError, TypeError, IndexError, RecursionError):
+                return None
+            if req is None or any("{" in x or "}" in x for x in req):
+                return None  # braces: maybe regex's fuzzy matching, which Python reads as text
+            if case_sensitive and "(?i" not in pattern:
+                exact.update(req)
+            else:
+                folded.update(x.casefold() for x in req)
+        return cls(tuple(sorted(exact)), tuple(sorted(folded)))
+
+    def may_match(self, text: str) -> bool:
+        for lit in self.exact:
+            if lit in text:
+                return True
+        if self.folded:
+            # casefold is full case folding, a superset of what IGNORECASE equates:
+            # a line the regex could match always holds a folded literal
+            low = text.casefold()
+            for lit in self.folded:
+                if lit in low:
+                    return True
+        return False
+
+
+class _Alternatives:
+    """Fallback when rules cannot be merged into one regex: try them one by one."""
+
+    def __init__(self, items: list[tuple[Rule, Any]]) -> None:
+        self.items = items
+
+    def search(self, text: str, timeout: float | None = None) -> Any:
+        for r, pat in self.items:
+            if pat.search(text, timeout=timeout):
+                return (r, None)
+        return None
+
+    def match(self, text: str, timeout: float | None = None) -> Any:
+        for r, pat in self.items:
+            if pat.match(text, timeout=timeout):
+                return (r, None)
+        return None
+
+
+def _unanchor(pattern: str) -> str:
+    """``^foo$`` -> ``foo``: a pattern that matches wherever the anchored one could
+    match a part of a line (an approximation that only ever matches more)."""
+    if pattern.startswith("^"):
+        pattern = pattern[1:]
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1]
+    return pattern.replace("|^", "|").replace("$|", "|").replace("(?:^", "(?:")
+
+
+def _is_anchored(pattern: str) -> bool:
+    """Whether every top-level alternative of ``pattern`` starts with ``^`` (so the
+    pattern can only match at the start of a line).
+
+    >>> _is_anchored('^a|^b'), _is_anchored('^a|b'), _is_anchored('^(?:a|b)$'), _is_anchored('[|^]x')
+    (True, False, True, False)
+    """
+    depth, in_class, escape, start = 0, False, False, True
+    for ch in pattern:
+        if start:
+            if ch != "^":
+                return False
+            start = False
+            continue
+        if escape:
+            escape = False
+        elif ch == "\\":
+            escape = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            start = True
+    return not start
+
+
+def _sources(items: list[tuple[Rule, Any]]) -> list[tuple[str, bool]]:
+    return [(r.pattern[0], r.case_sensitive) for r, _ in items]
+
+
+#: (merged pattern, its rules, anchored, prefilter of the rules that have literals,
+#:  merged pattern of the rules that have none, those rules)
+_Group = tuple[Any, list[tuple[Rule, Any]], bool, "Prefilter | None", Any, list[tuple[Rule, Any]]]
+
+
+def _grouped(items: list[tuple[Rule, Any]], anchored: bool) -> _Group:
+    if anchored:  # a match at position 0 fails at once: a prefilter costs more than it saves
+        return (_combine(items), items, anchored, None, None, [])
+    with_literals = [it for it in items if Prefilter.build(_sources([it])) is not None]
+    rest = [it for it in items if it not in with_literals]
+    pre = Prefilter.build(_sources(with_literals)) if with_literals else None
+    return (_combine(items), items, anchored, pre, _combine(rest) if rest and pre is not None else None, rest)
+
+
+def _combine(items: list[tuple[Rule, Any]]) -> Any:
+    if len(items) == 1:
+        return _Alternatives(items)
+    parts = []
+    for i, (r, _) in enumerate(items):
+        flags = "" if r.case_sensitive else "(?i)"
+        parts.append(f"(?P<jdr_{i}>{flags}{r.pattern[0]})" if not flags else f"(?P<jdr_{i}>(?i:{r.pattern[0]}))")
+    try:
+        return regex.compile("|".join(parts), regex.V0)
+    except (regex.error, ValueError, OverflowError):
+        return _Alternatives(items)
+
+
+def _compile(pattern: str, rule: Rule) -> Any:
+    return regex.compile(pattern, (0 if rule.case_sensitive else regex.IGNORECASE) | regex.V0)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_rules(path: str) -> RuleSet:
+    """Load and validate one rule file; errors name the file and line."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+    return parse_rules(data, path)
+
+
+def parse_rules(data: bytes | str, source: str = "<rules>") -> RuleSet:
+    """Parse rule-file text (TOML); raise :class:`InputError` naming file and line."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise InputError(source, f"rule file is not UTF-8 (byte {e.start})") from None
+    else:
+        text = data
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        raise InputError(source, f"not valid TOML: {msg}", line=int(m.group(1)) if m else None) from None
+    except RecursionError:
+        raise InputError(source, "not valid TOML: arrays or tables nested too deeply") from None
+    lines = text.split("\n")
+    starts = [i + 1 for i, line in enumerate(lines) if _RULE_HEADER.match(line)]
+    schema = doc.get("schema", SCHEMA)
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+        raise InputError(source, f"rule file schema must be a positive integer, not {schema!r}",
+                         line=_key_line(lines, "schema", 1, len(lines)))
+    if schema > SCHEMA:
+        raise InputError(source, f"rule file schema {schema!r} is newer than this jdreview "
+                         f"understands ({SCHEMA}); upgrade jdreview", line=_key_line(lines, "schema", 1, len(lines)))
+    unknown_top = set(doc) - {"schema", "rule"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        raise InputError(source, f"unknown top-level key {key!r} (expected 'schema' and [[rule]] tables)",
+                         line=_key_line(lines, key, 1, len(lines)))
+    raw_rules = doc.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise InputError(source, "'rule' must be written as [[rule]] tables")
+    seen: dict[str, int] = {}
+    rules = []
+    for i, obj in enumerate(raw_rules):
+        line = starts[i] if i < len(starts) else None
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(lines)
+        rule = _validate(obj, source, line or 1, end, lines)
+        if rule.id in seen:
+            raise InputError(source, f"duplicate rule id {rule.id!r} (first defined at line {seen[rule.id]})",
+                             line=line)
+        seen[rule.id] = line or 0
+        rules.append(rule)
+    return RuleSet(rules, [source])
+
+
+def _key_line(lines: list[str], key: str, start: int, end: int) -> int | None:
+    pat = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for n in range(start, min(end, len(lines)) + 1):
+        if pat.match(lines[n - 1]):
+            return n
+    return start if start else None
+
+
+def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: list[str]) -> Rule:
+    def fail(msg: str, key: str | None = None) -> InputError:
+        return InputError(source, msg, line=_key_line(lines, key, start, end) if key else start)
+
+    unknown = set(obj) - FIELDS
+    if unknown:
+        key = sorted(unknown)[0]
+        return_err = fail(f"unknown field {key!r} in rule (allowed: {', '.join(sorted(FIELDS))})", key)
+        raise return_err
+    rid = obj.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise fail("rule needs an 'id': letters, digits, '-', '_', '.', ':'", "id" if "id" in obj else None)
+    kind = obj.get("kind")
+    if kind not in KINDS:
+        raise fail(f"rule {rid!r}: kind must be one of {', '.join(KINDS)}, not {kind!r}", "kind")
+    action = obj.get("action", "drop")
+    if action not in ACTIONS:
+        raise fail(f"rule {rid!r}: action must be 'drop' or 'keep', not {action!r}", "action")
+    scope = obj.get("scope", "all")
+    if not isinstance(scope, str) or not scope:
+        raise fail(f"rule {rid!r}: scope must be 'all' or a site name", "scope")
+    unit = obj.get("unit", "line")
+    if unit not in UNITS or (unit == "segment" and kind != "regex"):
+        raise fail(f"rule {rid!r}: unit must be 'line' or 'segment' (segment only for regex rules)", "unit")
+    for key, typ in (("note", str), ("end", str), ("enabled", bool), ("case_sensitive", bool),
+                     ("max_lines", int), ("min_lines", int)):
+        if key in obj and not isinstance(obj[key], typ):
+            raise fail(f"rule {rid!r}: {key} must be a {typ.__name__}", key)
+    pattern = obj.get("pattern")
+    patterns: tuple[str, ...]
+    if kind == "exact":
+        if isinstance(pattern, str):
+            pattern = [pattern]
+        if not isinstance(pattern, list) or not pattern or not all(isinstance(p, str) and p.strip() for p in pattern):
+            raise fail(f"rule {rid!r}: an exact rule needs a non-empty pattern (a line or a list of lines)", "pattern")
+        patterns = tuple(pattern)
+    elif kind in ("regex", "section"):
+        if not isinstance(pattern, str) or not pattern:
+            raise fail(f"rule {rid!r}: a {kind} rule needs a regex pattern", "pattern")
+        patterns = (pattern,)
+        for key, pat in (("pattern", pattern), ("end", obj.get("end", ""))):
+            if not pat:
+                continue
+            try:
+                regex.compile(pat, regex.V0)
+            except (regex.error, OverflowError, ValueError) as e:
+                raise fail(f"rule {rid!r}: bad regex in {key}: {e}", key) from None
+            if regex.compile(pat, regex.V0).search("") is not None and key == "pattern":
+                raise fail(f"rule {rid!r}: pattern matches the empty string, so it would match every line", key)
+    else:
+        if pattern not in (None, "", []):
+            raise fail(f"rule {rid!r}: a {kind} rule takes no pattern", "pattern")
+        patterns = ()
+    if "end" in obj and kind != "section":
+        raise fail(f"rule {rid!r}: 'end' only applies to section rules", "end")
+    prov = obj.get("provenance", {})
+    if not isinstance(prov, dict) or set(prov) - PROVENANCE_FIELDS or not all(isinstance(v, str) for v in prov.values()):
+        raise fail(f"rule {rid!r}: provenance must be a table of strings with keys "
+                   f"{', '.join(sorted(PROVENANCE_FIELDS))}", "provenance")
+    return Rule(
+        id=rid, kind=kind, pattern=patterns, action=action, scope=scope.lower(), unit=unit,
+        end=obj.get("end", ""), max_lines=obj.get("max_lines", 0), min_lines=obj.get("min_lines", 2),
+        case_sensitive=obj.get("case_sensitive", False), note=obj.get("note", ""),
+        provenance=tuple(sorted(prov.items())), enabled=obj.get("enabled", True),
+        origin=f"{source}:{start}",
+    )
+
+
+def default_rules() -> RuleSet:
+    """The rule set shipped inside the package (``jdreview/data/default_rules.toml``)."""
+    data = resources.files("jdreview").joinpath("data/default_rules.toml").read_bytes()
+    return parse_rules(data, "jdreview:data/default_rules.toml")
+
+
+def load_rule_sets(paths: Iterable[str] = (), *, defaults: bool = True) -> RuleSet:
+    """The default rules with each user file layered on top, in order."""
+    rs = default_rules() if defaults else RuleSet()
+    for p in paths:
+        rs = rs.layered(load_rules(p))
+    return rs
+
+
+def append_rule(path: str, rule: Rule) -> None:
+    """Append one rule to a user rule file, atomically, validating the result first."""
+    from ..io.atomic import atomic_write_text
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = f"# jdreview user rules (schema {SCHEMA}); see README for the format\nschema = {SCHEMA}\n"
+    new = old.rstrip("\n") + "\n\n" + rule.to_toml()
+    parse_rules(new, path)  # never write a file we could not read back
+    atomic_write_text(path, new)

@@ -1,0 +1,621 @@
+"""The workspace: an SQLite database holding every posting under review and every edit.
+
+One file, ``<workspace dir>/workspace.sqlite``, in WAL mode, so that a reader never
+blocks a writer and two windows (or a window and ``jdreview export``) can share it
+without corrupting it. Every write is one short transaction that is committed before
+the call returns: an edit that the window shows is already in the database file's
+write-ahead log, so killing the program (even with SIGKILL) loses nothing. With
+``synchronous=NORMAL`` a commit costs a write, not an fsync (well under a frame);
+only a power cut can lose the last commits, never corrupt the file.
+
+The one write that may wait is the cache of automatic decisions, which the filter can
+always make again: :meth:`Workspace.cache_later` holds it until
+:meth:`Workspace.flush_cache` (the window flushes once the posting is on screen), and
+every read of the cache flushes first. The person's edits never wait and do not depend
+on the cache (an override holds the label itself), so a kill before the flush costs a
+re-filter on the next open, never an edit.
+
+What it holds, per posting (a row of ``postings``): its identity (source path or
+``file#record``, posting id, content hash, url, site), a snapshot of its lines (taken
+the first time it is opened, so reopening shows exactly the state it was left in even
+if the file changes), status (new, reviewed, skipped), flag, note, error, reviewer,
+timestamps and time spent. Per unit: the automatic decision and its reason
+(``units``: a cache of the filter's result, tagged with the rule-set version), the
+person's overrides (``overrides``) and the lines they split or joined (``splits``).
+
+Postings are added lazily: adding a folder of 10,000 files records their paths; each
+file is read when it is first opened (or by the idle indexer).
+
+>>> import tempfile
+>>> ws = Workspace.open(tempfile.mkdtemp())
+>>> ws.schema_version
+1
+>>> ws.close()
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+from ..io.inputs import is_batch_file, iter_batch, iter_inputs
+from ..io.posting import Posting
+
+SCHEMA_VERSION = 1
+DB_NAME = "workspace.sqlite"
+#: The user's rule file inside a workspace: "Make a rule from this line" appends here.
+RULES_NAME = "rules.toml"
+STATUSES = ("new", "reviewed", "skipped")
+
+#: A unit key: (line index, segment index or None for the whole line).
+Key = tuple[int, "int | None"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS postings(
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    posting_id TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    site TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    company TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT '',
+    text TEXT,                      -- snapshot of the lines, NULL until first loaded
+    gold TEXT,
+    status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'reviewed', 'skipped')),
+    flagged INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    reviewed_at TEXT NOT NULL DEFAULT '',
+    time_spent REAL NOT NULL DEFAULT 0,
+    rules_version TEXT NOT NULL DEFAULT '',   -- version of the cached units
+    classifier_version TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS units(
+    posting INTEGER NOT NULL REFERENCES postings(id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    seg INTEGER NOT NULL,           -- -1: the whole line (always present for a unit line)
+    start INTEGER NOT NULL,
+    end_ INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    norm TEXT NOT NULL,
+    keep INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    rule TEXT NOT NULL DEFAULT '',
+    score REAL,
+    segmented INTEGER NOT NULL DEFAULT 0,  -- on seg -1 rows: the filter split this line
+    PRIMARY KEY (posting, line, seg)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS units_norm ON units(norm);
+CREATE TABLE IF NOT EXISTS overrides(
+    posting INTEGER NOT NULL REFERENCES postings(id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    seg INTEGER NOT NULL,           -- -1: the whole line
+    keep INTEGER NOT NULL,
+    reviewer TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,
+    PRIMARY KEY (posting, line, seg)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS splits(
+    posting INTEGER NOT NULL REFERENCES postings(id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    split INTEGER NOT NULL,         -- 1: the person split the line, 0: joined it back
+    at TEXT NOT NULL,
+    PRIMARY KEY (posting, line)
+) WITHOUT ROWID;
+"""
+
+
+#: Overrides that differ from the automatic decision. A segment the person split off has
+#: no cached decision of its own: it inherits its line's (see review.user_split).
+_CHANGED = ("FROM overrides o JOIN units ul ON ul.posting = o.posting AND ul.line = o.line "
+            "AND ul.seg = -1 LEFT JOIN units us ON us.posting = o.posting AND us.line = o.line "
+            "AND us.seg = o.seg AND o.seg >= 0 WHERE o.keep != coalesce(us.keep, ul.keep)")
+
+
+def now() -> str:
+    """UTC time as ISO 8601 with seconds, the form every timestamp here uses."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def default_reviewer() -> str:
+    try:
+        return os.environ.get("JDREVIEW_REVIEWER") or getpass.getuser()
+    except Exception:  # no user name on this system: not worth failing for
+        return "reviewer"
+
+
+def default_workspace_dir() -> str:
+    """The per-user workspace used when ``--workspace`` is not given.
+
+    ``$JDREVIEW_WORKSPACE`` if set; otherwise ``$XDG_DATA_HOME/jdreview/workspace``
+    (``~/.local/share/jdreview/workspace``) on Linux,
+    ``~/Library/Application Support/jdreview/workspace`` on macOS and
+    ``%APPDATA%\\jdreview\\workspace`` on Windows.
+    """
+    env = os.environ.get("JDREVIEW_WORKSPACE")
+    if env:
+        return env
+    home = os.path.expanduser("~")
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or os.path.join(home, "AppData", "Roaming")
+    elif sys.platform == "darwin":
+        base = os.path.join(home, "Library", "Application Support")
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+    return os.path.join(base, "jdreview", "workspace")
+
+
+@dataclass(frozen=True, slots=True)
+class PostingRow:
+    """One posting of the queue: what the queue shows, without the text."""
+
+    id: int
+    source: str
+    posting_id: str
+    title: str
+    site: str
+    status: str
+    flagged: bool
+    note: str
+    error: str
+    time_spent: float
+    changed: int  # overrides that differ from the automatic decision
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    """One cached automatic decision, joined with the person's override if any."""
+
+    posting: int
+    line: int
+    seg: int | None
+    text: str
+    norm: str
+    keep: bool
+    source: str
+    rule: str
+    override: bool | None
+    reviewed: bool  # the posting is marked reviewed: its final labels are the person's
+
+
+@dataclass
+class AddReport:
+    added: int = 0
+    existing: int = 0
+    errors: list[str] | None = None
+
+
+class Workspace:
+    """The workspace database. Not thread-safe: one instance per thread."""
+
+    def __init__(self, directory: str, conn: sqlite3.Connection) -> None:
+        self.directory = directory
+        self.conn = conn
+        #: cache writes held back by cache_later, by posting, in the order they came
+        self._later: dict[int, Callable[[], None]] = {}
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, directory: str | None = None) -> Workspace:
+        """Open (creating if needed) the workspace in ``directory``.
+
+        Raises :class:`InputError` when the directory cannot be used or the database is
+        from a newer jdreview or is not a workspace.
+        """
+        directory = os.path.abspath(directory or default_workspace_dir())
+        path = os.path.join(directory, DB_NAME)
+        try:
+            os.makedirs(directory, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=10.0, isolation_level=None,
+                                   check_same_thread=False)
+        except (OSError, sqlite3.Error) as e:
+            raise InputError(path, f"cannot open workspace: {e}") from None
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+            with _tx(conn):
+                row = _meta_get(conn, "schema")
+                if row is None:
+                    _create(conn)
+                elif int(row) > SCHEMA_VERSION:
+                    raise InputError(path, f"workspace schema {row} is newer than this jdreview "
+                                     f"understands ({SCHEMA_VERSION}); upgrade jdreview")
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise InputError(path, f"not a jdreview workspace ({e})") from None
+        except InputError:
+            conn.close()
+            raise
+        return cls(directory, conn)
+
+    def close(self) -> None:
+        try:
+            self.flush_cache()
+        finally:
+            self.conn.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.directory, DB_NAME)
+
+    @property
+    def rules_path(self) -> str:
+        """The user's rule file for this workspace (created by the first saved rule)."""
+        return os.path.join(self.directory, RULES_NAME)
+
+    @property
+    def schema_version(self) -> int:
+        return int(_meta_get(self.conn, "schema") or 0)
+
+    # ------------------------------------------------------------------ adding
+    def add_paths(self, paths: Iterable[str]) -> AddReport:
+        """Add files, folders and batch files to the queue; returns counts and errors.
+
+        Single-posting files are recorded by path only (read when first opened); batch
+        files are read now, one record per posting, their text stored. Adding a path
+        that is already in the workspace does nothing.
+        """
+        report = AddReport(errors=[])
+        assert report.errors is not None
+        stamp = now()
+        singles: list[str] = []
+        unreadable: list[InputError] = []
+        for path in iter_inputs(list(paths), unreadable):
+            if is_batch_file(path):
+                self._add_singles(singles, report, stamp)  # keep the order given
+                singles = []
+                self._add_batch(path, report, stamp)
+            else:
+                singles.append(os.path.abspath(path))
+        self._add_singles(singles, report, stamp)
+        report.errors.extend(str(e) for e in unreadable)
+        return report
+
+    def _add_singles(self, singles: list[str], report: AddReport, stamp: str) -> None:
+        if not singles:
+            return
+        with _tx(self.conn):
+            before = self.conn.total_changes
+            self.conn.executemany("INSERT OR IGNORE INTO postings(source, added_at) VALUES (?, ?)",
+                                  [(s, stamp) for s in singles])
+            n = self.conn.total_changes - before
+        report.added += n
+        report.existing += len(singles) - n
+
+    def _add_batch(self, path: str, report: AddReport, stamp: str) -> None:
+        assert report.errors is not None
+        rows = []
+        try:
+            for rec in iter_batch(path):
+                if rec.error is not None or rec.posting is None:
+                    report.errors.append(str(rec.error))
+                    continue
+                p = rec.posting
+                rows.append((os.path.abspath(path) + f"#{rec.number}", p.id, p.content_hash, p.url,
+                             p.site, p.title, p.company, p.kind, "\n".join(p.lines), p.gold, stamp))
+        except InputError as e:
+            report.errors.append(str(e))
+        with _tx(self.conn):
+            before = self.conn.total_changes
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
+                "company, kind, text, gold, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            n = self.conn.total_changes - before
+        report.added += n
+        report.existing += len(rows) - n
+
+    def add_posting(self, posting: Posting) -> int:
+        """Add one already-loaded posting (its text stored); returns its row id."""
+        with _tx(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
+                "company, kind, text, gold, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (posting.source or f"posting:{posting.content_hash}", posting.id, posting.content_hash,
+                 posting.url, posting.site, posting.title, posting.company, posting.kind,
+                 "\n".join(posting.lines), posting.gold, now()))
+            row = self.conn.execute("SELECT id FROM postings WHERE source = ?",
+                                    (posting.source or f"posting:{posting.content_hash}",)).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------------ reading postings
+    def rows(self) -> list[PostingRow]:
+        """Every posting of the queue in the order they were added (cheap: no text)."""
+        cur = self.conn.execute(
+            "SELECT p.id, p.source, p.posting_id, p.title, p.site, p.status, p.flagged, p.note, "
+            "p.error, p.time_spent, "
+            f"(SELECT count(*) {_CHANGED} AND o.posting = p.id) "
+            "FROM postings p ORDER BY p.id")
+        return [PostingRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9], r[10])
+                for r in cur]
+
+    def row(self, pid: int) -> PostingRow:
+        for r in self._rows_where("p.id = ?", (pid,)):
+            return r
+        raise KeyError(pid)
+
+    def _rows_where(self, where: str, args: Sequence[Any]) -> list[PostingRow]:
+        cur = self.conn.execute(
+            "SELECT p.id, p.source, p.posting_id, p.title, p.site, p.status, p.flagged, p.note, "
+            "p.error, p.time_spent, "
+            f"(SELECT count(*) {_CHANGED} AND o.posting = p.id) "
+            f"FROM postings p WHERE {where} ORDER BY p.id", args)
+        return [PostingRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9], r[10])
+                for r in cur]
+
+    def ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM postings ORDER BY id")]
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM postings").fetchone()[0])
+
+    def load(self, pid: int) -> Posting:
+        """The posting's lines: the stored snapshot, or the file read now (and snapshotted).
+
+        Raises :class:`InputError` (and records it on the posting) when the file is bad.
+        """
+        r = self.conn.execute(
+            "SELECT source, posting_id, url, site, title, company, kind, text, gold "
+            "FROM postings WHERE id = ?", (pid,)).fetchone()
+        if r is None:
+            raise KeyError(pid)
+        source, posting_id, url, site, title, company, kind, text, gold = r
+        if text is not None:
+            return Posting(lines=text.split("\n") if text else [], id=posting_id, source=source,
+                           url=url, site=site, title=title, company=company, kind=kind or "text",
+                           gold=gold)
+        from ..io.inputs import load_posting
+
+        try:
+            p = load_posting(source)
+        except InputError as e:
+            self.set_error(pid, str(e))
+            raise
+        with _tx(self.conn):
+            self.conn.execute(
+                "UPDATE postings SET posting_id=?, content_hash=?, url=?, site=?, title=?, company=?, "
+                "kind=?, text=?, gold=?, error='' WHERE id=?",
+                (p.id, p.content_hash, p.url, p.site, p.title, p.company, p.kind,
+                 "\n".join(p.lines), p.gold, pid))
+        return p
+
+    def set_title_if_empty(self, pid: int, title: str) -> None:
+        """Name a posting that has no title of its own (the queue shows it)."""
+        with _tx(self.conn):
+            self.conn.execute("UPDATE postings SET title = ? WHERE id = ? AND title = ''",
+                              (title[:120], pid))
+
+    def set_error(self, pid: int, message: str) -> None:
+        with _tx(self.conn):
+            self.conn.execute("UPDATE postings SET error = ? WHERE id = ?", (message, pid))
+
+    # ------------------------------------------------------------------ automatic decisions
+    def cached_units(self, pid: int, rules_version: str, classifier_version: str) -> list[tuple] | None:
+        """The cached filter result rows for ``pid`` if made by these versions, else None."""
+        self.flush_cache()
+        r = self.conn.execute("SELECT rules_version, classifier_version, text IS NOT NULL "
+                              "FROM postings WHERE id = ?", (pid,)).fetchone()
+        if r is None or not r[2] or r[0] != rules_version or r[1] != classifier_version:
+            return None
+        return self.conn.execute(
+            "SELECT line, seg, start, end_, keep, source, rule, score, segmented FROM units "
+            "WHERE posting = ? ORDER BY line, seg", (pid,)).fetchall()
+
+    def save_units(self, pid: int, rows: Iterable[tuple], rules_version: str,
+                   classifier_version: str) -> None:
+        """Replace the cached automatic decisions of ``pid``.
+
+        Each row: (line, seg, start, end, text, norm, keep, source, rule, score, segmented).
+        """
+        with _tx(self.conn):
+            self.conn.execute("DELETE FROM units WHERE posting = ?", (pid,))
+            self.conn.executemany(
+                "INSERT INTO units(posting, line, seg, start, end_, text, norm, keep, source, rule, "
+                "score, segmented) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(pid, *r) for r in rows])
+            self.conn.execute("UPDATE postings SET rules_version = ?, classifier_version = ? "
+                              "WHERE id = ?", (rules_version, classifier_version, pid))
+
+    def cache_later(self, pid: int, write: Callable[[], None]) -> None:
+        """Hold ``write`` (a :meth:`save_units` of ``pid``, made again by the filter if
+        lost) until :meth:`flush_cache`; a later one for the same posting replaces it.
+
+        Reads of the cache (:meth:`cached_units`, :meth:`stale`, the unit queries) and
+        :meth:`close` flush first, so no reader sees a cache older than what was held.
+        The queue's "changed" counts (:meth:`rows`, :meth:`progress`) do not wait for it:
+        until the flush they count a newly filtered posting's overrides as unchanged.
+        """
+        self._later.pop(pid, None)
+        self._later[pid] = write
+
+    @property
+    def has_cache_later(self) -> bool:
+        """True while :meth:`cache_later` holds a write."""
+        return bool(self._later)
+
+    def flush_cache(self) -> list[int]:
+        """Run the writes held by :meth:`cache_later`, oldest first; returns their postings."""
+        done = []
+        while self._later:
+            pid = next(iter(self._later))
+            write = self._later.pop(pid)
+            write()
+            done.append(pid)
+        return done
+
+    def stale(self, rules_version: str, classifier_version: str, limit: int = 1) -> list[int]:
+        """Postings whose cached decisions are missing or out of date (for the indexer)."""
+        self.flush_cache()
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM postings WHERE error = '' AND (rules_version != ? OR "
+            "classifier_version != ? OR text IS NULL) ORDER BY id LIMIT ?",
+            (rules_version, classifier_version, limit))]
+
+    def units_where_norm(self, norm: str) -> list[UnitRow]:
+        """Whole-line units (lines the filter did not split) whose normalised text is ``norm``."""
+        return self._units("u.seg = -1 AND u.segmented = 0 AND u.norm = ?", (norm,))
+
+    def all_line_units(self) -> Iterator[UnitRow]:
+        """Every whole-line unit of the workspace (lines the filter did not split)."""
+        yield from self._units("u.seg = -1 AND u.segmented = 0", ())
+
+    def all_segment_units(self) -> Iterator[UnitRow]:
+        """Every segment unit of the workspace (lines the filter split and nobody joined)."""
+        yield from self._units("u.seg >= 0", (), split_ok="coalesce(s.split, 1) != 0")
+
+    def _units(self, where: str, args: Sequence[Any],
+               split_ok: str = "coalesce(s.split, 0) = 0") -> list[UnitRow]:
+        self.flush_cache()
+        cur = self.conn.execute(
+            "SELECT u.posting, u.line, u.seg, u.text, u.norm, u.keep, u.source, u.rule, o.keep, "
+            "p.status = 'reviewed' FROM units u JOIN postings p ON p.id = u.posting "
+            "LEFT JOIN overrides o ON o.posting = u.posting AND o.line = u.line AND o.seg = u.seg "
+            "LEFT JOIN splits s ON s.posting = u.posting AND s.line = u.line "
+            f"WHERE {where} AND {split_ok} ORDER BY u.posting, u.line", args)
+        return [UnitRow(r[0], r[1], None if r[2] < 0 else r[2], r[3], r[4], bool(r[5]), r[6], r[7],
+                        None if r[8] is None else bool(r[8]), bool(r[9])) for r in cur]
+
+    # ------------------------------------------------------------------ the person's edits
+    def overrides(self, pid: int) -> dict[Key, bool]:
+        return {(line, None if seg < 0 else seg): bool(keep) for line, seg, keep in
+                self.conn.execute("SELECT line, seg, keep FROM overrides WHERE posting = ?", (pid,))}
+
+    def splits(self, pid: int) -> dict[int, bool]:
+        return {line: bool(split) for line, split in
+                self.conn.execute("SELECT line, split FROM splits WHERE posting = ?", (pid,))}
+
+    def write_edits(self, pid: int, overrides: Iterable[tuple[Key, bool | None]] = (),
+                    splits: Iterable[tuple[int, bool | None]] = (), reviewer: str = "",
+                    elsewhere: Iterable[tuple[int, Key, bool | None]] = ()) -> None:
+        """Write overrides and splits (None deletes) in one transaction, committed on return.
+
+        ``elsewhere`` carries overrides of other postings (apply to identical lines).
+        """
+        stamp = now()
+        with _tx(self.conn):
+            for key, keep in overrides:
+                self._write_override(pid, key, keep, reviewer, stamp)
+            for other, key, keep in elsewhere:
+                self._write_override(other, key, keep, reviewer, stamp)
+            for line, split in splits:
+                if split is None:
+                    self.conn.execute("DELETE FROM splits WHERE posting=? AND line=?", (pid, line))
+                else:
+                    self.conn.execute("INSERT OR REPLACE INTO splits(posting, line, split, at) "
+                                      "VALUES (?,?,?,?)", (pid, line, int(split), stamp))
+
+    def _write_override(self, pid: int, key: Key, keep: bool | None, reviewer: str, stamp: str) -> None:
+        line, seg = key
+        s = -1 if seg is None else seg
+        if keep is None:
+            self.conn.execute("DELETE FROM overrides WHERE posting=? AND line=? AND seg=?", (pid, line, s))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO overrides(posting, line, seg, keep, reviewer, at) "
+                              "VALUES (?,?,?,?,?,?)", (pid, line, s, int(keep), reviewer, stamp))
+
+    def set_status(self, pid: int, status: str, reviewer: str = "") -> None:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+        with _tx(self.conn):
+            self.conn.execute("UPDATE postings SET status=?, reviewer=?, reviewed_at=? WHERE id=?",
+                              (status, reviewer, now() if status != "new" else "", pid))
+
+    def set_flag(self, pid: int, flagged: bool) -> None:
+        with _tx(self.conn):
+            self.conn.execute("UPDATE postings SET flagged=? WHERE id=?", (int(flagged), pid))
+
+    def set_note(self, pid: int, note: str) -> None:
+        with _tx(self.conn):
+            self.conn.execute("UPDATE postings SET note=? WHERE id=?", (note, pid))
+
+    def add_time(self, pid: int, seconds: float) -> None:
+        if seconds > 0:
+            with _tx(self.conn):
+                self.conn.execute("UPDATE postings SET time_spent = time_spent + ? WHERE id=?",
+                                  (seconds, pid))
+
+    def meta(self, pid: int) -> dict[str, Any]:
+        """Everything known of a posting except its text: for export and the window."""
+        cur = self.conn.execute("SELECT * FROM postings WHERE id = ?", (pid,))
+        names = [d[0] for d in cur.description]
+        r = cur.fetchone()
+        if r is None:
+            raise KeyError(pid)
+        d = dict(zip(names, r, strict=True))
+        d.pop("text", None)
+        return d
+
+    # ------------------------------------------------------------------ progress
+    def progress(self) -> dict[str, float]:
+        """Queue-wide figures: total, reviewed, skipped, flagged, lines changed, postings/hour."""
+        total, reviewed, skipped, flagged, spent = self.conn.execute(
+            "SELECT count(*), coalesce(sum(status='reviewed'),0), coalesce(sum(status='skipped'),0), "
+            "coalesce(sum(flagged),0), coalesce(sum(CASE WHEN status='reviewed' THEN time_spent END),0) "
+            "FROM postings").fetchone()
+        changed = self.conn.execute(
+            f"SELECT count(*) {_CHANGED}").fetchone()[0]
+        per_hour = reviewed / spent * 3600 if spent > 0 else 0.0
+        return {"total": total, "reviewed": reviewed, "skipped": skipped, "flagged": flagged,
+                "changed": changed, "per_hour": per_hour}
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _meta_get(conn: sqlite3.Connection, key: str) -> str | None:
+    try:
+        r = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:  # no meta table yet: a new database
+        return None
+    return None if r is None else r[0]
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    for stmt in _SCHEMA.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('created', ?)", (now(),))
+
+
+class _tx:
+    """``with _tx(conn):`` one IMMEDIATE transaction (writers queue on the lock, no
+    deadlock between two windows), committed on exit, rolled back on error.
+    Nested use joins the outer transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if not self.outer:
+            return
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")

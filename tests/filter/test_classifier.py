@@ -1,0 +1,116 @@
+"""The classifier: site-repetition memory, persistence, and what scoring returns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jdreview.errors import InputError
+from jdreview.filter.classifier import Classifier, load_classifier
+from jdreview.filter.rules import RuleSet, normalise
+from jdreview.io.posting import Posting
+from jdreview.learn.gold import GoldPosting
+from jdreview.learn.train import site_tables, train
+
+pytest.importorskip("sklearn")
+
+CHROME = ["Acme Careers", "Our offices", "Life at Acme", "Meet the team"]
+
+
+def _posting(k: int) -> GoldPosting:
+    body = [f"We are hiring engineer number {k} to build reliable data pipelines for our customers.",
+            f"You will own service {k} end to end, from design reviews to production support."]
+    lines = CHROME + body
+    labels = {i: i >= len(CHROME) for i in range(len(lines))}
+    p = Posting.from_text("\n".join(lines) + "\n", site="acme")
+    return GoldPosting(p, labels, "acme")
+
+
+def _other(k: int) -> GoldPosting:
+    lines = ["Menu", f"Analyst role {k} in our finance team, working with budgets and forecasts daily.",
+             "Cookie settings"]
+    p = Posting.from_text("\n".join(lines) + "\n", site=f"other{k}")
+    return GoldPosting(p, {0: False, 1: True, 2: False}, f"other{k}")
+
+
+def test_site_tables_count_postings_per_site_without_storing_text() -> None:
+    tables = site_tables([_posting(k) for k in range(3)])
+    assert tables["acme"]["#postings"] == 3
+    assert sorted(v for k, v in tables["acme"].items() if k != "#postings").count(3) == len(CHROME)
+    assert not any("Acme" in key or "offices" in key for key in tables["acme"])
+
+
+def test_site_repetition_is_saved_checksummed_and_used(tmp_path: Path) -> None:
+    examples = [_posting(k) for k in range(4)] + [_other(k) for k in range(4)]
+    clf = train(examples, RuleSet(), min_postings=2)
+    assert "acme" in clf.sites and any(name.startswith("siterep:") for name in clf.weights)
+    path = tmp_path / "clf.json"
+    clf.save(str(path))
+    again = load_classifier(str(path))
+    assert again.sites == clf.sites and again.version == clf.version
+
+    new = _posting(99).posting
+    units = [i for i, line in enumerate(new.lines) if line.strip()]
+    norms = {i: normalise(new.lines[i]) for i in units}
+    with_site = again.score(new, units, norms, {})
+    new.site = "unseen"
+    without = again.score(new, units, norms, {})
+    # the site's repeated chrome scores lower when the classifier knows the site
+    assert with_site[0] < without[0]
+
+    obj = json.loads(path.read_text())
+    obj["sites"]["acme"]["#postings"] = 40
+    path.write_text(json.dumps(obj))
+    with pytest.raises(InputError, match="checksum"):
+        load_classifier(str(path))
+
+
+def test_score_covers_open_units_unless_all_are_asked_for() -> None:
+    clf = Classifier({"w:apply": -3.0}, bias=1.0)
+    p = Posting.from_text("Apply\nWe build data pipelines.\n")
+    from jdreview.filter.decision import Decision
+
+    dec = {0: Decision(False, "rule", "button")}
+    norms = {0: "apply", 1: "we build data pipelines."}
+    assert set(clf.score(p, [0, 1], norms, dec)) == {1}
+    assert set(clf.score(p, [0, 1], norms, dec, all_units=True)) == {0, 1}
+
+
+def _all_postings() -> list[Posting]:
+    from jdreview.io.inputs import load_posting
+
+    root = Path(__file__).resolve().parents[2]
+    paths = sorted((root / "assets" / "samples" / "seeds").glob("*.txt"))
+    corpus = root.parent / "shared" / "corpus" / "raw"
+    if corpus.is_dir():
+        paths += sorted(corpus.iterdir())
+    return [load_posting(str(p)) for p in paths]
+
+
+def test_the_fast_scorer_gives_the_same_logits_as_the_feature_names() -> None:
+    """open_logits adds weights where it finds features; reference_logits builds the
+    feature names that training sees. A feature added to one and not the other fails here."""
+    from jdreview.filter.classifier import default_classifier
+    from jdreview.filter.pipeline import rule_decisions
+    from jdreview.filter.rules import default_rules
+
+    rules = default_rules()
+    clf = default_classifier()
+    postings = _all_postings()
+    # and one with a site the classifier remembers, and one with a URL slug and title
+    postings.append(Posting.from_text("Data Engineer\nAbout the job\nApply\n", site="linkedin"))
+    postings.append(Posting.from_text("**URL:** https://x.example/jobs/data-engineer-berlin\n"
+                                      "Data Engineer | Acme\nData Engineer\nBerlin\nDe\nfor\n"
+                                      "We build pipelines and more pipelines every day for you.\n"))
+    checked = 0
+    for p in postings:
+        units = [i for i, line in enumerate(p.lines) if line.strip()]
+        norms = {i: normalise(p.lines[i]) for i in units}
+        dec = rule_decisions(p, units, norms, rules)
+        fast = clf.open_logits(p, units, norms, dec)
+        slow = clf.reference_logits(p, units, norms, dec)
+        assert fast == pytest.approx(slow, abs=1e-9), p.source
+        checked += len(units) - len(dec)
+    assert checked > 100
