@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..errors import InputError
+from ..filter.decision import FilterConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -83,13 +84,13 @@ class CleanerSpec:
     classifier: tuple[str, bytes] | None
     default_rules: bool
     use_classifier: bool
-    threshold: float | None
+    config: FilterConfig  # the whole filter configuration, not only its threshold
     rules_version: str
     classifier_version: str
 
     @property
     def token(self) -> str:
-        h = hashlib.sha256(repr((self.default_rules, self.use_classifier, self.threshold,
+        h = hashlib.sha256(repr((self.default_rules, self.use_classifier, self.config,
                                  self.rules_version, self.classifier_version)).encode())
         for name, data in self.rule_files:
             h.update(name.encode() + b"\0" + data)
@@ -108,7 +109,7 @@ class CleanerSpec:
         use_clf = options.get("use_classifier", True)
         clf = (os.path.basename(clf_path), _read_local(clf_path)) if clf_path and use_clf else None
         spec = cls(rule_files, clf, options.get("default_rules", True), use_clf,
-                   options.get("threshold"), cleaner.rules.version, cleaner.classifier_version)
+                   cleaner.config, cleaner.rules.version, cleaner.classifier_version)
         return spec, cleaner
 
 
@@ -144,7 +145,7 @@ def worker_cleaner(spec: CleanerSpec) -> Any:
             with open(clf_path, "wb") as f:
                 f.write(spec.classifier[1])
         cleaner = Cleaner.create(paths, default_rules=spec.default_rules, classifier=clf_path,
-                                 use_classifier=spec.use_classifier, threshold=spec.threshold)
+                                 use_classifier=spec.use_classifier, config=spec.config)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if (cleaner.rules.version, cleaner.classifier_version) != (spec.rules_version, spec.classifier_version):

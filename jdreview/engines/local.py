@@ -7,6 +7,7 @@ naming the file (and record) and the rest carry on.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -45,15 +46,21 @@ class Cleaner:
     @classmethod
     def create(cls, rule_files: Iterable[str] = (), *, default_rules: bool = True,
                classifier: str | None = None, use_classifier: bool = True,
-               threshold: float | None = None) -> Cleaner:
-        """Load rules and classifier; raises InputError for a bad file."""
+               threshold: float | None = None, config: FilterConfig | None = None) -> Cleaner:
+        """Load rules and classifier; raises InputError for a bad file.
+
+        ``config`` is the filter's whole configuration (default :data:`DEFAULT_CONFIG`);
+        ``threshold``, when given, replaces its threshold (the CLI's ``--threshold``).
+        """
         rules = load_rule_sets(list(rule_files), defaults=default_rules)
         clf = None
         if use_classifier:
             from ..filter.classifier import default_classifier, load_classifier
 
             clf = load_classifier(classifier) if classifier else default_classifier()
-        config = FilterConfig(threshold=threshold) if threshold is not None else DEFAULT_CONFIG
+        config = config if config is not None else DEFAULT_CONFIG
+        if threshold is not None:
+            config = dataclasses.replace(config, threshold=threshold)
         return cls(rules, clf, config)
 
     def clean(self, posting: Posting) -> FilterResult:

@@ -6,12 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from ..io.posting import Posting
 
 if TYPE_CHECKING:
     pass
+
+
+#: Which stage made a decision: a rule, a structural rule, the classifier, the default
+#: (keep, no classifier), a decision inherited from the sentence before (``follows``), or
+#: ``missing`` (a unit the filter was not asked about).
+Source = Literal["rule", "structure", "classifier", "default", "follows", "missing"]
+SOURCES: tuple[Source, ...] = get_args(Source)
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,12 @@ DEFAULT_CONFIG = FilterConfig()
 
 @dataclass(slots=True)
 class Decision:
-    """Keep or drop, and why: ``source`` is rule, structure, classifier, default or user.
+    """Keep or drop, and why: ``source`` says which stage decided (:data:`Source`).
+
+    ``follows`` is a decision inherited from a neighbour: the sentences after one a drop
+    rule matched go with it to the end of the paragraph, and they name that rule
+    (``follows:<rule-id>``) without claiming that it matched them (jusText keeps the
+    first-pass class beside the revised one in the same way).
 
     A value: rule decisions are cached and shared between lines and postings, so a
     decision is replaced, never changed in place. (Not ``frozen``: a frozen
@@ -41,13 +53,13 @@ class Decision:
     """
 
     keep: bool
-    source: str
+    source: Source
     rule: str = ""
     score: float | None = None
 
     @property
     def reason(self) -> str:
-        if self.source in ("rule", "structure"):
+        if self.source in ("rule", "structure", "follows"):
             return f"{self.source}:{self.rule}"
         if self.source == "classifier":
             return f"classifier:{self.score:.2f}"

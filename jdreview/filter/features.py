@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..io.posting import URL_LINE
 from ..limits import CACHE_ENTRIES
 
 if TYPE_CHECKING:
@@ -189,7 +190,6 @@ def _line_static(norm: str) -> tuple[bool, bool, tuple[str, ...], int]:
 _DATEISH = re.compile(r"\b(?:ago|posted|reposted|vor \d|il y a|hace|fa|geleden|há|"
                       r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
                       r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\b")
-_URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*https?://", re.IGNORECASE)
 
 
 def normalise_title(posting: Posting, units: list[int], norms: Mapping[int, str]) -> str:
@@ -197,7 +197,7 @@ def normalise_title(posting: Posting, units: list[int], norms: Mapping[int, str]
     ``**URL:**`` line; '' when there is none."""
     if posting.title:
         return " ".join(posting.title.split()).casefold()
-    if len(units) > 1 and _URL_LINE.match(posting.lines[units[0]]):
+    if len(units) > 1 and URL_LINE.match(posting.lines[units[0]]):
         return norms[units[1]]
     return ""
 

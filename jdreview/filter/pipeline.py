@@ -30,7 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, cast
 
-from ..io.posting import Posting
+from ..io.posting import URL_LINE, Posting
 from ..limits import CACHE_ENTRIES
 from .decision import (
     DEFAULT_CONFIG,
@@ -237,9 +237,9 @@ def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
     for k in range(1, len(segs)):
         prev = segs[k - 1]
         gap = text[prev.end:segs[k].start]
-        if (not prev.decision.keep and prev.decision.source == "rule" and not gap.strip()
-                and segs[k].decision.keep and segs[k].decision.source != "rule"):
-            segs[k].decision = prev.decision
+        if (not prev.decision.keep and prev.decision.source in ("rule", "follows")
+                and not gap.strip() and segs[k].decision.keep and segs[k].decision.source != "rule"):
+            segs[k].decision = Decision(False, "follows", prev.decision.rule)
     if all(not s.decision.keep for s in segs):
         lr.decision = segs[0].decision
         return
@@ -336,7 +336,6 @@ def link_lists(lines: list[str], units: list[int], norms: Mapping[int, str],
     return hits
 
 
-_URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*https?://", re.IGNORECASE)
 
 
 def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
@@ -349,7 +348,7 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
         return hits
     lines = posting.lines
     # the collector's page-title line right after a "**URL:**" line
-    if len(units) > 2 and _URL_LINE.match(lines[units[0]]):
+    if len(units) > 2 and URL_LINE.match(lines[units[0]]):
         t = units[1]
         title = norms[t]
         later = {norms[i] for i in units[2:60]}

@@ -29,7 +29,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, get_args
 
 import regex
 
@@ -37,9 +37,12 @@ from ..errors import InputError
 from ..limits import CACHE_ENTRIES
 
 SCHEMA = 1
-KINDS = ("exact", "regex", "section", "repeated_block", "repeated_title", "link_list")
-ACTIONS = ("drop", "keep")
-UNITS = ("line", "segment")
+Kind = Literal["exact", "regex", "section", "repeated_block", "repeated_title", "link_list"]
+Action = Literal["drop", "keep"]
+Unit = Literal["line", "segment"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+ACTIONS: tuple[Action, ...] = get_args(Action)
+UNITS: tuple[Unit, ...] = get_args(Unit)
 FIELDS = {"id", "kind", "pattern", "action", "scope", "unit", "end", "max_lines", "min_lines",
           "case_sensitive", "note", "provenance", "enabled"}
 PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
@@ -66,11 +69,11 @@ class Rule:
     """One rule. ``pattern`` is a tuple of strings (exact), or one regex string."""
 
     id: str
-    kind: str
+    kind: Kind
     pattern: tuple[str, ...] = ()
-    action: str = "drop"
+    action: Action = "drop"
     scope: str = "all"
-    unit: str = "line"
+    unit: Unit = "line"
     end: str = ""
     max_lines: int = 0
     min_lines: int = 2

@@ -42,7 +42,8 @@ _LINKEDIN_MARKS = re.compile(
     re.MULTILINE)  # applied to lower-cased text
 #: every mark above contains one of these words
 _LINKEDIN_WORDS = ("linkedin", "clicked apply", "has hired", "about the job", "applicant", "easy apply")
-_URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*(https?://\S+)", re.IGNORECASE)
+#: A collector's ``**URL:** https://...`` line (group 1: the address); the filter drops it.
+URL_LINE = re.compile(r"^\s*(?:\*\*)?url:?(?:\*\*)?:?\s*(https?://\S+)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -159,7 +160,7 @@ def _lines_holding(text: str, words: list[str]) -> str:
 
 def _find_url(lines: list[str]) -> str:
     for line in lines[:5]:
-        m = _URL_LINE.match(line)
+        m = URL_LINE.match(line)
         if m:
             return m.group(1)
     return ""

@@ -360,7 +360,7 @@ def rule_stats(rules: RuleSet, postings: Sequence[LabelledPosting],
         res = auto_filter(p, rules, None, config)
         for lr in res.lines:
             d = lr.decision
-            if d is None or lr.index not in lp.labels or d.source not in ("rule", "structure"):
+            if d is None or lr.index not in lp.labels or d.source not in ("rule", "structure", "follows"):
                 continue
             st2 = stats.get(d.rule)
             if st2 is None:
@@ -409,6 +409,6 @@ def fired_rules(units: Iterable[tuple[Any, Any, str, Any]]) -> dict[str, int]:
     """
     out: dict[str, int] = {}
     for _line, _seg, _text, d in units:
-        if d.source in ("rule", "structure") and d.rule:
+        if d.source in ("rule", "structure", "follows") and d.rule:
             out[d.rule] = out.get(d.rule, 0) + 1
     return out

@@ -37,7 +37,7 @@ from ..filter.decision import (
     cleaned_text,
     line_texts,
 )
-from ..filter.rules import Rule, normalise
+from ..filter.rules import Action, Rule, Unit, normalise
 from ..filter.segments import split_segments
 from ..io.posting import Posting
 
@@ -482,8 +482,8 @@ def rule_id_for(pattern: str, prefix: str = "user") -> str:
     return f"{prefix}-{slug}-{hashlib.sha1(pattern.encode()).hexdigest()[:6]}"
 
 
-def propose_rules(text: str, action: str, *, reviewer: str = "", posting: str = "",
-                  at: str = "", scope: str = "all", unit: str = "line") -> tuple[Rule, Rule]:
+def propose_rules(text: str, action: Action, *, reviewer: str = "", posting: str = "",
+                  at: str = "", scope: str = "all", unit: Unit = "line") -> tuple[Rule, Rule]:
     """Two rules for one line (or, with ``unit="segment"``, one segment), with provenance:
     one matching exactly this text, one with its numbers generalised.
 

@@ -320,3 +320,18 @@ def test_without_dask_the_engine_says_how_to_install_it(tmp_path: Path) -> None:
     assert "pip install 'jdreview[dask]'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+@needs_dask
+def test_the_whole_filter_config_reaches_the_worker() -> None:
+    """Not only the threshold: segments and structure switches travel in the spec and change
+    the spec's token, so a worker never reuses a cleaner built for another configuration."""
+    from jdreview.engines.dask_engine import CleanerSpec, worker_cleaner
+    from jdreview.filter.decision import FilterConfig
+
+    config = FilterConfig(threshold=0.7, segments=False, structure=False)
+    spec, cleaner = CleanerSpec.from_options({**OPTIONS, "config": config})
+    assert cleaner.config == config
+    assert worker_cleaner(spec).config == config
+    plain, _ = CleanerSpec.from_options(dict(OPTIONS))
+    assert plain.token != spec.token and worker_cleaner(plain).config.segments is True

@@ -260,3 +260,25 @@ def test_per_line_caches_stay_bounded_over_many_distinct_postings() -> None:
         sizes[name] = getattr(clf_mod, name).cache_info().currsize
     assert all(0 <= v <= CACHE_ENTRIES for v in sizes.values()), sizes
     assert sizes["norm"] > 0 and sizes["local"] > 0  # the caches were in use
+
+
+def test_a_sentence_inherited_from_its_neighbour_says_so() -> None:
+    """The sentences after one a drop rule matched go too, but their reason names the rule
+    they follow (``follows:<id>``), not a match that never happened; chains carry on."""
+    rs = parse_rules("schema = 1\n[[rule]]\nid = \"agencies\"\nkind = \"regex\"\nunit = \"segment\"\n"
+                     "pattern = '^no agencies please\\.?$'\naction = \"drop\"\n")
+    text = "We hire in Leeds. No agencies please. We are an equal employer. Thanks for reading.\n"
+    res = auto_filter(Posting.from_text(text), rs, None, FilterConfig())
+    units = [(t, d.keep, d.reason, d.source) for _line, _seg, t, d in res.units()]
+    assert units[0][:2] == ("We hire in Leeds.", True)
+    assert units[1][1:] == (False, "rule:agencies", "rule")
+    assert [u[1:] for u in units[2:]] == [(False, "follows:agencies", "follows")] * 2
+    assert res.cleaned_text() == "We hire in Leeds.\n"
+
+
+def test_decision_sources_and_rule_kinds_are_closed_sets() -> None:
+    from jdreview.filter.decision import SOURCES
+    from jdreview.filter.rules import ACTIONS, KINDS, UNITS
+
+    assert set(SOURCES) == {"rule", "structure", "classifier", "default", "follows", "missing"}
+    assert ACTIONS == ("drop", "keep") and UNITS == ("line", "segment") and "section" in KINDS
