@@ -354,7 +354,8 @@ def _clean_record(cleaner: Any, fields: Any, source: str) -> dict[str, Any]:
 
     if not isinstance(fields, dict):
         raise InputError(source, "record is not an object")
-    return cleaner.record_output(fields, cleaner.clean(posting_from_record(fields, source)))
+    out: dict[str, Any] = cleaner.record_output(fields, cleaner.clean(posting_from_record(fields, source)))
+    return out
 
 
 def _record_id(fields: Any) -> Any:

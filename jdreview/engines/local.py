@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..filter.decision import DEFAULT_CONFIG, FilterConfig, FilterResult
@@ -34,13 +34,16 @@ from ..io.inputs import (
 from ..io.posting import Posting
 from ..version import __version__
 
+if TYPE_CHECKING:
+    from ..filter.classifier import LineScorer
+
 
 @dataclass
 class Cleaner:
     """Rules, classifier and config bundled: what every engine needs to clean."""
 
     rules: RuleSet
-    classifier: Any = None
+    classifier: LineScorer | None = None
     config: FilterConfig = DEFAULT_CONFIG
 
     @classmethod

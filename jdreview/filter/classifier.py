@@ -26,7 +26,7 @@ import json
 import math
 from collections.abc import Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InputError
 from ..limits import CACHE_ENTRIES
@@ -57,6 +57,17 @@ KIND = "jdreview-line-classifier"
 MAX_ABS_BIAS = 1e4
 #: Neighbour smoothing is a fraction (the default 0.3); beyond this the file is damaged.
 MAX_SMOOTHING = 10.0
+
+
+class LineScorer(Protocol):
+    """What the filter needs of a classifier: a version (recorded with every result) and
+    keep probabilities for the units no rule decided (or, with ``all_units``, for all).
+    :class:`Classifier` is one; learning code may wrap it (site memory, a sequence model)."""
+
+    version: str
+
+    def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+              dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]: ...
 
 
 class Classifier:

@@ -44,14 +44,14 @@ from .rules import RuleSet
 from .segments import _FIELD_SEP, _single_segment, split_segments
 
 if TYPE_CHECKING:
-    from .classifier import Classifier
+    from .classifier import LineScorer
 
 
 # --------------------------------------------------------------------------- filter
 
 
 def auto_filter(posting: Posting, rules: RuleSet | None = None,
-                classifier: Classifier | None = None,
+                classifier: LineScorer | None = None,
                 config: FilterConfig = DEFAULT_CONFIG) -> FilterResult:
     """Decide keep or drop for every unit of ``posting``; see the module docstring."""
     rules = rules if rules is not None else RuleSet()

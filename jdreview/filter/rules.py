@@ -359,7 +359,8 @@ class RuleSet:
 
     def _which(self, m: Any, items: list[tuple[Rule, Any]], text: str) -> Rule | None:
         if isinstance(m, tuple):  # fallback path: (rule, match)
-            return m[0]
+            hit: Rule = m[0]
+            return hit
         for name, value in m.groupdict().items():
             if value is not None and name.startswith("jdr_"):
                 return items[int(name[4:])][0]
@@ -434,7 +435,7 @@ class Prefilter:
     def build(cls, patterns: list[tuple[str, bool]]) -> Prefilter | None:
         """From (pattern, case_sensitive) pairs; None when some pattern has no
         required literal (or Python's parser reads it differently from ``regex``)."""
-        import re._parser as sre_parse  # type: ignore[import-not-found]
+        import re._parser as sre_parse
 
         exact: set[str] = set()
         folded: set[str] = set()

@@ -174,7 +174,7 @@ def _is_hidden(tag: Any) -> bool:
 
 
 def _render(node: Any, out: list[str], comment_t: type, doctype_t: type) -> None:
-    from bs4 import NavigableString
+    from bs4.element import NavigableString
 
     # Source newlines inside a text node are whitespace, as a browser renders them
     # (``<p>Senior\n  Engineer</p>`` is one line); only <pre>/<textarea> keep them.

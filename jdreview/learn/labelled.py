@@ -50,7 +50,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InputError
 from ..filter.decision import DEFAULT_CONFIG, FilterConfig, FilterResult
@@ -64,7 +64,7 @@ from ..workspace.export import LABEL_SCHEMA, validate_label
 from ..workspace.export import norm_hash as norm_hash
 
 if TYPE_CHECKING:
-    from ..filter.classifier import Classifier
+    from ..filter.classifier import Classifier, LineScorer
     from .gold import GoldPosting
 
 LABELS_SCHEMA = LABEL_SCHEMA
@@ -173,7 +173,7 @@ def import_gold(paths: Sequence[str], gold_dir: str | None = None) -> list[Label
 
 
 def label_records(postings: Iterable[LabelledPosting], rules: RuleSet | None = None,
-                  classifier: Classifier | None = None,
+                  classifier: LineScorer | None = None,
                   config: FilterConfig = DEFAULT_CONFIG) -> Iterator[dict[str, Any]]:
     """One record per unit of every posting: the automatic decision (from ``rules`` and
     ``classifier``), the person's label, and where both came from."""
@@ -235,7 +235,7 @@ def validate_record(obj: Any, source: str, line: int | None = None) -> dict[str,
     if "checksum" in obj and obj["checksum"] != _checksum(obj):
         raise InputError(where, "label record checksum does not match its fields (the record was "
                          "edited or damaged); export it again from the workspace or gold")
-    return obj
+    return cast(dict[str, Any], obj)
 
 
 def validate_records(records: Iterable[Any], source: str) -> list[dict[str, Any]]:
@@ -447,7 +447,7 @@ def card_markdown(card: Mapping[str, Any]) -> str:
 
 
 def export_training_data(postings: Sequence[LabelledPosting], out_dir: str,
-                         rules: RuleSet | None = None, classifier: Classifier | None = None,
+                         rules: RuleSet | None = None, classifier: LineScorer | None = None,
                          config: FilterConfig = DEFAULT_CONFIG, *,
                          labels_written: bool = False) -> dict[str, Any]:
     """Write labels, pairs (chat, plain, seed-002 text) and the dataset card into

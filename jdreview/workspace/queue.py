@@ -12,7 +12,7 @@ from ..filter.pipeline import rule_decisions
 from ..filter.rules import RuleSet, normalise
 
 if TYPE_CHECKING:
-    from ..filter.classifier import Classifier
+    from ..filter.classifier import LineScorer
     from ..io.posting import Posting
 
 
@@ -32,7 +32,7 @@ class PostingSignals:
     units: int
 
 
-def posting_signals(key: Any, posting: Posting, rules: RuleSet, classifier: Classifier,
+def posting_signals(key: Any, posting: Posting, rules: RuleSet, classifier: LineScorer,
                     config: FilterConfig = DEFAULT_CONFIG) -> PostingSignals:
     """The disagreement and uncertainty figures of one posting."""
     units = posting.units()

@@ -27,7 +27,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..filter.decision import (
     Decision,
@@ -367,7 +367,7 @@ def _describe(keys: list[Key]) -> str:
 # --------------------------------------------------------------------------- cache
 
 
-def result_rows(result: FilterResult) -> list[tuple]:
+def result_rows(result: FilterResult) -> list[tuple[Any, ...]]:
     """A filter result as workspace ``units`` rows (see :meth:`Workspace.save_units`)."""
     rows = []
     for lr in result.lines:
@@ -383,7 +383,7 @@ def result_rows(result: FilterResult) -> list[tuple]:
     return rows
 
 
-def result_from_rows(posting: Posting, rows: list[tuple], rules_version: str,
+def result_from_rows(posting: Posting, rows: list[tuple[Any, ...]], rules_version: str,
                      classifier_version: str) -> FilterResult:
     """Rebuild a filter result from cached rows (line, seg, start, end, keep, source,
     rule, score, segmented); the inverse of :func:`result_rows`."""
@@ -422,7 +422,7 @@ class IdenticalPlan:
         return (1 if self.here else 0) + len({p for p, *_ in self.elsewhere})
 
 
-def plan_identical(session: Session, pid: int, line: int, keep: bool, units: Iterable) -> IdenticalPlan:
+def plan_identical(session: Session, pid: int, line: int, keep: bool, units: Iterable[Any]) -> IdenticalPlan:
     """Plan labelling every line whose normalised text equals ``line``'s as ``keep``.
 
     ``units`` are the workspace's whole-line :class:`~jdreview.workspace.store.UnitRow` with that
@@ -531,7 +531,7 @@ class RuleEffect:
     postings: int
 
 
-def rule_effect(rule: Rule, units: Iterable, site_of: Mapping[int, str] | None = None) -> RuleEffect:
+def rule_effect(rule: Rule, units: Iterable[Any], site_of: Mapping[int, str] | None = None) -> RuleEffect:
     """Count what ``rule`` would match, flip and contradict among workspace ``units``
     (:class:`~jdreview.workspace.store.UnitRow`, whole lines). A drop rule does not flip a line
     a keep rule kept (keep rules outrank drop rules)."""

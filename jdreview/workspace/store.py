@@ -409,7 +409,7 @@ class Workspace:
             self.conn.execute("UPDATE postings SET error = ? WHERE id = ?", (message, pid))
 
     # ------------------------------------------------------------------ automatic decisions
-    def cached_units(self, pid: int, rules_version: str, classifier_version: str) -> list[tuple] | None:
+    def cached_units(self, pid: int, rules_version: str, classifier_version: str) -> list[tuple[Any, ...]] | None:
         """The cached filter result rows for ``pid`` if made by these versions, else None."""
         self.flush_cache()
         r = self.conn.execute("SELECT rules_version, classifier_version, text IS NOT NULL "
@@ -420,7 +420,7 @@ class Workspace:
             "SELECT line, seg, start, end_, keep, source, rule, score, segmented FROM units "
             "WHERE posting = ? ORDER BY line, seg", (pid,)).fetchall()
 
-    def save_units(self, pid: int, rows: Iterable[tuple], rules_version: str,
+    def save_units(self, pid: int, rows: Iterable[tuple[Any, ...]], rules_version: str,
                    classifier_version: str) -> None:
         """Replace the cached automatic decisions of ``pid``.
 
@@ -578,7 +578,7 @@ class Workspace:
                 "changed": changed, "per_hour": per_hour}
 
     def integrity_ok(self) -> bool:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return bool(self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
 
 def _meta_get(conn: sqlite3.Connection, key: str) -> str | None:

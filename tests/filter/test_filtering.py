@@ -135,7 +135,7 @@ def check_invariant(result: FilterResult, rules: RuleSet) -> None:
                 prev = seg.end
     for _, _, _, d in result.units():
         assert d.reason
-        assert d.source in ("rule", "structure", "classifier", "default")
+        assert d.source in ("rule", "structure", "classifier", "default", "follows")
         if d.source in ("rule", "structure"):
             assert rules.get(d.rule) is not None and d.reason == f"{d.source}:{d.rule}"
         if d.source == "classifier":

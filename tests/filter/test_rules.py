@@ -81,7 +81,8 @@ def test_segment_rule_on_sentences() -> None:
     text = "Applications close on May 5. No agencies please. We are an equal opportunity employer.\n"
     result = auto_filter(Posting.from_text(text), rs)
     assert result.cleaned_text() == "Applications close on May 5.\n"
-    assert [d.reason for *_, d in result.units()] == ["default", "rule:agencies", "rule:agencies"]
+    # ... and say that they follow the rule rather than claim it matched them
+    assert [d.reason for *_, d in result.units()] == ["default", "rule:agencies", "follows:agencies"]
 
 
 def test_segment_rule_matching_a_whole_one_segment_line_drops_it() -> None:
