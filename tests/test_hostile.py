@@ -146,7 +146,6 @@ def test_explain_outputs_never_collide(tmp_path: Path) -> None:
         assert word in explained and "DROP" in explained
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 2: being fixed")
 def test_dask_engine_refuses_inputs_inside_outdir_and_deletes_nothing(tmp_path: Path) -> None:
     from jdreview.engines.dask_engine import run_dask_clean
 
@@ -166,7 +165,6 @@ def test_dask_engine_refuses_inputs_inside_outdir_and_deletes_nothing(tmp_path: 
     assert "part-00000.jsonl" in err.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 2: being fixed")
 def test_dask_engine_removes_only_the_parts_its_last_run_wrote(tmp_path: Path) -> None:
     pytest.importorskip("fsspec")
     from fsspec.implementations.local import LocalFileSystem

@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..filter.decision import FilterConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -623,6 +623,7 @@ def clean_on_dask(client: Any, paths: list[str], outdir: str, cleaner_options: d
     spec, _ = CleanerSpec.from_options(cleaner_options)
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     files, problems = expand_inputs(paths)
+    check_outdir(files, outdir)
     parts, plan_problems = plan_partitions(files, blocksize, n_workers)
     problems += plan_problems
 
@@ -706,18 +707,54 @@ def format_error(e: dict[str, Any]) -> str:
 
 
 def _remove_old_parts(fs: Any, root: str) -> None:
-    """Parts of an earlier run in OUTDIR would mix with this one's: remove them."""
+    """Parts of an earlier run in OUTDIR would mix with this one's: remove the parts that
+    run's ``_summary.json`` lists, its errors file and its temporary files -- never a file
+    this engine did not write (an input named ``part-00000.jsonl`` stays)."""
+    try:
+        with fs.open(posixpath.join(root, "_summary.json"), "rb") as f:
+            data = json.loads(f.read())
+    except (OSError, ValueError, RecursionError):
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("outputs"), list):
+        for name in data["outputs"]:
+            base = posixpath.basename(name) if isinstance(name, str) else ""
+            if base.startswith("part-") and base.endswith((".jsonl", ".parquet")):
+                p = posixpath.join(root, base)
+                if fs.exists(p):
+                    fs.rm(p)
+        err = posixpath.join(root, "errors", "errors.jsonl")
+        if fs.exists(err):
+            fs.rm(err)
     try:
         names = fs.ls(root, detail=False)
     except FileNotFoundError:
         return
-    for p in names:
+    for p in names:  # temporary parts of a run that was killed: this engine's own names
         base = posixpath.basename(p.rstrip("/"))
-        if base.startswith(("part-", ".part-")) and base.endswith((".jsonl", ".parquet", ".tmp")):
+        if base.startswith(".part-") and base.endswith(".tmp"):
             fs.rm(p)
-    err = posixpath.join(root, "errors", "errors.jsonl")
-    if fs.exists(err):
-        fs.rm(err)
+
+
+def check_outdir(files: list[tuple[Any, str, str]], outdir: str) -> None:
+    """Refuse (:class:`UsageError`) inputs inside OUTDIR: this engine writes and replaces
+    ``part-*`` files there, so an input in it could be overwritten or mixed with output."""
+    from fsspec.core import url_to_fs
+
+    out_fs, out_root = url_to_fs(outdir)
+    local = "file" in _protocols(out_fs)
+    root = os.path.realpath(out_root) if local else out_root.rstrip("/")
+    for fs, path, source in files:
+        if _protocols(fs) != _protocols(out_fs):
+            continue
+        p = os.path.realpath(path) if local else path
+        if p == root or p.startswith(root.rstrip("/") + "/"):
+            raise UsageError(outdir, f"the input {source} lies inside the output folder, where this "
+                             "engine writes its parts; choose an output folder outside the inputs")
+
+
+def _protocols(fs: Any) -> set[str]:
+    proto = fs.protocol
+    return set(proto) if isinstance(proto, (tuple, list)) else {proto}
 
 
 def _write_errors(fs: Any, root: str, errors: list[dict[str, Any]]) -> None:
@@ -814,8 +851,14 @@ def run_dask_clean(paths: list[str], outdir: str | None, cleaner_options: dict[s
     if workers < 0:
         stderr.write("jdreview: error: --workers must be positive\n")
         return EXIT_USAGE
-    # Validate rule and classifier files before paying for a cluster.
+    # Validate rule and classifier files, and that no input lies in OUTDIR, before paying
+    # for a cluster.
     CleanerSpec.from_options(cleaner_options)
+    try:
+        check_outdir(expand_inputs(paths)[0], outdir)
+    except UsageError as e:
+        stderr.write(f"jdreview: error: {e}\n")
+        return EXIT_USAGE
     cluster = client = None
     try:
         if scheduler:
