@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -317,6 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except InputError as e:  # a bad rule or classifier file: nothing can run
         print(f"jdreview: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except sqlite3.DatabaseError as e:  # a workspace damaged after it was opened
+        where = getattr(args, "workspace", None) or "the workspace"
+        print(f"jdreview: error: {where}: workspace database is damaged ({e}); restore it from a "
+              "backup or recover it with: sqlite3 workspace.sqlite .recover", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("jdreview: interrupted", file=sys.stderr)

@@ -445,7 +445,6 @@ def test_rule_file_schema_as_a_string_is_not_called_newer(tmp_path: Path) -> Non
     assert e.value.line == 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 12: being fixed")
 @pytest.mark.skipif(not can_drop_privileges(), reason="needs setpriv to make root obey file modes")
 def test_read_only_workspace_folder_is_named_as_such(tmp_path: Path) -> None:
     from jdreview.workspace.store import Workspace
@@ -487,7 +486,6 @@ def _export(ws_dir: Path, out: Path, capsys) -> tuple[int, str]:
     return rc, capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 5: being fixed")
 def test_zero_length_workspace_is_refused_and_the_old_export_kept(tmp_path: Path, capsys) -> None:
     _workspace(tmp_path / "ws").close()
     rc, err = _export(tmp_path / "ws", tmp_path / "out", capsys)
@@ -503,7 +501,6 @@ def test_zero_length_workspace_is_refused_and_the_old_export_kept(tmp_path: Path
     assert (tmp_path / "ws" / "workspace.sqlite").stat().st_size == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 5: being fixed")
 def test_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
     from jdreview.workspace.store import Workspace
 
@@ -534,7 +531,6 @@ def test_empty_export_never_replaces_a_non_empty_one(tmp_path: Path, capsys) -> 
     assert (tmp_path / "out" / "labels.jsonl").read_bytes() == labels
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 5: being fixed")
 def test_garbled_pages_give_one_line_errors(tmp_path: Path, capsys) -> None:
     ws = _workspace(tmp_path / "ws", n=40)
     ws.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

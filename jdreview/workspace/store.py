@@ -217,6 +217,14 @@ class Workspace:
         directory = os.path.abspath(directory or default_workspace_dir())
         path = os.path.join(directory, DB_NAME)
         try:
+            if os.path.getsize(path) == 0:
+                # sqlite would take an empty file for a new database; a workspace that was
+                # truncated (or a stray empty file) must not become an empty workspace
+                raise InputError(path, "empty file (0 bytes), not a jdreview workspace; delete it "
+                                 "to start a new workspace here")
+        except OSError:
+            pass  # no file yet: a new workspace
+        try:
             os.makedirs(directory, exist_ok=True)
             conn = sqlite3.connect(path, timeout=10.0, isolation_level=None,
                                    check_same_thread=False)
@@ -228,14 +236,20 @@ class Workspace:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=10000")
             with _tx(conn):
+                _check_identity(conn, path)
                 row = _meta_get(conn, "schema")
                 if row is None:
                     _create(conn)
+                elif not row.isdigit():
+                    raise InputError(path, f"not a jdreview workspace (schema {row!r})")
                 elif int(row) > SCHEMA_VERSION:
                     raise InputError(path, f"workspace schema {row} is newer than this jdreview "
                                      f"understands ({SCHEMA_VERSION}); upgrade jdreview")
         except sqlite3.DatabaseError as e:
             conn.close()
+            if _read_only(directory, path, e):
+                raise InputError(path, f"workspace is read-only: cannot write to {directory} ({e}); "
+                                 "open it from a folder you may write to") from None
             raise InputError(path, f"not a jdreview workspace ({e})") from None
         except InputError:
             conn.close()
@@ -589,7 +603,42 @@ def _meta_get(conn: sqlite3.Connection, key: str) -> str | None:
     return None if r is None else r[0]
 
 
+#: ``PRAGMA application_id`` of a jdreview workspace ("jdrv"): how a workspace is told from
+#: another program's SQLite file before anything is written to it.
+APPLICATION_ID = 0x6A647276
+
+
+def _check_identity(conn: sqlite3.Connection, path: str) -> None:
+    """Raise :class:`InputError` unless the database is a jdreview workspace or brand new.
+
+    A workspace carries :data:`APPLICATION_ID` (older ones a ``meta`` row with the schema,
+    and get the id now); a database with neither and any table of its own belongs to
+    another program and is left untouched.
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    if app_id != 0:
+        raise InputError(path, f"not a jdreview workspace (another program's SQLite database, "
+                         f"application id {app_id:#x})")
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if not tables:
+        return  # a new database: _create gives it the id
+    if _meta_get(conn, "schema") is None:
+        raise InputError(path, "not a jdreview workspace (another program's SQLite database, with "
+                         f"tables {', '.join(sorted(tables)[:3])})")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _read_only(directory: str, path: str, e: sqlite3.Error) -> bool:
+    text = str(e).lower()
+    if "readonly" in text or "read-only" in text:
+        return True
+    return not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK))
+
+
 def _create(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     for stmt in _SCHEMA.split(";"):
         if stmt.strip():
             conn.execute(stmt)
