@@ -87,7 +87,7 @@ def _review_export(args: argparse.Namespace) -> int:
         return run(args)
     import os
 
-    from .workspace.export import export_workspace
+    from .learn.labelled import export_workspace_data
     from .workspace.session import cleaner_for
     from .workspace.store import DB_NAME, Workspace, default_workspace_dir
 
@@ -98,8 +98,10 @@ def _review_export(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     with Workspace.open(directory) as ws:
         opts = _cleaner_options(args)
-        summary = export_workspace(ws, cleaner_for(ws, opts.pop("rule_files"), **opts), args.output,
-                                   reviewed_only=args.reviewed_only)
+        # one folder, swapped in whole: cleaned texts, labels, and (issue 4) pairs and card
+        summary = export_workspace_data(ws, cleaner_for(ws, opts.pop("rule_files"), **opts), args.output,
+                                        reviewed_only=args.reviewed_only,
+                                        training=not args.no_training_data)
     for err in summary.errors:
         print(f"jdreview: error: {err}", file=sys.stderr)
     print(f"jdreview: exported {summary.postings} postings, {summary.labels} labels to {args.output}",
@@ -228,22 +230,6 @@ def _export_gold(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _export_workspace_training(args: argparse.Namespace) -> int:
-    """After the workspace export: pairs and dataset card beside its labels.jsonl."""
-    from .learn.labelled import export_training_data, labelled_from_workspace
-    from .workspace.session import cleaner_for
-    from .workspace.store import Workspace, default_workspace_dir
-
-    errors: list[str] = []
-    with Workspace.open(args.workspace or default_workspace_dir()) as ws:
-        opts = _cleaner_options(args)
-        cleaner = cleaner_for(ws, opts.pop("rule_files"), **opts)
-        postings = labelled_from_workspace(ws, cleaner, reviewed_only=args.reviewed_only, errors=errors)
-    export_training_data(postings, args.output, cleaner.rules, cleaner.classifier, cleaner.config,
-                         labels_written=True)
-    return EXIT_OK
-
-
 def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="FILE",
                    help="a user rule file layered on the defaults (repeatable)")
@@ -309,10 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("train", "rules") or (args.command == "export" and args.gold_folder):
             return _learn_command(args)
         if args.command in ("review", "export"):
-            rc = _review_export(args)
-            if args.command == "export" and rc == EXIT_OK and not args.no_training_data:
-                rc = _export_workspace_training(args)  # issue 4: pairs and dataset card
-            return rc
+            return _review_export(args)
     except UsageError as e:  # e.g. outputs that would overwrite the inputs
         print(f"jdreview: error: {e}", file=sys.stderr)
         return EXIT_USAGE

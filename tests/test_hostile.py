@@ -519,7 +519,6 @@ def test_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
     assert tables == {"invoices"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 5: being fixed")
 def test_empty_export_never_replaces_a_non_empty_one(tmp_path: Path, capsys) -> None:
     _workspace(tmp_path / "ws").close()
     rc, err = _export(tmp_path / "ws", tmp_path / "out", capsys)
@@ -570,7 +569,6 @@ def _edit_first_posting(ws_dir: Path) -> None:
         s.apply(s.toggle([(0, None)]))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 13: being fixed")
 def test_interrupted_export_leaves_the_old_export_whole(tmp_path: Path, capsys) -> None:
     from jdreview.engines.local import Cleaner
     from jdreview.workspace.export import export_workspace
@@ -601,7 +599,6 @@ def test_interrupted_export_leaves_the_old_export_whole(tmp_path: Path, capsys) 
     assert len(read_labels(str(out / "labels.jsonl"))) > 0  # the card matches the labels
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 13: being fixed")
 def test_killed_export_leaves_the_old_or_the_new_export(tmp_path: Path, capsys) -> None:
     import signal
     import time
@@ -628,7 +625,6 @@ def test_killed_export_leaves_the_old_or_the_new_export(tmp_path: Path, capsys) 
             old = now
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 14: being fixed")
 def test_every_exported_record_has_a_checksum_and_a_missing_one_is_an_error(tmp_path: Path, capsys) -> None:
     import hashlib
 
@@ -668,7 +664,6 @@ def _big_workspace(directory: Path, n: int) -> None:
                                              source=f"p{i}.txt", id=f"p{i}"))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 10: being fixed")
 def test_export_memory_stays_flat(tmp_path: Path) -> None:
     _big_workspace(tmp_path / "small", 30)
     _big_workspace(tmp_path / "big", 300)  # 45,000 labels

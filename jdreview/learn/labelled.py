@@ -48,7 +48,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -60,7 +60,14 @@ from ..io.atomic import atomic_write_text
 from ..io.inputs import PAIR_CLEAN_MARK, PAIR_RAW_MARK
 from ..io.jsonio import iter_json_lines, read_json
 from ..io.posting import Posting
-from ..workspace.export import LABEL_SCHEMA, validate_label
+from ..workspace.export import (
+    LABEL_SCHEMA,
+    ExportFolder,
+    ExportSummary,
+    check_checksum,
+    record_checksum,
+    validate_label,
+)
 from ..workspace.export import norm_hash as norm_hash
 
 if TYPE_CHECKING:
@@ -107,9 +114,7 @@ class LabelledPosting:
 
 
 def _checksum(rec: Mapping[str, Any]) -> str:
-    body = json.dumps({k: v for k, v in rec.items() if k != "checksum"}, sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+    return record_checksum(dict(rec))
 
 
 def _stamp() -> str:
@@ -232,9 +237,7 @@ def validate_record(obj: Any, source: str, line: int | None = None) -> dict[str,
     seg = obj.get("segment")
     if seg is not None and (not isinstance(seg, int) or isinstance(seg, bool) or seg < 0):
         raise InputError(where, "label field 'segment' must be null or a non-negative integer")
-    if "checksum" in obj and obj["checksum"] != _checksum(obj):
-        raise InputError(where, "label record checksum does not match its fields (the record was "
-                         "edited or damaged); export it again from the workspace or gold")
+    check_checksum(obj, where)
     return cast(dict[str, Any], obj)
 
 
@@ -396,31 +399,65 @@ def _check_against_card(path: str) -> None:
                          "export it again")
 
 
-def dataset_card(records: Sequence[Mapping[str, Any]], postings: Sequence[LabelledPosting]
+class _CardCounts:
+    """What a dataset card counts, gathered one record and one posting at a time, so an
+    export never holds all its records."""
+
+    def __init__(self) -> None:
+        self.postings = self.units = self.segment_units = self.keep = self.changed = 0
+        self.sites: Counter[str] = Counter()
+        self.langs: Counter[str] = Counter()
+        self.formats: Counter[str] = Counter()
+        self.reviewers: Counter[str] = Counter()
+        self.lines_by_site: Counter[str] = Counter()
+        self.rules_versions: set[str] = set()
+        self.classifier_versions: set[str] = set()
+
+    def add_posting(self, lp: LabelledPosting) -> None:
+        self.postings += 1
+        self.sites[lp.site or lp.posting.site or "unknown"] += 1
+        self.langs[lp.language or "unknown"] += 1
+        self.formats[lp.posting.kind] += 1
+        self.reviewers[lp.reviewer or "unknown"] += 1
+
+    def add_record(self, r: Mapping[str, Any]) -> None:
+        if r.get("segment") is not None:
+            self.segment_units += 1
+            return
+        self.units += 1
+        self.keep += bool(r["label"])
+        self.changed += bool(r["changed"])
+        self.lines_by_site[r.get("site") or "unknown"] += 1
+        self.rules_versions.add(r.get("rules_version", ""))
+        self.classifier_versions.add(r.get("classifier_version", ""))
+
+    def card(self) -> dict[str, Any]:
+        return {
+            "kind": CARD_KIND, "schema": CARD_SCHEMA, "labels_schema": LABELS_SCHEMA,
+            "created": _stamp(), "postings": self.postings, "units": self.units,
+            "segment_units": self.segment_units,
+            "labels": {"keep": self.keep, "drop": self.units - self.keep},
+            "keep_share": round(self.keep / self.units, 4) if self.units else 0.0,
+            "changed_from_automatic": self.changed,
+            "sites": dict(sorted(self.sites.items())), "lines_by_site": dict(sorted(self.lines_by_site.items())),
+            "languages": dict(sorted(self.langs.items())),
+            "formats": dict(sorted(self.formats.items())),
+            "reviewers": dict(sorted(self.reviewers.items())),
+            "rules_versions": sorted(self.rules_versions),
+            "classifier_versions": sorted(self.classifier_versions),
+            "files": {},
+        }
+
+
+def dataset_card(records: Iterable[Mapping[str, Any]], postings: Iterable[LabelledPosting]
                  ) -> dict[str, Any]:
     """Counts, sites, languages and label balance of an export (whole-line units)."""
-    whole = [r for r in records if r.get("segment") is None]
-    keep = sum(1 for r in whole if r["label"])
-    sites = Counter(lp.site or lp.posting.site or "unknown" for lp in postings)
-    langs = Counter(lp.language or "unknown" for lp in postings)
-    lines_by_site: Counter[str] = Counter()
-    for r in whole:
-        lines_by_site[r.get("site") or "unknown"] += 1
-    return {
-        "kind": CARD_KIND, "schema": CARD_SCHEMA, "labels_schema": LABELS_SCHEMA,
-        "created": _stamp(), "postings": len(postings), "units": len(whole),
-        "segment_units": len(records) - len(whole),
-        "labels": {"keep": keep, "drop": len(whole) - keep},
-        "keep_share": round(keep / len(whole), 4) if whole else 0.0,
-        "changed_from_automatic": sum(1 for r in whole if r["changed"]),
-        "sites": dict(sorted(sites.items())), "lines_by_site": dict(sorted(lines_by_site.items())),
-        "languages": dict(sorted(langs.items())),
-        "formats": dict(sorted(Counter(lp.posting.kind for lp in postings).items())),
-        "reviewers": dict(sorted(Counter(lp.reviewer or "unknown" for lp in postings).items())),
-        "rules_versions": sorted({r.get("rules_version", "") for r in whole}),
-        "classifier_versions": sorted({r.get("classifier_version", "") for r in whole}),
-        "files": {},
-    }
+    counts = _CardCounts()
+    for lp in postings:
+        counts.add_posting(lp)
+    for r in records:
+        counts.add_record(r)
+    return counts.card()
 
 
 def card_markdown(card: Mapping[str, Any]) -> str:
@@ -446,51 +483,82 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def export_training_data(postings: Sequence[LabelledPosting], out_dir: str,
+def export_training_data(postings: Iterable[LabelledPosting], out_dir: str,
                          rules: RuleSet | None = None, classifier: LineScorer | None = None,
                          config: FilterConfig = DEFAULT_CONFIG, *,
                          labels_written: bool = False) -> dict[str, Any]:
-    """Write labels, pairs (chat, plain, seed-002 text) and the dataset card into
-    ``out_dir``; every file is written atomically. Returns the card.
+    """Write labels, pairs (chat, plain, seed-002 text) and the dataset card (last) into
+    ``out_dir``. Returns the card.
 
-    ``labels_written``: ``labels.jsonl`` is already there (the workspace export wrote it);
-    read it for the card instead of writing it again.
+    The folder is written whole (:class:`~jdreview.export.ExportFolder`: a temporary
+    folder swapped in at the end), postings are streamed one at a time and an export
+    of no posting never replaces one that has labels.
+
+    ``labels_written``: ``out_dir`` is the temporary folder of a workspace export whose
+    ``labels.jsonl`` is already there; read it for the card instead of writing it, and
+    write straight into the folder.
     """
-    os.makedirs(out_dir, exist_ok=True)
-    records: list[dict[str, Any]] = []
-    chats, plains = [], []
-    used: set[str] = set()
-    for lp in postings:
-        res = auto_filter(lp.posting, rules, classifier, config)
-        if not labels_written:
-            records.extend(_records_for(lp, res))
-        raw, clean = lp.posting.text, clean_text_of(lp, res)
-        chats.append(chat_record(raw, clean))
-        plains.append({"id": lp.posting.id, "input": raw, "output": clean})
-        name = _safe_name(lp.posting.id or lp.posting.content_hash[:16], used)
-        atomic_write_text(os.path.join(out_dir, PAIRS_DIR, name + ".txt"), pair_text(raw, clean),
-                          durable=False)
     if labels_written:
-        lpath = os.path.join(out_dir, LABELS_FILE)
-        records = [validate_record(obj, lpath, n) for n, obj in iter_json_lines(lpath)]
-    card = dataset_card(records, postings)
-    for fname, rows in ((LABELS_FILE, records), (CHAT_FILE, chats), (PLAIN_FILE, plains)):
-        path = os.path.join(out_dir, fname)
-        n = len(rows) if labels_written and fname == LABELS_FILE else write_jsonl(path, rows)
-        card["files"][fname] = {"records": n, "sha256": _sha256(path)}
-    card["files"][PAIRS_DIR + "/"] = {"records": len(postings), "sha256": ""}
-    atomic_write_text(os.path.join(out_dir, CARD_JSON), json.dumps(card, indent=1, ensure_ascii=False) + "\n")
-    atomic_write_text(os.path.join(out_dir, CARD_MD), card_markdown(card))
+        return _write_training(postings, out_dir, rules, classifier, config, labels_written=True)
+    with ExportFolder(out_dir) as folder:
+        card = _write_training(postings, folder.path, rules, classifier, config, labels_written=False)
+        if not card["postings"] and folder.old_labels():
+            raise InputError(out_dir, "nothing to export (no labelled posting); the export already "
+                             "there is kept")
+        folder.commit()
     return card
 
 
-def labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool = False,
-                            errors: list[str] | None = None) -> list[LabelledPosting]:
-    """The workspace's postings as labelled postings: the person's final decisions
-    (their overrides over the automatic ones), their cleaned text as the gold."""
+def _write_training(postings: Iterable[LabelledPosting], out_dir: str, rules: RuleSet | None,
+                    classifier: LineScorer | None, config: FilterConfig, *,
+                    labels_written: bool) -> dict[str, Any]:
+    os.makedirs(out_dir, exist_ok=True)
+    counts = _CardCounts()
+    used: set[str] = set()
+    n_labels = n_pairs = 0
+    lpath = os.path.join(out_dir, LABELS_FILE)
+
+    def line(obj: Any) -> str:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    with open(os.path.join(out_dir, CHAT_FILE), "w", encoding="utf-8") as chat, \
+            open(os.path.join(out_dir, PLAIN_FILE), "w", encoding="utf-8") as plain, \
+            open(lpath if not labels_written else os.devnull, "w", encoding="utf-8") as labels:
+        for lp in postings:
+            res = auto_filter(lp.posting, rules, classifier, config)
+            counts.add_posting(lp)
+            if not labels_written:
+                for rec in _records_for(lp, res):
+                    labels.write(line(rec))
+                    counts.add_record(rec)
+                    n_labels += 1
+            raw, clean = lp.posting.text, clean_text_of(lp, res)
+            chat.write(line(chat_record(raw, clean)))
+            plain.write(line({"id": lp.posting.id, "input": raw, "output": clean}))
+            n_pairs += 1
+            name = _safe_name(lp.posting.id or lp.posting.content_hash[:16], used)
+            atomic_write_text(os.path.join(out_dir, PAIRS_DIR, name + ".txt"), pair_text(raw, clean),
+                              durable=False)
+    if labels_written:
+        for n, obj in iter_json_lines(lpath):
+            counts.add_record(validate_record(obj, lpath, n))
+            n_labels += 1
+    card = counts.card()
+    for fname, n in ((LABELS_FILE, n_labels), (CHAT_FILE, n_pairs), (PLAIN_FILE, n_pairs)):
+        card["files"][fname] = {"records": n, "sha256": _sha256(os.path.join(out_dir, fname))}
+    card["files"][PAIRS_DIR + "/"] = {"records": n_pairs, "sha256": ""}
+    # the card last: it vouches for the files above
+    atomic_write_text(os.path.join(out_dir, CARD_MD), card_markdown(card))
+    atomic_write_text(os.path.join(out_dir, CARD_JSON), json.dumps(card, indent=1, ensure_ascii=False) + "\n")
+    return card
+
+
+def iter_labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool = False,
+                                 errors: list[str] | None = None) -> Iterator[LabelledPosting]:
+    """The workspace's postings as labelled postings, one at a time: the person's final
+    decisions (their overrides over the automatic ones), their cleaned text as the gold."""
     from ..workspace.export import iter_sessions
 
-    out = []
     for _pid, session, meta in iter_sessions(ws, cleaner, reviewed_only=reviewed_only, errors=errors):
         labels: dict[int, bool] = {}
         seg_labels: dict[tuple[int, int], bool] = {}
@@ -502,9 +570,30 @@ def labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool = Fals
                 seg_labels[(line, seg)] = keep
                 labels[line] = labels.get(line, False) or keep
         p = session.posting
-        out.append(LabelledPosting(p, labels, p.site, "", meta.get("reviewer", ""),
-                                   meta.get("reviewed_at", ""), session.cleaned_text(), seg_labels))
-    return out
+        yield LabelledPosting(p, labels, p.site, "", meta.get("reviewer", ""),
+                              meta.get("reviewed_at", ""), session.cleaned_text(), seg_labels)
+
+
+def labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool = False,
+                            errors: list[str] | None = None) -> list[LabelledPosting]:
+    """:func:`iter_labelled_from_workspace` as a list."""
+    return list(iter_labelled_from_workspace(ws, cleaner, reviewed_only=reviewed_only, errors=errors))
+
+
+def export_workspace_data(ws: Any, cleaner: Any, outdir: str, *, reviewed_only: bool = False,
+                          training: bool = True,
+                          progress: Callable[[int], None] | None = None) -> ExportSummary:
+    """``jdreview export``: the workspace's cleaned texts and labels and (``training``) the
+    pairs and dataset card, all in one folder swapped in whole when complete."""
+    from ..workspace.export import export_workspace
+
+    def finish(folder: str) -> None:
+        export_training_data(iter_labelled_from_workspace(ws, cleaner, reviewed_only=reviewed_only),
+                             folder, cleaner.rules, cleaner.classifier, cleaner.config,
+                             labels_written=True)
+
+    return export_workspace(ws, cleaner, outdir, reviewed_only=reviewed_only, progress=progress,
+                            finish=finish if training else None)
 
 
 def _safe_name(s: str, used: set[str]) -> str:

@@ -10,8 +10,14 @@ Every label record carries ``schema`` (:data:`LABEL_SCHEMA`), the posting's id a
 content hash, its source, url and site, the unit's line and segment index and text,
 the automatic decision and its reason, the final label, whether the person changed
 it, the reviewer, the review status and time, and the rule-set and classifier
-versions that produced the automatic decision. Files are written atomically
-(temporary file, then ``os.replace``); :func:`read_labels` validates every record.
+versions that produced the automatic decision, and a checksum over all of them
+(:func:`record_checksum`): a record edited by hand, damaged, or without its checksum is
+refused on read (:func:`read_labels`).
+
+An export is written into a temporary folder beside the output folder and swapped in
+whole when it is complete (:class:`ExportFolder`): a kill at any moment leaves the old
+export or the new one, never a mix, and records are streamed to disk one posting at a
+time, so memory stays flat however large the workspace.
 
 Other exports (pairs, dataset cards) add functions here and reuse
 :func:`write_jsonl` and :func:`iter_sessions`.
@@ -25,17 +31,21 @@ True
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
+import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..engines.local import unique_stem
 from ..errors import InputError
 from ..filter.rules import normalise
-from ..io.atomic import atomic_write_text
-from ..io.jsonio import iter_json_lines, write_jsonl
+from ..io.jsonio import iter_json_lines
 
 if TYPE_CHECKING:
     from ..engines.local import Cleaner
@@ -45,6 +55,11 @@ if TYPE_CHECKING:
 LABEL_SCHEMA = 1
 LABELS_NAME = "labels.jsonl"
 CLEANED_DIR = "cleaned"
+#: Everything an export folder may hold: this module's files and the training data that
+#: :func:`jdreview.learn.export_training_data` adds (pairs, dataset card). An existing
+#: folder holding anything else is not an export, and is never replaced.
+EXPORT_ENTRIES = frozenset({CLEANED_DIR, LABELS_NAME, "pairs", "pairs.chat.jsonl", "pairs.jsonl",
+                            "dataset_card.md", "dataset_card.json"})
 
 #: Fields every label record must have, with their types.
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -55,7 +70,29 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "segment": (int, type(None)), "url": str, "site": str, "reviewer": str, "status": str,
     "reviewed_at": str, "time_spent": (int, float), "flagged": bool, "note": str,
     "rules_version": str, "classifier_version": str, "norm_hash": str, "exported_at": str,
+    "checksum": str,
 }
+
+
+def record_checksum(rec: dict[str, Any]) -> str:
+    """The checksum of a label record: SHA-256 over every other field (canonical JSON).
+
+    >>> record_checksum({"a": 1}) == record_checksum({"a": 1, "checksum": "x"})
+    True
+    """
+    body = json.dumps({k: v for k, v in rec.items() if k != "checksum"}, sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def check_checksum(obj: dict[str, Any], where: str) -> None:
+    """Refuse a label record without its checksum or whose checksum does not match."""
+    if "checksum" not in obj:
+        raise InputError(where, "label record has no 'checksum' (every exported record carries "
+                         "one); export it again from the workspace or gold")
+    if obj["checksum"] != record_checksum(obj):
+        raise InputError(where, "label record checksum does not match its fields (the record was "
+                         "edited or damaged); export it again from the workspace or gold")
 
 
 def norm_hash(text: str) -> str:
@@ -86,6 +123,7 @@ def label_records(session: Session, meta: dict[str, Any], exported_at: str = "")
         }
         if exported_at:
             rec["exported_at"] = exported_at
+        rec["checksum"] = record_checksum(rec)
         yield rec
 
 
@@ -117,9 +155,12 @@ def validate_label(obj: Any, where: str) -> dict[str, Any]:
 
 
 def read_labels(path: str) -> Iterator[dict[str, Any]]:
-    """Read and validate a labels file; errors name the file and line."""
+    """Read and validate a labels file, every record's checksum too; errors name the
+    file and line."""
     for n, obj in iter_json_lines(path):
-        yield validate_label(obj, f"{path}:{n}")
+        rec = validate_label(obj, f"{path}:{n}")
+        check_checksum(rec, f"{path}:{n}")
+        yield rec
 
 
 @dataclass
@@ -152,36 +193,133 @@ def iter_sessions(ws: Workspace, cleaner: Cleaner, *, reviewed_only: bool = Fals
         yield pid, session, meta
 
 
+class ExportFolder:
+    """An export written into a temporary folder beside ``outdir`` (:attr:`path`) and
+    put in its place whole by :meth:`commit`: the old export and the new one are
+    exchanged in one rename (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames
+    a moment apart), then the old one is removed. Leaving the ``with`` block without a
+    commit removes the temporary folder and leaves ``outdir`` as it was.
+
+    ``outdir`` must be new, empty or an earlier export (:data:`EXPORT_ENTRIES`): a folder
+    holding anything else is refused with :class:`InputError`, never replaced.
+    """
+
+    def __init__(self, outdir: str) -> None:
+        self.outdir = os.path.abspath(outdir)
+        if os.path.lexists(self.outdir) and not os.path.isdir(self.outdir):
+            raise InputError(outdir, "cannot export here: not a folder")
+        if os.path.isdir(self.outdir):
+            try:
+                foreign = sorted(e for e in os.listdir(self.outdir) if e not in EXPORT_ENTRIES)
+            except OSError as e:
+                raise InputError(outdir, f"cannot export here: {e.strerror or e}") from None
+            if foreign:
+                raise InputError(outdir, f"cannot export here: the folder holds {foreign[0]!r}, which is "
+                                 "not part of a jdreview export (an export replaces its folder whole); "
+                                 "choose a new or empty folder")
+        parent = os.path.dirname(self.outdir)
+        try:
+            os.makedirs(parent, exist_ok=True)
+            self.path = tempfile.mkdtemp(prefix=f".{os.path.basename(self.outdir)}.", suffix=".export-tmp",
+                                         dir=parent)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.path, 0o777 & ~umask)  # mkdtemp's folder is private; an export is not
+        except OSError as e:
+            raise InputError(outdir, f"cannot export here: {e.strerror or e}") from None
+        self.committed = False
+
+    def __enter__(self) -> ExportFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.committed:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def old_labels(self) -> int:
+        """How many label records the export already in ``outdir`` holds (0 if none)."""
+        path = os.path.join(self.outdir, LABELS_NAME)
+        n = 0
+        try:
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    n += block.count(b"\n")
+        except OSError:
+            return 0
+        return n
+
+    def commit(self) -> None:
+        if not os.path.isdir(self.outdir):
+            os.rename(self.path, self.outdir)
+        elif _exchange(self.path, self.outdir):
+            shutil.rmtree(self.path, ignore_errors=True)  # the old export, now at the temporary name
+        else:
+            old = self.path + ".old"
+            os.rename(self.outdir, old)
+            os.rename(self.path, self.outdir)
+            shutil.rmtree(old, ignore_errors=True)
+        self.committed = True
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where that
+    is not available, so the caller falls back to two renames."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot
+        return False
+    raise OSError(err, os.strerror(err), b)
+
+
 def export_workspace(ws: Workspace, cleaner: Cleaner, outdir: str, *, reviewed_only: bool = False,
-                     only: Iterable[int] | None = None,
-                     progress: Callable[[int], None] | None = None) -> ExportSummary:
+                     progress: Callable[[int], None] | None = None,
+                     finish: Callable[[str], None] | None = None) -> ExportSummary:
     """Write ``outdir/cleaned/<stem>.txt`` and ``outdir/labels.jsonl`` for the workspace.
 
-    ``only`` limits the cleaned texts written to these posting ids (the labels file
-    always covers every exported posting, so it is never partial).
+    Everything is written into a temporary folder (``finish(folder)`` adds more there,
+    e.g. the training data and dataset card) and swapped in for ``outdir`` at the end
+    (:class:`ExportFolder`); records go to disk as each posting is done. An export with
+    no posting never replaces one with labels (:class:`InputError`).
     """
     from .store import now
 
     summary = ExportSummary(outdir=outdir)
     stamp = now()
-    os.makedirs(os.path.join(outdir, CLEANED_DIR), exist_ok=True)
-    wanted = set(only) if only is not None else None
     used: set[str] = set()
-    records: list[dict[str, Any]] = []
-    for pid, session, meta in iter_sessions(ws, cleaner, reviewed_only=reviewed_only,
-                                            errors=summary.errors):
-        stem = session.posting.stem or str(pid)
-        if "#" in session.posting.source:  # a batch record: file stem plus record number
-            stem += "-" + session.posting.source.rsplit("#", 1)[1]
-        stem = unique_stem(_safe_stem(stem), used)
-        if wanted is None or pid in wanted:
-            atomic_write_text(os.path.join(outdir, CLEANED_DIR, stem + ".txt"), session.cleaned_text(),
-                              durable=False)
-        records.extend(label_records(session, meta, stamp))
-        summary.postings += 1
-        if progress is not None:
-            progress(summary.postings)
-    summary.labels = write_jsonl(os.path.join(outdir, LABELS_NAME), records)
+    with ExportFolder(outdir) as folder:
+        os.makedirs(os.path.join(folder.path, CLEANED_DIR))
+        with open(os.path.join(folder.path, LABELS_NAME), "w", encoding="utf-8") as labels:
+            for pid, session, meta in iter_sessions(ws, cleaner, reviewed_only=reviewed_only,
+                                                    errors=summary.errors):
+                stem = session.posting.stem or str(pid)
+                if "#" in session.posting.source:  # a batch record: file stem plus record number
+                    stem += "-" + session.posting.source.rsplit("#", 1)[1]
+                stem = unique_stem(_safe_stem(stem), used)
+                with open(os.path.join(folder.path, CLEANED_DIR, stem + ".txt"), "w",
+                          encoding="utf-8") as f:
+                    f.write(session.cleaned_text())
+                for rec in label_records(session, meta, stamp):
+                    labels.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    summary.labels += 1
+                summary.postings += 1
+                if progress is not None:
+                    progress(summary.postings)
+        if summary.postings == 0:
+            old = folder.old_labels()
+            if old:
+                raise InputError(outdir, f"nothing to export (the workspace is empty, or no posting "
+                                 f"could be read); the export already there ({old} labels) is kept")
+        if finish is not None:
+            finish(folder.path)
+        folder.commit()
     return summary
 
 

@@ -11,7 +11,13 @@ import pytest
 
 from jdreview.engines.local import Cleaner
 from jdreview.errors import InputError
-from jdreview.workspace.export import LABEL_SCHEMA, export_workspace, read_labels, validate_label
+from jdreview.workspace.export import (
+    LABEL_SCHEMA,
+    export_workspace,
+    read_labels,
+    record_checksum,
+    validate_label,
+)
 from jdreview.workspace.session import open_session
 from jdreview.workspace.store import Workspace
 
@@ -74,6 +80,7 @@ def test_bad_labels_are_refused_with_file_and_line(tmp_path, bad, message):
     good = {"schema": 1, "kind": "label", "posting_id": "p", "posting_hash": "h", "source": "s",
             "line": 0, "segment": None, "text": "x", "auto": {"keep": True, "source": "default"},
             "label": True, "changed": False}
+    good["checksum"] = record_checksum(good)  # every exported record carries one (issue 10)
     path = tmp_path / "labels.jsonl"
     path.write_text(json.dumps(good) + "\n" + bad + "\n")
     with pytest.raises(InputError, match=message) as e:
