@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette, QUndoCommand, QUndoStack
 
 from ..workspace.session import Change, Key, Session
+from ..workspace.store import WorkspaceBusy
 from .compat import emit
 
 COL_NUMBER, COL_LABEL, COL_TEXT, COL_REASON = range(4)
@@ -62,15 +63,27 @@ class ChangeCommand(QUndoCommand):
         self.change = change
 
     def redo(self) -> None:
-        self.model.apply_change(self.change)
+        self._apply(self.change)
 
     def undo(self) -> None:
-        self.model.apply_change(self.change.inverse())
+        self._apply(self.change.inverse())
+
+    def _apply(self, change: Change) -> None:
+        # A change the workspace refused (another program holds its lock) did not
+        # happen: the command makes itself obsolete, so the stack drops it instead of
+        # keeping a step for it, and the window says why.
+        try:
+            self.model.apply_change(change)
+        except WorkspaceBusy as e:
+            self.setObsolete(True)
+            emit(self.model.write_failed, str(e))
 
 
 class LineModel(QAbstractItemModel):
     #: emitted after every applied change (toggle, split, undo...), and on a new session
     edited = Signal()
+    #: emitted with a one-line message when the workspace refused a change (nothing changed)
+    write_failed = Signal(str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -275,8 +288,11 @@ class LineModel(QAbstractItemModel):
             return
         if self.stack is not None:
             self.stack.push(ChangeCommand(self, change))
-        else:
+            return
+        try:
             self.apply_change(change)
+        except WorkspaceBusy as e:
+            emit(self.write_failed, str(e))
 
     def toggle(self, keys: list[Key]) -> None:
         if self.session is not None and keys:
@@ -302,6 +318,8 @@ class LineModel(QAbstractItemModel):
         s = self.session
         if s is None or change.empty:
             return
+        if s.persist is not None:
+            s.persist(change)  # first: a refused write (WorkspaceBusy) leaves every row as it was
         split_lines = [line for line, _b, _a in change.splits]
         touched = {k[0] for k, _b, _a in change.overrides} | set(split_lines)
         rows = {line: len(s.lines[line].segments or ()) for line in touched if line < len(s.lines)}
@@ -315,7 +333,7 @@ class LineModel(QAbstractItemModel):
             else:
                 self._collapsed.add(line)
         try:
-            s.apply(change)
+            s.apply(change, persisted=True)
         finally:
             self._collapsed = set(split_lines)
             for line in rows:  # rows a view asked for while the old children went away

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
 
         # ---- wiring: every edit repaints the preview; the queue figures follow lazily
         self.model.edited.connect(self._on_edited)
+        self.model.write_failed.connect(self._on_write_failed)
         self.lines.current_line_changed.connect(self._on_current_line)
         self.lines.verticalScrollBar().valueChanged.connect(
             lambda _v: self.preview.scroll_to_line(self.lines.top_line()))
@@ -559,6 +560,11 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     # ------------------------------------------------------------------ showing
+    def _on_write_failed(self, message: str) -> None:
+        """The workspace refused an edit (another program holds its lock): say so."""
+        self.statusBar().showMessage(f"Edit not saved: {message}", 10000)
+        self.dialogs.error(self, "Edit not saved", message)
+
     def _on_edited(self) -> None:
         s = self.session
         self.preview.show_preview(s.preview() if s is not None else None)

@@ -230,11 +230,12 @@ class Session:
             ov.append(((line, None), old_line, keep if keep != lr.decision.keep else None))
         return Change(f"join line {line + 1}", tuple(ov), ((line, before, after),))
 
-    def apply(self, change: Change) -> None:
-        """Persist ``change``, then make it the session's state."""
+    def apply(self, change: Change, *, persisted: bool = False) -> None:
+        """Persist ``change`` (unless the caller already did), then make it the session's
+        state. A persist that fails (e.g. a locked workspace) raises before anything changes."""
         if change.empty:
             return
-        if self.persist is not None:
+        if self.persist is not None and not persisted:
             self.persist(change)
         # counts() follows an override-only change unit by unit instead of recounting
         # every unit of the posting (a toggle on a 2,000-line posting: 1 ms saved a frame)

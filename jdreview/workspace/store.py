@@ -197,8 +197,17 @@ class AddReport:
     errors: list[str] | None = None
 
 
+class WorkspaceBusy(InputError):
+    """Another program holds the workspace's write lock for longer than the write may
+    wait: nothing was written (the caller shows it and keeps its state as it was)."""
+
+
 class Workspace:
     """The workspace database. Not thread-safe: one instance per thread."""
+
+    #: Seconds an edit waits for another program's write lock before it is refused
+    #: (:class:`WorkspaceBusy`); other writes wait up to the connection's 10 s.
+    edit_timeout: float = 2.0
 
     def __init__(self, directory: str, conn: sqlite3.Connection) -> None:
         self.directory = directory
@@ -523,8 +532,24 @@ class Workspace:
         """Write overrides and splits (None deletes) in one transaction, committed on return.
 
         ``elsewhere`` carries overrides of other postings (apply to identical lines).
+        Raises :class:`WorkspaceBusy` (nothing written) when another program holds the
+        write lock for more than :attr:`edit_timeout` seconds.
         """
         stamp = now()
+        self.conn.execute(f"PRAGMA busy_timeout={int(self.edit_timeout * 1000)}")
+        try:
+            self._write_edits(pid, overrides, splits, reviewer, elsewhere, stamp)
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            raise WorkspaceBusy(self.path, f"the workspace is locked by another program ({e}); "
+                                "the edit was not saved, try it again") from None
+        finally:
+            self.conn.execute("PRAGMA busy_timeout=10000")
+
+    def _write_edits(self, pid: int, overrides: Iterable[tuple[Key, bool | None]],
+                     splits: Iterable[tuple[int, bool | None]], reviewer: str,
+                     elsewhere: Iterable[tuple[int, Key, bool | None]], stamp: str) -> None:
         with _tx(self.conn):
             for key, keep in overrides:
                 self._write_override(pid, key, keep, reviewer, stamp)

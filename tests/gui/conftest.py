@@ -18,6 +18,20 @@ from jdreview.workspace.store import Workspace  # noqa: E402
 SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "samples", "seeds")
 
 
+@pytest.fixture(scope="session")
+def qapp():
+    """The one QApplication of every GUI test (pytest-qt's ``qtbot`` uses it too), made
+    after the PySide6 reference-count guard is installed: a test that asks for nothing
+    but ``qapp`` runs as guarded as the window (issue 10, item 15)."""
+    from PySide6.QtWidgets import QApplication
+
+    from jdreview.gui.compat import install_refcount_guard
+
+    install_refcount_guard()
+    app = QApplication.instance() or QApplication([])
+    yield app
+
+
 class ScriptedDialogs:
     """Dialog answers given in advance; what was asked is recorded so tests can check
     the text the person would have read."""
