@@ -398,6 +398,10 @@ def _clean_jsonl_block(part: Partition, cleaner: Any, writer: _PartWriter, res: 
             res.errors.append(_error(part.source, f"not JSON ({e.msg} at column {e.colno})",
                                      lineno, res.records, block=True))
             continue
+        except RecursionError:  # one line nested 100,000 deep: one bad record, not a lost block
+            res.errors.append(_error(part.source, "JSON nested too deeply", lineno, res.records,
+                                     block=True))
+            continue
         _clean_one(cleaner, obj, part.source, lineno, res.records, writer, res, block=True)
 
 

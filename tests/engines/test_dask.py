@@ -204,6 +204,19 @@ def test_bad_json_lines_fail_alone_with_their_line_numbers(client, tmp_path: Pat
 
 
 @needs_dask
+def test_deeply_nested_line_is_one_bad_record_not_a_lost_block(client, tmp_path: Path) -> None:
+    # issue 10, item 4: json.loads raises RecursionError at 100,000 levels
+    records = make_records(30)
+    src = tmp_path / "deep.jsonl"
+    write_jsonl(src, records, {7: '{"id": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"})
+    summary, err = run(client, [src], tmp_path / "dask")
+    assert summary.cleaned == 30 and summary.errors == 1
+    assert dask_lines(tmp_path / "dask") == local_output(src, tmp_path / "local")
+    (e,) = errors_of(tmp_path / "dask")
+    assert e["line"] == 7 and "nested too deeply" in e["reason"]
+
+
+@needs_dask
 def test_corrupt_parquet_file_is_reported_and_the_others_cleaned(client, tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
