@@ -101,7 +101,8 @@ def _review_export(args: argparse.Namespace) -> int:
         # one folder, swapped in whole: cleaned texts, labels, and (issue 4) pairs and card
         summary = export_workspace_data(ws, cleaner_for(ws, opts.pop("rule_files"), **opts), args.output,
                                         reviewed_only=args.reviewed_only,
-                                        training=not args.no_training_data)
+                                        training=not args.no_training_data,
+                                        include_unreviewed=args.include_unreviewed)
     for err in summary.errors:
         print(f"jdreview: error: {err}", file=sys.stderr)
     print(f"jdreview: exported {summary.postings} postings, {summary.labels} labels to {args.output}",
@@ -120,6 +121,9 @@ def _learn_parsers(sub: Any) -> None:
     x.add_argument("--gold", metavar="DIR", help="with --gold-folder: gold texts <stem>.txt for raw files")
     x.add_argument("--no-training-data", action="store_true",
                    help="skip the pairs (chat, plain, seed-002 text) and the dataset card")
+    x.add_argument("--include-unreviewed", action="store_true",
+                   help="training pairs and the dataset card from every posting, not only the reviewed "
+                        "ones (each pair record carries its status either way)")
 
     t = sub.add_parser("train", help="train a line classifier on labels (labels.jsonl, export folders, "
                        "corpus folders, pair files)")

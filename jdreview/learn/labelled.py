@@ -106,6 +106,8 @@ class LabelledPosting:
     at: str = ""
     gold: str | None = None
     segment_labels: dict[tuple[int, int], bool] = field(default_factory=dict)
+    #: the review status (gold from a corpus or a pair file counts as reviewed)
+    status: str = "reviewed"
 
     def as_gold(self) -> GoldPosting:
         from .gold import GoldPosting
@@ -343,7 +345,8 @@ def pair_text(raw: str, clean: str) -> str:
 
 def validate_pair(obj: Any, source: str, line: int | None = None) -> tuple[str, str]:
     """(raw, clean) of a chat or plain pair record; refuses anything else."""
-    if isinstance(obj, dict) and set(obj) == {"messages"}:
+    # "id" and "status" (the posting's review status) ride along; the rest is refused
+    if isinstance(obj, dict) and set(obj) - {"id", "status"} == {"messages"}:
         msgs = obj["messages"]
         if (isinstance(msgs, list) and len(msgs) == 3
                 and all(isinstance(m, dict) and set(m) == {"role", "content"}
@@ -352,7 +355,7 @@ def validate_pair(obj: Any, source: str, line: int | None = None) -> tuple[str, 
             return msgs[1]["content"], msgs[2]["content"]
         raise InputError(source, "a chat pair needs messages system, user, assistant "
                          "(each with role and content)", line=line)
-    if isinstance(obj, dict) and {"input", "output"} <= set(obj) <= {"id", "input", "output"}:
+    if isinstance(obj, dict) and {"input", "output"} <= set(obj) <= {"id", "input", "output", "status"}:
         if isinstance(obj["input"], str) and isinstance(obj["output"], str):
             return obj["input"], obj["output"]
     raise InputError(source, 'a pair record must be {"messages": [...]} or {"input", "output"}',
@@ -516,6 +519,7 @@ def _write_training(postings: Iterable[LabelledPosting], out_dir: str, rules: Ru
     counts = _CardCounts()
     used: set[str] = set()
     n_labels = n_pairs = 0
+    sources: set[str] = set()
     lpath = os.path.join(out_dir, LABELS_FILE)
 
     def line(obj: Any) -> str:
@@ -533,15 +537,18 @@ def _write_training(postings: Iterable[LabelledPosting], out_dir: str, rules: Ru
                     counts.add_record(rec)
                     n_labels += 1
             raw, clean = lp.posting.text, clean_text_of(lp, res)
-            chat.write(line(chat_record(raw, clean)))
-            plain.write(line({"id": lp.posting.id, "input": raw, "output": clean}))
+            chat.write(line({**chat_record(raw, clean), "status": lp.status}))
+            plain.write(line({"id": lp.posting.id, "input": raw, "output": clean, "status": lp.status}))
+            sources.add(lp.posting.source)
             n_pairs += 1
             name = _safe_name(lp.posting.id or lp.posting.content_hash[:16], used)
             atomic_write_text(os.path.join(out_dir, PAIRS_DIR, name + ".txt"), pair_text(raw, clean),
                               durable=False)
     if labels_written:
         for n, obj in iter_json_lines(lpath):
-            counts.add_record(validate_record(obj, lpath, n))
+            rec = validate_record(obj, lpath, n)
+            if rec.get("source") in sources:  # the card counts the postings of the pairs only
+                counts.add_record(rec)
             n_labels += 1
     card = counts.card()
     for fname, n in ((LABELS_FILE, n_labels), (CHAT_FILE, n_pairs), (PLAIN_FILE, n_pairs)):
@@ -571,7 +578,8 @@ def iter_labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool =
                 labels[line] = labels.get(line, False) or keep
         p = session.posting
         yield LabelledPosting(p, labels, p.site, "", meta.get("reviewer", ""),
-                              meta.get("reviewed_at", ""), session.cleaned_text(), seg_labels)
+                              meta.get("reviewed_at", ""), session.cleaned_text(), seg_labels,
+                              str(meta.get("status", "new")))
 
 
 def labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool = False,
@@ -581,14 +589,18 @@ def labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool = Fals
 
 
 def export_workspace_data(ws: Any, cleaner: Any, outdir: str, *, reviewed_only: bool = False,
-                          training: bool = True,
+                          training: bool = True, include_unreviewed: bool = False,
                           progress: Callable[[int], None] | None = None) -> ExportSummary:
     """``jdreview export``: the workspace's cleaned texts and labels and (``training``) the
-    pairs and dataset card, all in one folder swapped in whole when complete."""
+    pairs and dataset card, all in one folder swapped in whole when complete. Training
+    data is what a person reviewed: pairs and card cover reviewed postings only, unless
+    ``include_unreviewed`` (every pair record carries its status either way)."""
     from ..workspace.export import export_workspace
 
+    pairs_reviewed_only = reviewed_only or not include_unreviewed
+
     def finish(folder: str) -> None:
-        export_training_data(iter_labelled_from_workspace(ws, cleaner, reviewed_only=reviewed_only),
+        export_training_data(iter_labelled_from_workspace(ws, cleaner, reviewed_only=pairs_reviewed_only),
                              folder, cleaner.rules, cleaner.classifier, cleaner.config,
                              labels_written=True)
 
