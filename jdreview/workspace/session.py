@@ -99,6 +99,8 @@ class Session:
     overrides: dict[Key, bool] = field(default_factory=dict)
     splits: dict[int, bool] = field(default_factory=dict)
     persist: Persist | None = None
+    #: the workspace connection's view of who wrote what (see :class:`EditLink`), or None
+    link: EditLink | None = None
 
     def __post_init__(self) -> None:
         self.lines: list[LineResult] = []
@@ -130,6 +132,15 @@ class Session:
         """Swap in a new filter result (rules changed); edits are kept."""
         self.result = result
         self._rebuild()
+
+    def replace_edits(self, overrides: dict[Key, bool], splits: dict[int, bool]) -> bool:
+        """Take the person's edits as the workspace now holds them (another window
+        changed them); returns True when anything differed."""
+        if overrides == self.overrides and splits == self.splits:
+            return False
+        self.overrides, self.splits = dict(overrides), dict(splits)
+        self._rebuild()
+        return True
 
     def keys(self, line: int) -> list[Key]:
         """The unit keys of one line: its segments, or the line itself; [] for blank lines."""
@@ -530,6 +541,28 @@ class RuleEffect:
     flips: int
     contradictions: int
     postings: int
+    #: the postings it matches lines in (the only ones whose decisions it can change)
+    posting_ids: tuple[int, ...] = ()
+    #: with the whole filter re-run (:func:`whole_filter_effect`): every unit that flips
+    changes: tuple[UnitFlip, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitFlip:
+    """One unit whose automatic decision a new rule changes, as the whole filter says
+    (the rule's own matches, and lines the classifier scores differently once their
+    neighbours changed). ``contradicts``: the person labelled it the other way."""
+
+    posting: int
+    line: int
+    segment: int | None
+    text: str
+    before_keep: bool
+    before: str
+    after_keep: bool
+    after: str
+    contradicts: bool
+    name: str = ""  # the posting as the queue names it
 
 
 def rule_effect(rule: Rule, units: Iterable[Any], site_of: Mapping[int, str] | None = None) -> RuleEffect:
@@ -567,33 +600,135 @@ def rule_effect(rule: Rule, units: Iterable[Any], site_of: Mapping[int, str] | N
         label = u.override if u.override is not None else (u.keep if u.reviewed else None)
         if label is not None and label != keep:
             contra += 1
-    return RuleEffect(matches, flips, contra, len(postings))
+    return RuleEffect(matches, flips, contra, len(postings), tuple(sorted(postings)))
+
+
+def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: RuleEffect) -> RuleEffect:
+    """``effect`` (from :func:`rule_effect`) with the whole filter re-run with ``rule``
+    on every posting the rule matches: ``changes`` lists every unit that flips, matched
+    or not, ``flips`` and ``contradictions`` count them (a contradiction: the person's
+    override, or the label of a posting marked reviewed, is the other way)."""
+    import dataclasses
+    import os
+
+    from .errors import InputError
+
+    after_cleaner = dataclasses.replace(cleaner, rules=cleaner.rules.with_rule(rule))
+    changes: list[UnitFlip] = []
+    for pid in effect.posting_ids:
+        try:
+            posting = ws.load(pid)
+        except (InputError, KeyError):
+            continue
+        before = {(line, seg): (t, d) for line, seg, t, d in filter_cached(ws, cleaner, pid, posting).units()}
+        after = after_cleaner.clean(posting)
+        overrides = ws.overrides(pid)
+        row = ws.row(pid)
+        reviewed = row.status == "reviewed"
+        name = row.title or os.path.basename(row.source.split("#", 1)[0])
+        for line, seg, text, d in after.units():
+            old = before.get((line, seg)) or before.get((line, None))
+            if old is None and seg is None:  # the line was split before: its first segment stands
+                old = before.get((line, 0))
+            if old is None or old[1].keep == d.keep:
+                continue
+            label = overrides.get((line, seg))
+            if label is None and reviewed:
+                label = old[1].keep
+            changes.append(UnitFlip(pid, line, seg, text, old[1].keep, old[1].reason, d.keep, d.reason,
+                                    label is not None and label != d.keep, name))
+    return dataclasses.replace(effect, flips=len(changes), changes=tuple(changes),
+                               contradictions=sum(c.contradicts for c in changes))
 
 
 # --------------------------------------------------------------------------- workspace glue
 
 
+def edit_keys(change: Change) -> list[tuple[str, int, int | None]]:
+    """The workspace edit keys (:data:`jdreview.store.EditKey`) a change writes."""
+    return [("o", k[0], k[1]) for k, _b, _a in change.overrides] + \
+        [("s", line, None) for line, _b, _a in change.splits]
+
+
+class EditLink:
+    """A session's tie to the workspace when others may write too (a second window).
+
+    It remembers the edit counter of every unit as this window last wrote or read it, so
+    a write is refused (:class:`~jdreview.store.EditConflict`) when another window wrote
+    the unit since, and :meth:`sync` takes the other window's edits in. Units another
+    window changed are remembered with the moment (``generation``) it was noticed: an
+    undo of an edit made before that moment would silently revert the other window's
+    newer edit, so :meth:`changed_elsewhere` names them and the window refuses.
+    """
+
+    def __init__(self, ws: Workspace, pid: int, reviewer: str = "") -> None:
+        self.ws, self.pid, self.reviewer = ws, pid, reviewer
+        self.known: dict = {}
+        self.loaded = False
+        self.generation = 0
+        self.foreign: dict[tuple, int] = {}
+        self.version = -1  # the workspace's data_version at the last load
+
+    def load(self) -> tuple[dict[Key, bool], dict[int, bool]]:
+        """The posting's edits as the workspace holds them now; units written by someone
+        else since the last load are remembered as changed elsewhere."""
+        self.version = self.ws.data_version()
+        overrides, splits, revs = self.ws.edit_state(self.pid)
+        if self.loaded and revs != self.known:
+            self.generation += 1
+            for key in revs.keys() | self.known.keys():
+                if revs.get(key) != self.known.get(key):
+                    self.foreign[key] = self.generation
+        self.known, self.loaded = revs, True
+        return overrides, splits
+
+    def persist(self, change: Change) -> None:
+        rev = self.ws.write_change(self.pid, change.overrides, change.splits, self.reviewer,
+                                   change.elsewhere, expect=self.known)
+        for key, (_k, _b, after) in zip(edit_keys(change), [*change.overrides, *change.splits],
+                                        strict=True):
+            if after is None:
+                self.known.pop(key, None)
+            else:
+                self.known[key] = rev
+        self.generation += 1
+
+    def sync(self, session: Session) -> bool:
+        """Read the workspace's edits of this posting into ``session`` if another
+        connection changed them; True when the session changed."""
+        if self.ws.data_version() == self.version:  # nobody else committed: nothing to read
+            return False
+        generation = self.generation
+        overrides, splits = self.load()
+        if self.generation == generation:
+            return False
+        session.replace_edits(overrides, splits)
+        return True
+
+    def changed_elsewhere(self, change: Change, since: int) -> list[tuple]:
+        """The units of ``change`` another window changed after ``since``."""
+        return [k for k in edit_keys(change) if self.foreign.get(k, -1) > since]
+
+
 def open_session(ws: Workspace, cleaner: Cleaner, pid: int, reviewer: str = "", *,
-                 cache_later: bool = False) -> Session:
+                 cache_later: bool = False, link: EditLink | None = None) -> Session:
     """Load posting ``pid`` from the workspace as a session whose edits are written
     through to the workspace. The automatic decisions come from the workspace's cache
     when the rules and classifier are unchanged, else from the filter (and are cached;
     with ``cache_later``, when the caller flushes the workspace's cache, see
     :meth:`~jdreview.workspace.store.Workspace.cache_later`: the window shows the posting first).
 
-    Edits are written at once either way: they do not depend on the cache.
+    Edits are written at once either way: they do not depend on the cache. ``link``: the
+    posting's :class:`EditLink` from an earlier opening (the window keeps one per posting,
+    beside its undo history), so edits made elsewhere meanwhile are known as such.
 
     Raises :class:`~jdreview.errors.InputError` for a posting that cannot be read.
     """
     posting = ws.load(pid)
     result = filter_cached(ws, cleaner, pid, posting, cache_later=cache_later)
-
-    def persist(change: Change) -> None:
-        ws.write_edits(pid, [(k, a) for k, _b, a in change.overrides],
-                       [(line, a) for line, _b, a in change.splits], reviewer,
-                       [(p, k, a) for p, k, _b, a in change.elsewhere])
-
-    return Session(result, ws.overrides(pid), ws.splits(pid), persist)
+    link = link if link is not None else EditLink(ws, pid, reviewer)
+    overrides, splits = link.load()
+    return Session(result, overrides, splits, link.persist, link)
 
 
 def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | None = None, *,

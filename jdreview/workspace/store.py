@@ -80,7 +80,8 @@ CREATE TABLE IF NOT EXISTS postings(
     reviewed_at TEXT NOT NULL DEFAULT '',
     time_spent REAL NOT NULL DEFAULT 0,
     rules_version TEXT NOT NULL DEFAULT '',   -- version of the cached units
-    classifier_version TEXT NOT NULL DEFAULT ''
+    classifier_version TEXT NOT NULL DEFAULT '',
+    warnings TEXT NOT NULL DEFAULT ''         -- the loader's warnings, one a line
 );
 CREATE TABLE IF NOT EXISTS units(
     posting INTEGER NOT NULL REFERENCES postings(id) ON DELETE CASCADE,
@@ -105,6 +106,7 @@ CREATE TABLE IF NOT EXISTS overrides(
     keep INTEGER NOT NULL,
     reviewer TEXT NOT NULL DEFAULT '',
     at TEXT NOT NULL,
+    rev INTEGER NOT NULL DEFAULT 0, -- the workspace's edit counter when written
     PRIMARY KEY (posting, line, seg)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS splits(
@@ -112,9 +114,44 @@ CREATE TABLE IF NOT EXISTS splits(
     line INTEGER NOT NULL,
     split INTEGER NOT NULL,         -- 1: the person split the line, 0: joined it back
     at TEXT NOT NULL,
+    rev INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (posting, line)
 ) WITHOUT ROWID;
 """
+
+
+#: Columns added to schema 1 after its release: added on open to older workspaces (an
+#: older jdreview ignores them, so the schema number stays).
+_ADDED_COLUMNS = (("postings", "warnings", "TEXT NOT NULL DEFAULT ''"),
+                  ("overrides", "rev", "INTEGER NOT NULL DEFAULT 0"),
+                  ("splits", "rev", "INTEGER NOT NULL DEFAULT 0"))
+
+#: An edit's key in :meth:`Workspace.edit_revs`: ("o", line, segment) for an override,
+#: ("s", line, None) for a split choice.
+EditKey = tuple[str, int, "int | None"]
+
+
+class EditConflict(Exception):
+    """An edit was refused: another connection (a second window) changed these units
+    since this one last read them. ``keys`` are :data:`EditKey` values, or for other
+    postings (posting id, line, segment)."""
+
+    def __init__(self, keys: Sequence[tuple]) -> None:
+        super().__init__(f"{len(keys)} units were changed elsewhere")
+        self.keys = list(keys)
+
+
+@dataclass(frozen=True)
+class RemovedPosting:
+    """Everything a removed posting had (its row, cached decisions and edits), so that
+    :meth:`Workspace.restore` puts it back exactly."""
+
+    id: int
+    posting: tuple
+    posting_columns: tuple[str, ...]
+    units: tuple[tuple, ...]
+    overrides: tuple[tuple, ...]
+    splits: tuple[tuple, ...]
 
 
 #: Overrides that differ from the automatic decision. A segment the person split off has
@@ -254,6 +291,8 @@ class Workspace:
                 elif int(row) > SCHEMA_VERSION:
                     raise InputError(path, f"workspace schema {row} is newer than this jdreview "
                                      f"understands ({SCHEMA_VERSION}); upgrade jdreview")
+                else:
+                    _add_columns(conn)
         except sqlite3.DatabaseError as e:
             conn.close()
             if _read_only(directory, path, e):
@@ -304,6 +343,10 @@ class Workspace:
         singles: list[str] = []
         unreadable: list[InputError] = []
         for path in iter_inputs(list(paths), unreadable):
+            if not os.path.isfile(path):  # a mistyped path: said now, not queued as an error row
+                report.errors.append(f"{path}: " + ("not a posting file" if os.path.exists(path)
+                                                    else "no such file or folder"))
+                continue
             if is_batch_file(path):
                 self._add_singles(singles, report, stamp)  # keep the order given
                 singles = []
@@ -335,14 +378,15 @@ class Workspace:
                     continue
                 p = rec.posting
                 rows.append((os.path.abspath(path) + f"#{rec.number}", p.id, p.content_hash, p.url,
-                             p.site, p.title, p.company, p.kind, "\n".join(p.lines), p.gold, stamp))
+                             p.site, p.title, p.company, p.kind, "\n".join(p.lines), p.gold, stamp,
+                             "\n".join(p.warnings)))
         except InputError as e:
             report.errors.append(str(e))
         with _tx(self.conn):
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
-                "company, kind, text, gold, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                "company, kind, text, gold, added_at, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             n = self.conn.total_changes - before
         report.added += n
         report.existing += len(rows) - n
@@ -352,10 +396,10 @@ class Workspace:
         with _tx(self.conn):
             self.conn.execute(
                 "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
-                "company, kind, text, gold, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "company, kind, text, gold, added_at, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (posting.source or f"posting:{posting.content_hash}", posting.id, posting.content_hash,
                  posting.url, posting.site, posting.title, posting.company, posting.kind,
-                 "\n".join(posting.lines), posting.gold, now()))
+                 "\n".join(posting.lines), posting.gold, now(), "\n".join(posting.warnings)))
             row = self.conn.execute("SELECT id FROM postings WHERE source = ?",
                                     (posting.source or f"posting:{posting.content_hash}",)).fetchone()
         return int(row[0])
@@ -397,15 +441,15 @@ class Workspace:
         Raises :class:`InputError` (and records it on the posting) when the file is bad.
         """
         r = self.conn.execute(
-            "SELECT source, posting_id, url, site, title, company, kind, text, gold "
+            "SELECT source, posting_id, url, site, title, company, kind, text, gold, warnings "
             "FROM postings WHERE id = ?", (pid,)).fetchone()
         if r is None:
             raise KeyError(pid)
-        source, posting_id, url, site, title, company, kind, text, gold = r
-        if text is not None:
+        source, posting_id, url, site, title, company, kind, text, gold, warnings = r
+        if text is not None:  # the snapshot keeps the loader's warnings (a truncated page)
             return Posting(lines=text.split("\n") if text else [], id=posting_id, source=source,
                            url=url, site=site, title=title, company=company, kind=kind or "text",
-                           gold=gold)
+                           gold=gold, warnings=warnings.split("\n") if warnings else [])
         from ..io.inputs import load_posting
 
         try:
@@ -416,9 +460,9 @@ class Workspace:
         with _tx(self.conn):
             self.conn.execute(
                 "UPDATE postings SET posting_id=?, content_hash=?, url=?, site=?, title=?, company=?, "
-                "kind=?, text=?, gold=?, error='' WHERE id=?",
+                "kind=?, text=?, gold=?, warnings=?, error='' WHERE id=?",
                 (p.id, p.content_hash, p.url, p.site, p.title, p.company, p.kind,
-                 "\n".join(p.lines), p.gold, pid))
+                 "\n".join(p.lines), p.gold, "\n".join(p.warnings), pid))
         return p
 
     def set_title_if_empty(self, pid: int, title: str) -> None:
@@ -528,17 +572,37 @@ class Workspace:
 
     def write_edits(self, pid: int, overrides: Iterable[tuple[Key, bool | None]] = (),
                     splits: Iterable[tuple[int, bool | None]] = (), reviewer: str = "",
-                    elsewhere: Iterable[tuple[int, Key, bool | None]] = ()) -> None:
+                    elsewhere: Iterable[tuple[int, Key, bool | None]] = ()) -> int:
         """Write overrides and splits (None deletes) in one transaction, committed on return.
 
         ``elsewhere`` carries overrides of other postings (apply to identical lines).
         Raises :class:`WorkspaceBusy` (nothing written) when another program holds the
         write lock for more than :attr:`edit_timeout` seconds.
+        Returns the edit counter the rows were written with (see :meth:`write_change`).
+        """
+        return self.write_change(pid, [(k, None, v) for k, v in overrides],
+                                 [(line, None, v) for line, v in splits], reviewer,
+                                 [(p, k, None, v) for p, k, v in elsewhere], check_elsewhere=False)
+
+    def write_change(self, pid: int, overrides: Iterable[tuple[Key, bool | None, bool | None]] = (),
+                     splits: Iterable[tuple[int, bool | None, bool | None]] = (), reviewer: str = "",
+                     elsewhere: Iterable[tuple[int, Key, bool | None, bool | None]] = (), *,
+                     expect: dict[EditKey, int] | None = None, check_elsewhere: bool = True) -> int:
+        """Write a change given as (unit, before, after) in one transaction; returns the
+        edit counter its rows carry (one number per write, rising across the workspace).
+
+        With ``expect`` (:meth:`edit_revs` as the writer last saw them), the write is
+        refused with :class:`EditConflict` when a unit it touches was written since by
+        another connection: a second window's newer edit is never overwritten unseen.
+        Overrides of other postings (``elsewhere``) must still hold their ``before``
+        value (``check_elsewhere``). Raises :class:`WorkspaceBusy` (nothing written) when
+        another program holds the write lock for more than :attr:`edit_timeout` seconds.
         """
         stamp = now()
         self.conn.execute(f"PRAGMA busy_timeout={int(self.edit_timeout * 1000)}")
         try:
-            self._write_edits(pid, overrides, splits, reviewer, elsewhere, stamp)
+            return self._write_change(pid, list(overrides), list(splits), reviewer, list(elsewhere),
+                                      stamp, expect, check_elsewhere)
         except sqlite3.OperationalError as e:
             if "locked" not in str(e) and "busy" not in str(e):
                 raise
@@ -547,34 +611,122 @@ class Workspace:
         finally:
             self.conn.execute("PRAGMA busy_timeout=10000")
 
-    def _write_edits(self, pid: int, overrides: Iterable[tuple[Key, bool | None]],
-                     splits: Iterable[tuple[int, bool | None]], reviewer: str,
-                     elsewhere: Iterable[tuple[int, Key, bool | None]], stamp: str) -> None:
+    def _write_change(self, pid: int, overrides: list[tuple[Key, bool | None, bool | None]],
+                      splits: list[tuple[int, bool | None, bool | None]], reviewer: str,
+                      elsewhere: list[tuple[int, Key, bool | None, bool | None]], stamp: str,
+                      expect: dict[EditKey, int] | None, check_elsewhere: bool) -> int:
         with _tx(self.conn):
-            for key, keep in overrides:
-                self._write_override(pid, key, keep, reviewer, stamp)
-            for other, key, keep in elsewhere:
-                self._write_override(other, key, keep, reviewer, stamp)
-            for line, split in splits:
+            if expect is not None:
+                current = self.edit_revs(pid)
+                touched = [("o", k[0], k[1]) for k, _b, _a in overrides] + \
+                    [("s", line, None) for line, _b, _a in splits]
+                stale = [k for k in touched if current.get(k) != expect.get(k)]
+                if stale:
+                    raise EditConflict(stale)
+            if check_elsewhere and elsewhere:
+                others = [(p, *k) for p, k, before, _a in elsewhere if self._override_of(p, k) != before]
+                if others:
+                    raise EditConflict(others)
+            rev = self._next_rev()
+            for key, _before, keep in overrides:
+                self._write_override(pid, key, keep, reviewer, stamp, rev)
+            for other, key, _before, keep in elsewhere:
+                self._write_override(other, key, keep, reviewer, stamp, rev)
+            for line, _before, split in splits:
                 if split is None:
                     self.conn.execute("DELETE FROM splits WHERE posting=? AND line=?", (pid, line))
                 else:
-                    self.conn.execute("INSERT OR REPLACE INTO splits(posting, line, split, at) "
-                                      "VALUES (?,?,?,?)", (pid, line, int(split), stamp))
+                    self.conn.execute("INSERT OR REPLACE INTO splits(posting, line, split, at, rev) "
+                                      "VALUES (?,?,?,?,?)", (pid, line, int(split), stamp, rev))
+        return rev
 
-    def _write_override(self, pid: int, key: Key, keep: bool | None, reviewer: str, stamp: str) -> None:
+    def edit_revs(self, pid: int) -> dict[EditKey, int]:
+        """The edit counter of every override and split choice of ``pid``."""
+        out: dict[EditKey, int] = {("o", line, None if seg < 0 else seg): rev for line, seg, rev in
+                                   self.conn.execute("SELECT line, seg, rev FROM overrides "
+                                                     "WHERE posting = ?", (pid,))}
+        out.update({("s", line, None): rev for line, rev in
+                    self.conn.execute("SELECT line, rev FROM splits WHERE posting = ?", (pid,))})
+        return out
+
+    def edit_state(self, pid: int) -> tuple[dict[Key, bool], dict[int, bool], dict[EditKey, int]]:
+        """Overrides, splits and their edit counters of ``pid``, read in one snapshot."""
+        outer = not self.conn.in_transaction
+        if outer:
+            self.conn.execute("BEGIN")
+        try:
+            return self.overrides(pid), self.splits(pid), self.edit_revs(pid)
+        finally:
+            if outer:
+                self.conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (a second window, the
+        indexer, an export) commits to the workspace; this connection's own commits
+        leave it alone (SQLite's ``PRAGMA data_version``)."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _next_rev(self) -> int:
+        self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('rev', '0')")
+        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rev'")
+        return int(_meta_get(self.conn, "rev") or 0)
+
+    def _override_of(self, pid: int, key: Key) -> bool | None:
+        r = self.conn.execute("SELECT keep FROM overrides WHERE posting=? AND line=? AND seg=?",
+                              (pid, key[0], -1 if key[1] is None else key[1])).fetchone()
+        return None if r is None else bool(r[0])
+
+    def _write_override(self, pid: int, key: Key, keep: bool | None, reviewer: str, stamp: str,
+                        rev: int = 0) -> None:
         line, seg = key
         s = -1 if seg is None else seg
         if keep is None:
             self.conn.execute("DELETE FROM overrides WHERE posting=? AND line=? AND seg=?", (pid, line, s))
         else:
-            self.conn.execute("INSERT OR REPLACE INTO overrides(posting, line, seg, keep, reviewer, at) "
-                              "VALUES (?,?,?,?,?,?)", (pid, line, s, int(keep), reviewer, stamp))
+            self.conn.execute("INSERT OR REPLACE INTO overrides(posting, line, seg, keep, reviewer, at, rev) "
+                              "VALUES (?,?,?,?,?,?,?)", (pid, line, s, int(keep), reviewer, stamp, rev))
+
+    # ------------------------------------------------------------------ removing
+    def remove_posting(self, pid: int) -> RemovedPosting:
+        """Take a posting out of the workspace (with its decisions and edits); the
+        returned record puts it back with :meth:`restore`."""
+        with _tx(self.conn):
+            cur = self.conn.execute("SELECT * FROM postings WHERE id = ?", (pid,))
+            row = cur.fetchone()
+            if row is None:
+                raise KeyError(pid)
+            cols = tuple(d[0] for d in cur.description)
+            removed = RemovedPosting(
+                pid, tuple(row), cols,
+                tuple(self.conn.execute("SELECT * FROM units WHERE posting = ?", (pid,))),
+                tuple(self.conn.execute("SELECT * FROM overrides WHERE posting = ?", (pid,))),
+                tuple(self.conn.execute("SELECT * FROM splits WHERE posting = ?", (pid,))))
+            self.conn.execute("DELETE FROM postings WHERE id = ?", (pid,))  # cascades
+        self._later.pop(pid, None)
+        return removed
+
+    def restore(self, removed: RemovedPosting) -> None:
+        """Put back a posting taken out by :meth:`remove_posting`, under its old id."""
+        with _tx(self.conn):
+            marks = ",".join("?" * len(removed.posting_columns))
+            self.conn.execute(f"INSERT INTO postings({','.join(removed.posting_columns)}) "
+                              f"VALUES ({marks})", removed.posting)
+            for table, rows in (("units", removed.units), ("overrides", removed.overrides),
+                                ("splits", removed.splits)):
+                if rows:
+                    marks = ",".join("?" * len(rows[0]))
+                    self.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
     def set_status(self, pid: int, status: str, reviewer: str = "") -> None:
+        """Set a posting's review status. A posting that could not be read cannot be
+        marked reviewed (nobody saw it): that raises :class:`InputError`."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
         with _tx(self.conn):
+            if status == "reviewed":
+                r = self.conn.execute("SELECT source, error FROM postings WHERE id = ?", (pid,)).fetchone()
+                if r is not None and r[1]:
+                    raise InputError(r[0], "cannot be marked reviewed: it could not be read")
             self.conn.execute("UPDATE postings SET status=?, reviewer=?, reviewed_at=? WHERE id=?",
                               (status, reviewer, now() if status != "new" else "", pid))
 
@@ -607,8 +759,9 @@ class Workspace:
     def progress(self) -> dict[str, float]:
         """Queue-wide figures: total, reviewed, skipped, flagged, lines changed, postings/hour."""
         total, reviewed, skipped, flagged, spent = self.conn.execute(
-            "SELECT count(*), coalesce(sum(status='reviewed'),0), coalesce(sum(status='skipped'),0), "
-            "coalesce(sum(flagged),0), coalesce(sum(CASE WHEN status='reviewed' THEN time_spent END),0) "
+            "SELECT count(*), coalesce(sum(status='reviewed' AND error=''),0), "
+            "coalesce(sum(status='skipped'),0), coalesce(sum(flagged),0), "
+            "coalesce(sum(CASE WHEN status='reviewed' AND error='' THEN time_spent END),0) "
             "FROM postings").fetchone()
         changed = self.conn.execute(
             f"SELECT count(*) {_CHANGED}").fetchone()[0]
@@ -660,6 +813,13 @@ def _read_only(directory: str, path: str, e: sqlite3.Error) -> bool:
     if "readonly" in text or "read-only" in text:
         return True
     return not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK))
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    for table, column, decl in _ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
 def _create(conn: sqlite3.Connection) -> None:
