@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
                              QSettings.Format.IniFormat)
     window = make_window(ws, args, settings=settings, background_index=not args.screenshot)
     if args.screenshot:
-        if not load_queue(window, args.paths):
+        if not load_queue(window, args.paths, ask=False):
+            window.close()
             ws.close()
             return 1
         return screenshot(app, window, args.screenshot, ws)
@@ -95,11 +96,13 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def load_queue(window: MainWindow, paths: Sequence[str]) -> bool:
+def load_queue(window: MainWindow, paths: Sequence[str], *, ask: bool = True) -> bool:
     """Add ``paths`` (opening the first posting), or open the first unreviewed one.
 
     A bad rule or classifier file (found when the rules are first compiled) is reported
     on standard error and in a message box, and the program ends with exit code 1.
+    Paths that cannot be added (a mistyped name) are reported on standard error (and,
+    with ``ask``, in a message box); then False is returned.
     """
     try:
         window.cleaner  # noqa: B018 - compile the rules now, before any posting opens
@@ -111,9 +114,11 @@ def load_queue(window: MainWindow, paths: Sequence[str]) -> bool:
             QCoreApplication.exit(1)
         return False
     if paths:
-        window.add_paths(list(paths))
-    else:
-        window.open_first()
+        report = window.add_paths(list(paths), ask=ask)
+        for err in report.errors or ():
+            print(f"jdreview: error: {err}", file=sys.stderr)
+        return not report.errors
+    window.open_first()
     return True
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QInputDialog,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -44,8 +44,8 @@ class Dialogs:
         QMessageBox.warning(parent, title, text)
 
     def note(self, parent: QWidget, current: str) -> str | None:
-        text, ok = QInputDialog.getMultiLineText(parent, "Note", "Note on this posting:", current)
-        return text if ok else None
+        dlg = NoteDialog(parent, current)
+        return dlg.text() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
     def open_paths(self, parent: QWidget) -> list[str]:
         files, _ = QFileDialog.getOpenFileNames(
@@ -68,6 +68,34 @@ class Dialogs:
     def edit_rule(self, parent: QWidget, rule: Rule) -> Rule | None:
         dlg = RuleEditDialog(parent, rule)
         return dlg.edited() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+
+class NoteDialog(QDialog):
+    """The note on a posting: wrapped, the cursor after the old note (typing adds to it,
+    never replaces it), Ctrl+Enter saves, Escape cancels."""
+
+    def __init__(self, parent: QWidget | None, current: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Note")
+        self.editor = QPlainTextEdit(current)
+        self.editor.setObjectName("note_editor")
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.editor.setTabChangesFocus(True)
+        self.editor.moveCursor(self.editor.textCursor().MoveOperation.End)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.accept)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("Note on this posting (Ctrl+Enter saves):"))
+        lay.addWidget(self.editor, 1)
+        lay.addWidget(buttons)
+        self.resize(460, 220)
+        self.editor.setFocus()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
 
 
 class RuleEditDialog(QDialog):
@@ -138,6 +166,7 @@ class RuleDialog(QDialog):
         self.counts.setObjectName("rule_counts")
         self.counts.setWordWrap(True)
         form.addRow("Effect:", self.counts)
+        self.flip_table = flip_table(self)
         if target:
             where = QLabel(target)
             where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -148,13 +177,20 @@ class RuleDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.flip_table, 1)
         lay.addWidget(self.buttons)
+        # The effect re-runs the whole filter on the postings the rule matches: while the
+        # pattern is being typed it waits for a pause instead of running on every key.
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(300)
+        self._later.timeout.connect(self._update)
         self.kinds.idClicked.connect(self._pick)
-        self.pattern.textChanged.connect(self._update)
+        self.pattern.textChanged.connect(self._typed)
         self.action.currentTextChanged.connect(self._update)
-        self.scope.textChanged.connect(self._update)
+        self.scope.textChanged.connect(self._typed)
         self._pick(0)
-        self.resize(620, self.sizeHint().height())
+        self.resize(720, 520)
 
     def _pick(self, i: int) -> None:
         r = self.proposals[i]
@@ -183,17 +219,65 @@ class RuleDialog(QDialog):
             return None
         return rule
 
+    def _typed(self) -> None:
+        """A key in the pattern or scope: say at once whether the rule is valid, show
+        its effect after a pause."""
+        ok = self.chosen() is not None
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(ok)
+        if ok:
+            self._later.start()
+
     def _update(self) -> None:
+        self._later.stop()
         rule = self.chosen()
         ok = rule is not None
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(ok)
         if rule is None:
             return
         e = self.effect(rule)
-        self.counts.setText(
-            f"Matches {e.matches} lines in {e.postings} postings of the workspace; "
-            f"flips {e.flips} automatic decisions; "
-            f"{e.contradictions} of the matched lines were labelled the other way by you.")
+        self.counts.setText(effect_summary(e))
+        show_flips(self.flip_table, e)
+
+
+def effect_summary(e: RuleEffect) -> str:
+    """What a rule would do, in one sentence for the dialogs."""
+    base = f"Matches {e.matches} lines in {e.postings} postings of the workspace; "
+    if not e.changes:  # counted on the matched lines alone
+        return base + (f"flips {e.flips} automatic decisions; {e.contradictions} of the matched "
+                       "lines were labelled the other way by you.")
+    return base + (f"with the whole filter re-run, flips {e.flips} decisions "
+                   f"({e.contradictions} contradict your labels), listed below.")
+
+
+def flip_table(parent: QWidget) -> QTableWidget:
+    table = QTableWidget(0, 4, parent)
+    table.setObjectName("rule_flips")
+    table.setHorizontalHeaderLabels(["Posting", "Line", "Change", "Text"])
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+    table.setMinimumHeight(140)
+    return table
+
+
+def show_flips(table: QTableWidget, e: RuleEffect) -> None:
+    """Every unit the rule flips: posting, line, before -> after (a contradiction of
+    the person's label marked with a sign, not colour alone), the text whole in a tooltip."""
+    table.setRowCount(len(e.changes))
+    for i, c in enumerate(e.changes):
+        where = f"{c.line + 1}" if c.segment is None else f"{c.line + 1}.{c.segment + 1}"
+        change = (f"{'keep' if c.before_keep else 'drop'} → {'keep' if c.after_keep else 'drop'}"
+                  + ("  ⚠ yours" if c.contradicts else ""))
+        cells = (c.name or str(c.posting), where, change, c.text.strip())
+        tip = (f"{c.text.strip()}\n\nbefore: {c.before}\nafter: {c.after}"
+               + ("\nYou labelled this line the other way." if c.contradicts else ""))
+        for col, value in enumerate(cells):
+            item = QTableWidgetItem(value)
+            item.setToolTip(tip)
+            table.setItem(i, col, item)
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
 
 
 class ShortcutsDialog(QDialog):

@@ -19,7 +19,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette, QUndoCommand, QUndoStack
 
 from ..workspace.session import Change, Key, Session
-from ..workspace.store import WorkspaceBusy
+from ..workspace.store import EditConflict, WorkspaceBusy
 from .compat import emit
 
 COL_NUMBER, COL_LABEL, COL_TEXT, COL_REASON = range(4)
@@ -61,22 +61,30 @@ class ChangeCommand(QUndoCommand):
         super().__init__(change.name)
         self.model = model
         self.change = change
+        self.since: int | None = None  # the session's edit generation when last applied
 
+    # A change refused because another window changed its units meanwhile is marked
+    # obsolete: the stack then drops it (a push does not keep it, an undo removes it),
+    # so the history never shows a step that was not done.
     def redo(self) -> None:
-        self._apply(self.change)
+        self._run(self.change)
 
     def undo(self) -> None:
-        self._apply(self.change.inverse())
+        self._run(self.change.inverse())
 
-    def _apply(self, change: Change) -> None:
-        # A change the workspace refused (another program holds its lock) did not
-        # happen: the command makes itself obsolete, so the stack drops it instead of
-        # keeping a step for it, and the window says why.
+    def _run(self, change: Change) -> None:
+        # A change the workspace refused (another program holds its lock, or another
+        # window changed its units) did not happen: the command makes itself obsolete,
+        # so the stack drops it instead of keeping a step for it, and the window says why.
         try:
-            self.model.apply_change(change)
+            done = self.model.apply_change(change, since=self.since)
         except WorkspaceBusy as e:
             self.setObsolete(True)
             emit(self.model.write_failed, str(e))
+            return
+        if not done:
+            self.setObsolete(True)
+        self.since = self.model.generation()
 
 
 class LineModel(QAbstractItemModel):
@@ -84,6 +92,8 @@ class LineModel(QAbstractItemModel):
     edited = Signal()
     #: emitted with a one-line message when the workspace refused a change (nothing changed)
     write_failed = Signal(str)
+    #: a change was refused because another window changed its units (the message)
+    conflict = Signal(str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -119,11 +129,25 @@ class LineModel(QAbstractItemModel):
         emit(self.edited)
 
     def refresh(self) -> None:
-        """The session's filter result was replaced (rules changed): rebuild all rows."""
+        """The session's filter result or edits were replaced (rules changed, another
+        window edited): rebuild all rows."""
         self.beginResetModel()
         self._cache = {}
+        self._collapsed = set()
         self.endResetModel()
         emit(self.edited)
+
+    def sync(self) -> bool:
+        """Show edits another window made to this posting since; True if there were any."""
+        s = self.session
+        if s is None or s.link is None or not s.link.sync(s):
+            return False
+        self.refresh()
+        return True
+
+    def generation(self) -> int:
+        s = self.session
+        return s.link.generation if s is not None and s.link is not None else 0
 
     # ------------------------------------------------------------------ structure
     def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
@@ -313,13 +337,36 @@ class LineModel(QAbstractItemModel):
             for k in range(segments):
                 cache.pop((line, k), None)
 
-    def apply_change(self, change: Change) -> None:
-        """Persist and apply a change, telling the views exactly which rows changed."""
+    def apply_change(self, change: Change, since: int | None = None) -> bool:
+        """Persist and apply a change, telling the views exactly which rows changed.
+
+        Another window's edits are taken in first; a change touching units that window
+        changed after ``since`` (when the change was last applied; for a new change, just
+        now) is refused with :attr:`conflict`, and False is returned.
+        """
         s = self.session
         if s is None or change.empty:
-            return
+            return True
+        link = s.link
+        if link is not None:
+            before = link.generation
+            self.sync()
+            if link.changed_elsewhere(change, before if since is None else since):
+                emit(self.conflict, f"“{change.name}” was not done: another window changed "
+                     "these lines since. Their edit stands; this window now shows it.")
+                return False
         if s.persist is not None:
-            s.persist(change)  # first: a refused write (WorkspaceBusy) leaves every row as it was
+            try:  # first: a refused write (WorkspaceBusy, EditConflict) leaves every row as it was
+                s.persist(change)
+            except EditConflict:  # written by the other window in the instant since sync()
+                self.sync()
+                emit(self.conflict, f"“{change.name}” was not done: another window changed "
+                     "these lines at the same moment. Their edit stands; this window now shows it.")
+                return False
+        self._apply(s, change)
+        return True
+
+    def _apply(self, s: Session, change: Change) -> None:
         split_lines = [line for line, _b, _a in change.splits]
         touched = {k[0] for k, _b, _a in change.overrides} | set(split_lines)
         rows = {line: len(s.lines[line].segments or ()) for line in touched if line < len(s.lines)}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -29,6 +29,7 @@ from ..filter.rules import Rule, append_rule, normalise
 from ..workspace.export import ExportJob
 from ..workspace.session import (
     BackgroundIndexer,
+    EditLink,
     Session,
     filter_cached,
     identical_change,
@@ -37,12 +38,14 @@ from ..workspace.session import (
     plan_identical,
     propose_rules,
     rule_effect,
+    whole_filter_effect,
 )
-from ..workspace.store import Workspace, now
+from ..workspace.store import AddReport, RemovedPosting, Workspace, now
 from .compat import emit, install_refcount_guard
 from .dialogs import Dialogs
 from .line_model import LineModel
 from .panes import LinePane, PreviewPane, QueueModel, QueuePane, display_name
+from .widgets import ElidedLabel
 
 #: Seconds of one uninterrupted stretch on a posting counted as review time at most
 #: (a window left open over lunch should not count as an hour of review).
@@ -92,7 +95,7 @@ class MainWindow(QMainWindow):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.setStyleSheet("QLabel#banner { padding: 6px; border: 1px solid palette(mid); }")
         self.banner.hide()
-        self.raw_title = QLabel("Raw posting")
+        self.raw_title = ElidedLabel("Raw posting")  # a long note or path never widens the window
         self.raw_title.setObjectName("raw_title")
         left = QWidget()
         lay = QVBoxLayout(left)
@@ -126,6 +129,8 @@ class MainWindow(QMainWindow):
 
         self.undo_group = QUndoGroup(self)
         self.stacks: dict[int, QUndoStack] = {}
+        #: per posting, beside its undo history: who wrote which unit (a second window)
+        self.links: dict[int, EditLink] = {}
         self.history = QUndoView(self.undo_group)
         self.history.setObjectName("history")
         self.history.setEmptyLabel("(posting as opened)")
@@ -150,12 +155,19 @@ class MainWindow(QMainWindow):
         # ---- wiring: every edit repaints the preview; the queue figures follow lazily
         self.model.edited.connect(self._on_edited)
         self.model.write_failed.connect(self._on_write_failed)
+        self.model.conflict.connect(lambda text: self.dialogs.error(self, "Changed in another window", text))
         self.lines.current_line_changed.connect(self._on_current_line)
         self.lines.verticalScrollBar().valueChanged.connect(
             lambda _v: self.preview.scroll_to_line(self.lines.top_line()))
         self.lines.doubleClicked.connect(lambda idx: self.model.toggle(
             [k] if (k := self.model.key_of(idx)) is not None else []))
         self.queue.posting_chosen.connect(self.open_posting)
+        # another window (or jdreview export) on the same workspace: its edits show here
+        self._watch = QTimer(self)
+        self._watch.setInterval(500)
+        self._watch.timeout.connect(self._check_others)
+        self._watch.start()
+        self._seen_version = ws.data_version()
         self._queue_timer = QTimer(self)
         self._queue_timer.setSingleShot(True)
         self._queue_timer.setInterval(250)
@@ -241,6 +253,8 @@ class MainWindow(QMainWindow):
         self._act("skip", "S&kip and open next", self.skip_next, ["Shift+Return", "Shift+Enter"], p)
         self._act("flag", "&Flag", self.toggle_flag, ["F"], p)
         self._act("note", "&Note…", self.edit_note, ["N"], p)
+        self._act("remove", "Re&move from the queue", self.remove_posting, [], p,
+                  "Take this posting out of the workspace (Ctrl+Z puts it back)")
         p.addSeparator()
         self._act("next_posting", "Ne&xt posting", lambda: self.step_posting(1), ["Alt+Down"], p)
         self._act("prev_posting", "Pre&vious posting", lambda: self.step_posting(-1), ["Alt+Up"], p)
@@ -269,7 +283,9 @@ class MainWindow(QMainWindow):
         try:
             # A newly filtered posting's decisions are cached once it is on screen
             # (_flush_cache); its edits are written at once, as always.
-            session = open_session(self.ws, self.cleaner, pid, self.reviewer, cache_later=True)
+            session = open_session(self.ws, self.cleaner, pid, self.reviewer, cache_later=True,
+                                   link=self.links.get(pid))
+            self.links[pid] = session.link  # type: ignore[assignment]
         except InputError as e:
             self.model.set_session(None, None)
             self.banner.setText(f"⚠ This posting cannot be opened: {e}\n"
@@ -324,13 +340,15 @@ class MainWindow(QMainWindow):
         self.open_posting(rows[(i + step) % len(rows)].id)
 
     def next_unreviewed(self) -> int | None:
+        """The next new posting after the open one: one the queue shows (its filter and
+        search) if there is one, else any."""
         rows = self.queue_model.rows
         start = self.queue_model.row_of(self.pid) if self.pid is not None else -1
-        for k in range(1, len(rows) + 1):
-            r = rows[(start + k) % len(rows)]
-            if r.status == "new" and not r.error and r.id != self.pid:
-                return r.id
-        return None
+        shown = self.queue.shown_ids()
+        candidates = [r.id for k in range(1, len(rows) + 1)
+                      if (r := rows[(start + k) % len(rows)]).status == "new" and not r.error
+                      and r.id != self.pid]
+        return next((pid for pid in candidates if pid in shown), candidates[0] if candidates else None)
 
     @property
     def cleaner(self) -> Any:
@@ -410,7 +428,7 @@ class MainWindow(QMainWindow):
             units = list(self.ws.all_line_units())
             if rule.unit == "segment":
                 units += self.ws.all_segment_units()
-            return rule_effect(rule, units, sites)
+            return whole_filter_effect(self.ws, self.cleaner, rule, rule_effect(rule, units, sites))
 
         rule = self.dialogs.make_rule(self, proposals, effect, self.ws.rules_path)
         if rule is None:
@@ -443,6 +461,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ posting status
     def mark_reviewed_next(self) -> None:
         if self.pid is None:
+            return
+        if self.session is None:  # it could not be read: nobody reviewed it
+            self.statusBar().showMessage("This posting cannot be opened, so it cannot be marked reviewed: "
+                                         "skip it (Shift+Return) or remove it (Posting > Remove).", 8000)
             return
         self._account_time()
         self.ws.set_status(self.pid, "reviewed", self.reviewer)
@@ -488,14 +510,48 @@ class MainWindow(QMainWindow):
         if paths:
             self.add_paths(paths)
 
-    def add_paths(self, paths: Sequence[str]) -> None:
+    def remove_posting(self) -> None:
+        """Posting > Remove: out of the queue; Ctrl+Z (in the posting shown next) puts it back."""
+        pid = self.pid
+        if pid is None:
+            return
+        self._account_time()
+        rows = self.queue_model.rows
+        i = self.queue_model.row_of(pid)
+        after = [r.id for r in rows[i + 1:] + rows[:i] if r.id != pid]
+        name = display_name(self.ws.row(pid))
+        removed = self.ws.remove_posting(pid)
+        self.stacks.pop(pid, None)
+        self.links.pop(pid, None)
+        self.pid = None
+        self.model.set_session(None, None)
+        self.queue_model.reload()
+        if after:
+            self.open_posting(after[0])
+        else:
+            self._update_title()
+        stack = self.undo_group.activeStack() or QUndoStack(self.undo_group)
+        stack.push(RemoveCommand(self, removed, name))
+        self.statusBar().showMessage(f"Removed {name} from the queue (Ctrl+Z puts it back).", 6000)
+        self._refresh_queue_figures()
+
+    def restore_posting(self, removed: RemovedPosting) -> None:
+        self.ws.restore(removed)
+        self.queue_model.reload()
+        if self.pid is not None:
+            self.queue.select(self.pid)
+        self._refresh_queue_figures()
+
+    def add_paths(self, paths: Sequence[str], *, ask: bool = True) -> AddReport:
+        """Add files and folders to the queue; inputs that cannot be added are shown in
+        a message (with ``ask``) and returned in the report either way."""
         report = self.ws.add_paths(paths)
         self.queue_model.reload()
         if self.pid is not None:
             self.queue.select(self.pid)
         self.statusBar().showMessage(f"Added {report.added} postings"
                                      + (f" ({report.existing} already here)" if report.existing else ""), 6000)
-        if report.errors:
+        if report.errors and ask:
             shown = "\n".join(report.errors[:20])
             more = f"\n… and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
             self.dialogs.error(self, "Some inputs could not be added", shown + more)
@@ -504,6 +560,7 @@ class MainWindow(QMainWindow):
         if self.background_index:
             self._start_indexing()
         self._refresh_queue_figures()
+        return report
 
     def export(self, directory: str | None = None) -> None:
         """Export the workspace in the background; ``export_finished`` fires when done."""
@@ -575,6 +632,18 @@ class MainWindow(QMainWindow):
             self.counts_label.setText(f"Kept {c['kept']} · Dropped {c['dropped']} · "
                                       f"Changed by you {c['changed']}")
         self._schedule_queue_refresh()
+
+    def _check_others(self) -> None:
+        """Another connection committed (a second window, an export, the indexer):
+        show that window's edits of the open posting, and the queue's new figures."""
+        version = self.ws.data_version()
+        if version == self._seen_version:
+            return
+        self._seen_version = version
+        if self.model.sync():
+            self.statusBar().showMessage("Another window changed this posting: shown as saved now.", 6000)
+        if self._indexer is None or not self._indexer.running:
+            self._schedule_queue_refresh(all_rows=True)
 
     def _on_current_line(self, line: int) -> None:
         self.preview.highlight(line)
@@ -697,6 +766,7 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _c=False, d=d: self.open_workspace and self.open_workspace(d))
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self._watch.stop()
         if self._indexer is not None:
             self._indexer.stop()
         if self._export_job is not None:
@@ -716,3 +786,24 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         super().closeEvent(event)
 
+
+
+class RemoveCommand(QUndoCommand):
+    """Posting > Remove on the undo stack of the posting shown next: undo puts it back."""
+
+    def __init__(self, window: MainWindow, removed: RemovedPosting, name: str) -> None:
+        super().__init__(f"remove {name} from the queue")
+        self.window, self.removed, self.done = window, removed, True
+
+    def redo(self) -> None:
+        if self.done:  # pushed after the removal: nothing to do the first time
+            return
+        self.window.ws.remove_posting(self.removed.id)
+        self.window.stacks.pop(self.removed.id, None)
+        self.window.links.pop(self.removed.id, None)
+        self.window.queue_model.reload()
+        self.done = True
+
+    def undo(self) -> None:
+        self.window.restore_posting(self.removed)
+        self.done = False

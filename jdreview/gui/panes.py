@@ -46,6 +46,7 @@ from ..workspace.session import Preview
 from ..workspace.store import PostingRow, Workspace
 from .compat import emit
 from .line_model import COL_LABEL, COL_NUMBER, COL_REASON, COL_TEXT, LINE_ROLE, LineModel
+from .widgets import guard_text_field
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root, as a default argument
@@ -84,6 +85,10 @@ class LinePane(QTreeView):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)
+        # a reset of the same posting (another window's edits, new rules) keeps the cursor line
+        self._line_before_reset = -1
+        model.modelAboutToBeReset.connect(lambda: setattr(self, "_line_before_reset", self.current_line()))
+        model.modelReset.connect(self._restore_line)
         model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
         self._after_paint: dict[str, Callable[[], None]] = {}
 
@@ -106,6 +111,11 @@ class LinePane(QTreeView):
         super().resizeEvent(event)
         width = self.viewport().width()
         self.header().resizeSection(COL_REASON, max(90, min(220, int(width * 0.24))))
+
+    def _restore_line(self) -> None:
+        line, self._line_before_reset = self._line_before_reset, -1
+        if 0 <= line < self.model().rowCount():
+            self.go_to(self.model().index(line, 0))
 
     def _expand_segmented(self) -> None:
         """Open every line that has segments (expandAll would walk all rows in Python)."""
@@ -402,6 +412,8 @@ class QueuePane(QWidget):
         self.search_box.setPlaceholderText("Search postings…")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.textChanged.connect(self.proxy.set_search)
+        guard_text_field(self.search_box)  # Return, Space, F... are typed here, not shortcuts
+        self.search_box.returnPressed.connect(self.open_first_shown)
         self.table = QTableView()
         self.table.setObjectName("queue_table")
         self.table.setModel(self.proxy)
@@ -429,6 +441,14 @@ class QueuePane(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.progress)
+
+    def shown_ids(self) -> set[int]:
+        """The postings the queue shows (its status filter and search applied)."""
+        return {int(self.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole)) for r in range(self.proxy.rowCount())}
+
+    def open_first_shown(self) -> None:
+        """Return in the search box: open the first posting it found."""
+        self._chosen(self.proxy.index(0, NAME_COL))
 
     def _chosen(self, index: QModelIndex) -> None:
         if index.isValid():

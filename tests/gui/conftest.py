@@ -44,6 +44,7 @@ class ScriptedDialogs:
         self.errors: list[str] = []
         self.effects: list = []
         self.edit_answer = None
+        self.rule_made = None  # a Rule the person typed in the rule dialog (instead of a proposal)
 
     def confirm(self, parent, title, text):
         self.asked.append(text)
@@ -65,6 +66,9 @@ class ScriptedDialogs:
         self.asked.append(target)
         for r in proposals:
             self.effects.append(effect(r))
+        if self.rule_made is not None:
+            self.effects.append(effect(self.rule_made))
+            return self.rule_made
         return None if self.rule_choice is None else proposals[self.rule_choice]
 
     def shortcuts(self, parent, actions):
