@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -46,6 +47,10 @@ class Dialogs:
     def note(self, parent: QWidget, current: str) -> str | None:
         dlg = NoteDialog(parent, current)
         return dlg.text() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+    def line_number(self, parent: QWidget, current: int, last: int) -> int | None:
+        n, ok = QInputDialog.getInt(parent, "Go to line", f"Line (1-{last}):", current, 1, last)
+        return n if ok else None
 
     def open_paths(self, parent: QWidget) -> list[str]:
         files, _ = QFileDialog.getOpenFileNames(

@@ -23,7 +23,7 @@ from ..workspace.store import EditConflict, WorkspaceBusy
 from .compat import emit
 
 COL_NUMBER, COL_LABEL, COL_TEXT, COL_REASON = range(4)
-HEADERS = ("#", "Label", "Text", "Reason")
+HEADERS = ("#", "Label", "Text", "Why")
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the unit key, or (line, None) for a line row
 LINE_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the line index of the row
 
@@ -52,6 +52,24 @@ _D, _CS, _F, _FG, _BG, _TT, _AT = (int(r) for r in (
     Qt.ItemDataRole.AccessibleTextRole))
 _LINE, _KEY = int(LINE_ROLE), int(KEY_ROLE)
 _CHECK = {True: Qt.CheckState.Checked, False: Qt.CheckState.Unchecked, None: Qt.CheckState.PartiallyChecked}
+
+
+CHIP_MAX = 16
+
+
+def reason_chip(reason: str, changed: bool = False) -> str:
+    """The reason as the Why column shows it: short (the full reason is in the tooltip).
+
+    >>> reason_chip("classifier:0.93"), reason_chip("rule:applicant-count-and-more")
+    ('score 0.93', 'applicant-count…')
+    >>> reason_chip("structure:link_list"), reason_chip("default"), reason_chip("rule:x", True)
+    ('link_list', 'default', 'you')
+    """
+    if changed:
+        return "you"
+    source, _, detail = reason.partition(":")
+    short = f"score {detail}" if source == "classifier" else (detail or source)
+    return short if len(short) <= CHIP_MAX else short[:CHIP_MAX - 1] + "…"
 
 
 class ChangeCommand(QUndoCommand):
@@ -101,6 +119,7 @@ class LineModel(QAbstractItemModel):
         self.stack: QUndoStack | None = None
         self._collapsed: set[int] = set()  # lines whose children are being replaced
         self._fonts: dict[tuple[bool, bool], QFont] = {}
+        self.base_font: QFont | None = None  # the view's font (View > Larger text)
         self._cache: dict[tuple[int, int], list[dict[int, Any]]] = {}
         self._palette_key = -1
         self._grey = self._changed_bg = QBrush()
@@ -136,6 +155,17 @@ class LineModel(QAbstractItemModel):
         self._collapsed = set()
         self.endResetModel()
         emit(self.edited)
+
+    def set_font(self, font: QFont) -> None:
+        """The font the rows are shown in (struck through, bold italic made from it)."""
+        self.base_font = QFont(font)
+        self._fonts = {}
+        self.refresh()
+
+    def palette_changed(self) -> None:
+        """The system switched light/dark: shading and greys made again from the palette."""
+        self._brushes()
+        self.refresh()
 
     def sync(self) -> bool:
         """Show edits another window made to this posting since; True if there were any."""
@@ -270,12 +300,12 @@ class LineModel(QAbstractItemModel):
         cells[COL_LABEL][_CS] = _CHECK[None if partial else keep]
         cells[COL_LABEL][_AT] = ("kept" if keep else "dropped") + (", changed by you" if changed else "")
         cells[COL_TEXT][_D] = text + (f"   [{len(lr.segments or ())} segments]" if whole_of_segments else "")
-        cells[COL_REASON][_D] = "segments" if whole_of_segments else (
-            f"you (auto: {decision.reason})" if changed else decision.reason)
+        cells[COL_REASON][_D] = "segments" if whole_of_segments else reason_chip(decision.reason, changed)
         who = "changed by you; " if changed else ""
-        tip = f"{'kept' if keep else 'dropped'} ({who}automatic: {decision.reason})"
+        # the tooltip is the line itself, whole, then its state and full reason
+        tip = f"{text}\n\n{'kept' if keep else 'dropped'} ({who}automatic: {decision.reason})"
         for col, c in enumerate(cells):
-            c[_TT] = tip + (f"\n\n{text}" if col == COL_TEXT and len(text) > 60 else "")
+            c[_TT] = tip
             if col != COL_NUMBER:
                 c[_F] = self._font(not keep and col == COL_TEXT, changed)
             if not keep:
@@ -287,7 +317,7 @@ class LineModel(QAbstractItemModel):
     def _font(self, strike: bool, italic: bool) -> QFont:
         f = self._fonts.get((strike, italic))
         if f is None:
-            f = QFont()
+            f = QFont(self.base_font) if self.base_font is not None else QFont()
             f.setStrikeOut(strike)
             f.setItalic(italic)
             f.setBold(italic)

@@ -44,7 +44,7 @@ from ..workspace.store import AddReport, RemovedPosting, Workspace, now
 from .compat import emit, install_refcount_guard
 from .dialogs import Dialogs
 from .line_model import LineModel
-from .panes import LinePane, PreviewPane, QueueModel, QueuePane, display_name
+from .panes import FindBar, LinePane, PreviewPane, QueueModel, QueuePane, display_name
 from .widgets import ElidedLabel
 
 #: Seconds of one uninterrupted stretch on a posting counted as review time at most
@@ -103,6 +103,8 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         lay.addWidget(self.raw_title)
         lay.addWidget(self.banner)
+        self.find_bar = FindBar()
+        lay.addWidget(self.find_bar)
         lay.addWidget(self.lines, 1)
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -120,10 +122,11 @@ class MainWindow(QMainWindow):
 
         self.queue_model = QueueModel(ws, self)
         self.queue = QueuePane(self.queue_model)
-        dock = QDockWidget("Queue", self)
+        dock = self.queue_dock = QDockWidget("Queue", self)
         dock.setObjectName("queue_dock")
         dock.setWidget(self.queue)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.queue.setMinimumWidth(240)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
 
@@ -162,6 +165,8 @@ class MainWindow(QMainWindow):
         self.lines.doubleClicked.connect(lambda idx: self.model.toggle(
             [k] if (k := self.model.key_of(idx)) is not None else []))
         self.queue.posting_chosen.connect(self.open_posting)
+        self.find_bar.find_requested.connect(self.find_in_posting)
+        self.find_bar.closed.connect(self.lines.setFocus)
         # another window (or jdreview export) on the same workspace: its edits show here
         self._watch = QTimer(self)
         self._watch.setInterval(500)
@@ -188,6 +193,8 @@ class MainWindow(QMainWindow):
         self.background_index = background_index
 
         self._restore_settings()
+        if self.settings.value("font_size"):
+            self._apply_font(self.font_size())
         self._remember_workspace()
         self._update_title()
         self._refresh_queue_figures()
@@ -263,7 +270,25 @@ class MainWindow(QMainWindow):
         self._act("next_line", "Next line", lambda: self.lines.move(1), ["J"], g)
         self._act("prev_line", "Previous line", lambda: self.lines.move(-1), ["K"], g)
         self._act("focus_lines", "Focus the lines", self.lines.setFocus, ["Ctrl+1"], g)
-        self._act("focus_queue", "Focus the queue search", self.queue.search_box.setFocus, ["Ctrl+F"], g)
+        self._act("find", "&Find in the posting…", self.find_bar.open, ["Ctrl+F"], g)
+        self._act("go_to_line", "&Go to line…", self.go_to_line, ["Ctrl+G"], g)
+        self._act("focus_queue", "Focus the queue search", self.queue.search_box.setFocus, ["Ctrl+Shift+F"], g)
+
+        v = mb.addMenu("&View")
+        self._act("larger", "&Larger text", lambda: self.set_font_size(1),
+                  [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], v)
+        self._act("smaller", "&Smaller text", lambda: self.set_font_size(-1), [QKeySequence.StandardKey.ZoomOut], v)
+        self._act("normal_size", "&Normal text size", lambda: self.set_font_size(0), ["Ctrl+0"], v)
+        v.addSeparator()
+        queue_toggle = self.queue_dock.toggleViewAction()
+        queue_toggle.setText("&Queue")
+        queue_toggle.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        v.addAction(queue_toggle)
+        self.actions_by_name["queue_toggle"] = queue_toggle
+        preview = self._act("preview_toggle", "&Cleaned preview", lambda: None, ["Ctrl+Shift+P"], v)
+        preview.setCheckable(True)
+        preview.setChecked(True)
+        preview.toggled.connect(self.splitter.widget(1).setVisible)
 
         h = mb.addMenu("&Help")
         self._act("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, ["?", "F1"], h)
@@ -327,7 +352,13 @@ class MainWindow(QMainWindow):
                 self._update_title()
 
     def open_first(self) -> None:
+        """Open the posting and line left at the last close, else the first new posting."""
         ids = [r.id for r in self.queue_model.rows]
+        pid, line = self._saved_position()
+        if pid in ids and self.open_posting(pid):
+            if 0 <= line < self.model.rowCount():
+                self.lines.go_to(self.model.index(line, 0))
+            return
         if ids:
             nxt = next((r.id for r in self.queue_model.rows if r.status == "new" and not r.error), ids[0])
             self.open_posting(nxt)
@@ -633,6 +664,49 @@ class MainWindow(QMainWindow):
                                       f"Changed by you {c['changed']}")
         self._schedule_queue_refresh()
 
+    def set_font_size(self, step: int) -> None:
+        """View > Larger/Smaller text (``step`` +1/-1; 0: the system size), remembered."""
+        base = self.font().pointSize()
+        size = 0 if step == 0 else min(max(self.font_size() + step, 6), 36)
+        self.settings.setValue("font_size", size)
+        self._apply_font(size or base)
+
+    def font_size(self) -> int:
+        try:
+            return int(self.settings.value("font_size", 0)) or self.font().pointSize()
+        except (TypeError, ValueError):
+            return self.font().pointSize()
+
+    def _apply_font(self, size: int) -> None:
+        for pane in (self.lines, self.preview):
+            f = pane.font()
+            f.setPointSize(size)
+            pane.setFont(f)
+        self.model.set_font(self.lines.font())
+
+    def changeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "model"):  # went dark or light
+            self.model.palette_changed()
+        super().changeEvent(event)
+
+    def find_in_posting(self, text: str, backwards: bool = False) -> None:
+        s = self.session
+        line = s.find(text, self.lines.current_line(), backwards=backwards) if s is not None else None
+        self.find_bar.result.setText("" if line is not None or not text.strip() else "not found")
+        if line is not None:
+            self.lines.go_to(self.model.index(line, 0))
+
+    def go_to_line(self) -> None:
+        s = self.session
+        if s is None or not s.lines:
+            return
+        n = self.dialogs.line_number(self, self.lines.current_line() + 1, len(s.lines))
+        if n is not None:
+            self.lines.go_to(self.model.index(min(max(n, 1), len(s.lines)) - 1, 0))
+            self.lines.setFocus()
+
     def _check_others(self) -> None:
         """Another connection committed (a second window, an export, the indexer):
         show that window's edits of the open posting, and the queue's new figures."""
@@ -749,6 +823,19 @@ class MainWindow(QMainWindow):
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
 
+    def _position_key(self) -> str:
+        import hashlib
+
+        return "position/" + hashlib.sha1(self.ws.directory.encode()).hexdigest()[:16]
+
+    def _saved_position(self) -> tuple[int, int]:
+        v = self.settings.value(self._position_key())
+        try:
+            pid, line = (int(x) for x in str(v).split(":"))
+        except (TypeError, ValueError):
+            return -1, -1
+        return pid, line
+
     def recent_workspaces(self) -> list[str]:
         v = self.settings.value("recent_workspaces", [])
         if isinstance(v, str):
@@ -783,6 +870,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())
+        if self.pid is not None:  # reopening the workspace returns here
+            self.settings.setValue(self._position_key(), f"{self.pid}:{max(self.lines.current_line(), 0)}")
         self.settings.sync()
         super().closeEvent(event)
 

@@ -15,13 +15,13 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
     QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
-    QFontDatabase,
     QGuiApplication,
     QKeyEvent,
     QPalette,
@@ -35,6 +35,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTextEdit,
     QTreeView,
@@ -52,8 +55,23 @@ Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root, as a default argument
 
 
-def monospace_font() -> Any:
-    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+class WrapDelegate(QStyledItemDelegate):
+    """The Text column's rows as tall as their wrapped text: the style measures wrapped
+    text only for the width it is given, and the tree view gives none, so this gives
+    the column's width (less the indentation of a segment row)."""
+
+    def __init__(self, view: QTreeView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> Any:  # noqa: N802 - Qt override
+        opt = QStyleOptionViewItem(option)
+        width = self.view.header().sectionSize(index.column())
+        if index.parent().isValid():
+            width -= self.view.indentation()
+        opt.rect = QRect(0, 0, max(width, 20), 1)  # the style wraps only within a valid rect
+        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        return super().sizeHint(opt, index)
 
 
 class LinePane(QTreeView):
@@ -66,8 +84,10 @@ class LinePane(QTreeView):
         super().__init__(parent)
         self.setObjectName("line_pane")
         self.setModel(model)
-        self.setFont(monospace_font())
-        self.setUniformRowHeights(True)
+        # Every line whole: long lines wrap and their rows grow (rows are laid out lazily,
+        # as they scroll into view, so a 2,000-line posting opens as fast as before).
+        self.setUniformRowHeights(False)
+        self.setWordWrap(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -76,12 +96,14 @@ class LinePane(QTreeView):
         self.setItemsExpandable(False)
         self.setExpandsOnDoubleClick(False)
         self.setAllColumnsShowFocus(True)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setItemDelegateForColumn(COL_TEXT, WrapDelegate(self))
         h = self.header()
         h.setStretchLastSection(False)
         h.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_NUMBER, 84), (COL_LABEL, 104), (COL_REASON, 200)):
+        em = self.fontMetrics().horizontalAdvance("M")
+        # a gutter (number, state) and a compact reason chip; the text takes the rest
+        for col, width in ((COL_NUMBER, 5 * em), (COL_LABEL, 7 * em), (COL_REASON, 9 * em)):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)
@@ -106,11 +128,10 @@ class LinePane(QTreeView):
                 QTimer.singleShot(0, self, callback)  # dropped if the pane is gone by then
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        # The text column stretches; the reason column gives way on narrow windows so
-        # the text never shrinks to nothing (the full reason is in the tooltip).
+        # The text column stretches; wrapped rows are laid out again for its new width.
         super().resizeEvent(event)
-        width = self.viewport().width()
-        self.header().resizeSection(COL_REASON, max(90, min(220, int(width * 0.24))))
+        if event.oldSize().width() != event.size().width():
+            self.scheduleDelayedItemsLayout()
 
     def _restore_line(self) -> None:
         line, self._line_before_reset = self._line_before_reset, -1
@@ -153,6 +174,45 @@ class LinePane(QTreeView):
     def top_line(self) -> int:
         idx = self.indexAt(self.viewport().rect().topLeft())
         return int(idx.data(LINE_ROLE)) if idx.isValid() else 0
+
+
+class FindBar(QWidget):
+    """Find in the posting: Return finds the next line, Shift+Return the previous one,
+    Escape closes the bar (the cursor stays on the line found)."""
+
+    #: (text, backwards)
+    find_requested = Signal(str, bool)
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("find_bar")
+        self.field = QLineEdit()
+        self.field.setObjectName("find_field")
+        self.field.setPlaceholderText("Find in this posting (Return: next, Shift+Return: previous, Esc: close)")
+        self.field.setClearButtonEnabled(True)
+        guard_text_field(self.field)
+        self.result = QLabel()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.field, 1)
+        lay.addWidget(self.result)
+        self.hide()
+
+    def open(self) -> None:
+        self.show()
+        self.field.setFocus()
+        self.field.selectAll()
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            emit(self.find_requested, self.field.text(),
+                 bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+        elif e.key() == Qt.Key.Key_Escape:
+            self.hide()
+            emit(self.closed)
+        else:
+            super().keyPressEvent(e)
 
 
 class PreviewPane(QPlainTextEdit):
@@ -330,15 +390,15 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return r.id
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == STATUS_COL:
-                st = row_status(r)
-                return f"{self.GLYPHS[st]} {st}"
+            if col == STATUS_COL:  # flagged beside the status, not instead of it
+                st = "error" if r.error else r.status
+                return f"{self.GLYPHS[st]} {st}" + (" ⚑" if r.flagged else "")
             if col == NAME_COL:
                 return display_name(r)
             if col == CHANGED_COL:
                 return str(r.changed) if r.changed else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [r.source]
+            parts = [display_name(r), r.source]
             if r.error:
                 parts.append(r.error)
             if r.note:
@@ -424,6 +484,7 @@ class QueuePane(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # title start and file name both show
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(NAME_COL, QHeaderView.ResizeMode.Stretch)
         hh.resizeSection(STATUS_COL, 92)
@@ -433,6 +494,11 @@ class QueuePane(QWidget):
         self.progress = QLabel()
         self.progress.setObjectName("queue_progress")
         self.progress.setWordWrap(True)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("queue_progress_bar")
+        self.progress_bar.setFormat("%v of %m reviewed")
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
         top = QHBoxLayout()
         top.addWidget(self.status_box)
         top.addWidget(self.search_box, 1)
@@ -440,6 +506,7 @@ class QueuePane(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.progress_bar)
         lay.addWidget(self.progress)
 
     def shown_ids(self) -> set[int]:
@@ -467,6 +534,8 @@ class QueuePane(QWidget):
             self.table.scrollTo(idx)
 
     def show_progress(self, p: dict[str, float]) -> None:
+        self.progress_bar.setRange(0, max(int(p["total"]), 1))
+        self.progress_bar.setValue(int(p["reviewed"]))
         self.progress.setText(
             f"Reviewed {int(p['reviewed'])} of {int(p['total'])} · {int(p['changed'])} lines changed · "
             f"{p['per_hour']:.0f} postings/hour"

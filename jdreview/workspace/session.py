@@ -142,6 +142,27 @@ class Session:
         self._rebuild()
         return True
 
+    def find(self, query: str, after: int = -1, *, backwards: bool = False) -> int | None:
+        """The next line (after line ``after``, wrapping around) whose text contains
+        ``query`` (case folded); None when no line does.
+
+        >>> from jdreview.posting import Posting
+        >>> from jdreview.filtering import auto_filter
+        >>> s = Session(auto_filter(Posting.from_text("SQL\\nPython\\nmore sql")))
+        >>> s.find("sql"), s.find("sql", 0), s.find("sql", 0, backwards=True), s.find("rust")
+        (0, 2, 2, None)
+        """
+        q = query.casefold().strip()
+        n = len(self.lines)
+        if not q or not n:
+            return None
+        step = -1 if backwards else 1
+        for k in range(1, n + 1):
+            i = (after + step * k) % n
+            if q in self.lines[i].text.casefold():
+                return i
+        return None
+
     def keys(self, line: int) -> list[Key]:
         """The unit keys of one line: its segments, or the line itself; [] for blank lines."""
         lr = self.lines[line]

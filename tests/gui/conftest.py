@@ -59,6 +59,12 @@ class ScriptedDialogs:
     def open_paths(self, parent):
         return []
 
+    line_answer = None
+
+    def line_number(self, parent, current, last):
+        self.asked.append(f"line {current} of {last}")
+        return self.line_answer
+
     def export_dir(self, parent, current):
         return None
 

@@ -28,8 +28,12 @@ def test_first_posting_shown_with_reasons(make_window, seeds):
     s = w.session
     assert s is not None and s.posting.source == seeds[0]
     assert w.preview.toPlainText() == s.cleaned_text()
-    reasons = {w.model.index(i, 3).data() for i in unit_rows(w)}
-    assert any(r.startswith("rule:") for r in reasons)
+    # the Why column is a short chip; the tooltip is the line whole, then its full reason
+    tips = [w.model.index(i, 3).data(Qt.ItemDataRole.ToolTipRole) for i in unit_rows(w)]
+    assert any("automatic: rule:" in t for t in tips)
+    assert all(len(w.model.index(i, 3).data()) <= 16 for i in unit_rows(w))
+    long_line = max(unit_rows(w), key=lambda i: len(s.lines[i].text))
+    assert w.model.index(long_line, 0).data(Qt.ItemDataRole.ToolTipRole).startswith(s.lines[long_line].text)
     assert "Kept" in w.counts_label.text()
 
 
