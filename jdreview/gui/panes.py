@@ -108,8 +108,9 @@ class LinePane(QTreeView):
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)
         # a reset of the same posting (another window's edits, new rules) keeps the cursor line
-        self._line_before_reset = -1
-        model.modelAboutToBeReset.connect(lambda: setattr(self, "_line_before_reset", self.current_line()))
+        self._before_reset: tuple[Any, int] = (None, -1)
+        model.modelAboutToBeReset.connect(
+            lambda: setattr(self, "_before_reset", (model.session, self.current_line())))
         model.modelReset.connect(self._restore_line)
         model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
         self._after_paint: dict[str, Callable[[], None]] = {}
@@ -134,8 +135,9 @@ class LinePane(QTreeView):
             self.scheduleDelayedItemsLayout()
 
     def _restore_line(self) -> None:
-        line, self._line_before_reset = self._line_before_reset, -1
-        if 0 <= line < self.model().rowCount():
+        (session, line), self._before_reset = self._before_reset, (None, -1)
+        model = self.model()
+        if isinstance(model, LineModel) and session is model.session and 0 <= line < model.rowCount():
             self.go_to(self.model().index(line, 0))
 
     def _expand_segmented(self) -> None:
