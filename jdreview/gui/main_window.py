@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.queue)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.queue.setMinimumWidth(240)
+        self.queue.setMinimumWidth(200)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
 
         self.undo_group = QUndoGroup(self)

@@ -103,7 +103,7 @@ class LinePane(QTreeView):
         h.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
         em = self.fontMetrics().horizontalAdvance("M")
         # a gutter (number, state) and a compact reason chip; the text takes the rest
-        for col, width in ((COL_NUMBER, 5 * em), (COL_LABEL, 7 * em), (COL_REASON, 9 * em)):
+        for col, width in ((COL_NUMBER, 4 * em), (COL_LABEL, 8 * em), (COL_REASON, 9 * em)):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)
@@ -489,8 +489,9 @@ class QueuePane(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # title start and file name both show
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(NAME_COL, QHeaderView.ResizeMode.Stretch)
-        hh.resizeSection(STATUS_COL, 92)
-        hh.resizeSection(CHANGED_COL, 66)
+        em = self.fontMetrics().horizontalAdvance("M")
+        hh.resizeSection(STATUS_COL, 8 * em)
+        hh.resizeSection(CHANGED_COL, 6 * em)
         self.table.activated.connect(self._chosen)
         self.table.clicked.connect(self._chosen)
         self.progress = QLabel()
