@@ -285,30 +285,54 @@ def show_flips(table: QTableWidget, e: RuleEffect) -> None:
     table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
 
 
+#: keys the views handle themselves (no action of their own), for the overlay
+BUILT_IN_KEYS = (
+    ("Move to the line above or below", "Up, Down"),
+    ("Select lines (then Space toggles them together)", "Shift+Up, Shift+Down"),
+    ("First or last line", "Home, End"),
+    ("A page up or down", "PgUp, PgDown"),
+    ("Toggle a line with the mouse", "Click the box, double-click"),
+    ("Search box: open the first posting found", "Return"),
+    ("Find bar: next, previous, close", "Return, Shift+Return, Esc"),
+    ("Note: save", "Ctrl+Enter"),
+)
+
+
 class ShortcutsDialog(QDialog):
-    """The ``?`` overlay: every action and its keys, read from the actions themselves."""
+    """The ``?`` overlay: every action and its keys, read from the actions themselves,
+    and the keys the views handle; two columns, so it fits a 1024x700 screen unscrolled."""
 
     def __init__(self, parent: QWidget | None, actions: Sequence[QAction]) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        rows = [(a.text().replace("&", ""), ", ".join(s.toString(s.SequenceFormat.NativeText)
-                                                      for s in a.shortcuts()))
+        rows = [(a.text().replace("&", "").rstrip("…"), ", ".join(s.toString(s.SequenceFormat.NativeText)
+                                                                  for s in a.shortcuts()))
                 for a in actions if a.shortcuts()]
-        table = QTableWidget(len(rows), 2, self)
+        rows += list(BUILT_IN_KEYS)
+        half = (len(rows) + 1) // 2
+        table = QTableWidget(half, 4, self)
         table.setObjectName("shortcut_table")
-        table.setHorizontalHeaderLabels(["Action", "Keys"])
+        table.setHorizontalHeaderLabels(["Action", "Keys", "Action", "Keys"])
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
         for i, (name, keys) in enumerate(rows):
-            table.setItem(i, 0, QTableWidgetItem(name))
-            table.setItem(i, 1, QTableWidgetItem(keys))
+            r, c = i % half, 2 * (i // half)
+            table.setItem(r, c, QTableWidgetItem(name))
+            table.setItem(r, c + 1, QTableWidgetItem(keys))
         table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(table)
         lay.addWidget(box)
         self.table = table
-        self.resize(480, 560)
+        self.rows = rows
+        width = sum(table.columnWidth(c) for c in range(4)) + 2 * table.frameWidth() + 24
+        height = table.horizontalHeader().height() + half * table.rowHeight(0) + 2 * table.frameWidth()
+        table.setMinimumSize(width - 24, height)
+        self.resize(width, height + box.sizeHint().height() + 40)
         self.setWindowModality(Qt.WindowModality.WindowModal)

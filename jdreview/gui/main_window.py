@@ -50,6 +50,8 @@ from .widgets import ElidedLabel
 #: Seconds of one uninterrupted stretch on a posting counted as review time at most
 #: (a window left open over lunch should not count as an hour of review).
 MAX_STRETCH = 600.0
+EMPTY_HINT = ("No postings yet.\n\nAdd postings with File > Add postings… (Ctrl+O), or drag files "
+              "or folders onto this window: text, Markdown, HTML, JSON Lines, JSON, CSV and TSV.")
 RECENT_MAX = 8
 
 
@@ -736,6 +738,7 @@ class MainWindow(QMainWindow):
         elif self.pid is not None:
             self.queue_model.refresh(self.pid)
         self.queue.show_progress(self.ws.progress())
+        self.lines.set_placeholder("" if self.queue_model.rows else EMPTY_HINT)
 
     def _update_title(self) -> None:
         name = ""

@@ -114,6 +114,7 @@ class LinePane(QTreeView):
         model.modelReset.connect(self._restore_line)
         model.rowsInserted.connect(lambda parent, *_: self.expand(parent) if parent.isValid() else None)
         self._after_paint: dict[str, Callable[[], None]] = {}
+        self.placeholder = ""
 
     def after_paint(self, name: str, callback: Callable[[], None]) -> None:
         """Call ``callback`` once, from the event loop, after the lines are next painted
@@ -121,8 +122,22 @@ class LinePane(QTreeView):
         of the same ``name`` still waiting."""
         self._after_paint[name] = callback
 
+    def set_placeholder(self, text: str) -> None:
+        """What the pane says while it shows no posting (an empty workspace: how to add)."""
+        if text != self.placeholder:
+            self.placeholder = text
+            self.viewport().update()
+
     def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
+        if self.placeholder and self.model().rowCount() == 0:
+            from PySide6.QtGui import QPainter
+
+            p = QPainter(self.viewport())
+            p.setPen(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+            p.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                       int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.placeholder)
+            p.end()
         if self._after_paint:
             callbacks, self._after_paint = self._after_paint, {}
             for callback in callbacks.values():

@@ -370,6 +370,7 @@ def install_rules_panel(window: Any) -> RulesPanel:
     window.actions_by_name["rules_workbench"] = toggle
     order = QAction("&Order queue by where rules and classifier disagree", window)
     order.setObjectName("order_queue")
+    order.setShortcut(QKeySequence("Ctrl+Shift+O"))
     order.setStatusTip("Most disagreement between rules and classifier first, then least sure")
     order.triggered.connect(lambda _checked=False: panel.order_queue())
     for menu_action in window.menuBar().actions():

@@ -127,3 +127,33 @@ def test_a_palette_change_remakes_the_shading(make_window, seeds, qtbot):
     finally:
         QApplication.setPalette(old)
     del line
+
+
+def test_the_shortcut_overlay_lists_every_key_and_fits_1024x700(make_window, seeds, qtbot):
+    from jdreview.gui.dialogs import ShortcutsDialog
+
+    w = make_window(seeds)
+    dlg = ShortcutsDialog(w, list(w.actions_by_name.values()))
+    qtbot.addWidget(dlg)
+    keys = " | ".join(k for _n, k in dlg.rows)
+    for k in ("Shift+Up", "Home", "Ctrl+Shift+O", "Ctrl+F", "Ctrl+G", "Space", "Ctrl+Z"):
+        assert k in keys, k
+    assert any(n.startswith("Order queue") for n, _k in dlg.rows)
+    dlg.show()
+    qtbot.waitUntil(dlg.isVisible)
+    assert dlg.width() <= 1024 and dlg.height() <= 700
+    t = dlg.table
+    last_row = t.rowCount() - 1
+    assert t.rowViewportPosition(last_row) + t.rowHeight(last_row) <= t.viewport().height()  # unscrolled
+
+
+def test_an_empty_workspace_says_how_to_add_postings(make_window, seeds, qtbot):
+    w = make_window()
+    assert w.queue_model.rowCount() == 0
+    assert "Ctrl+O" in w.lines.placeholder and "drag" in w.lines.placeholder
+    img = w.lines.viewport().grab().toImage()
+    base = img.pixelColor(2, 2)
+    assert any(img.pixelColor(x, y) != base for x in range(0, img.width(), 2)
+               for y in range(0, img.height(), 2))  # the hint is drawn
+    w.add_paths([seeds[0]])
+    assert w.lines.placeholder == ""
