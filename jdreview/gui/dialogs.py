@@ -63,15 +63,16 @@ class Dialogs:
         return d or None
 
     def make_rule(self, parent: QWidget, proposals: Sequence[Rule],
-                  effect: Callable[[Rule], RuleEffect], target: str = "") -> Rule | None:
-        dlg = RuleDialog(parent, proposals, effect, target)
+                  effect: Callable[[Rule], RuleEffect], target: str = "", site: str = "") -> Rule | None:
+        dlg = RuleDialog(parent, proposals, effect, target, site)
         return dlg.chosen() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
     def shortcuts(self, parent: QWidget, actions: Sequence[QAction]) -> None:
         ShortcutsDialog(parent, actions).exec()
 
-    def edit_rule(self, parent: QWidget, rule: Rule) -> Rule | None:
-        dlg = RuleEditDialog(parent, rule)
+    def edit_rule(self, parent: QWidget, rule: Rule,
+                  effect: Callable[[Rule], RuleEffect] | None = None) -> Rule | None:
+        dlg = RuleEditDialog(parent, rule, effect)
         return dlg.edited() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
@@ -104,12 +105,15 @@ class NoteDialog(QDialog):
 
 
 class RuleEditDialog(QDialog):
-    """Edit one rule's pattern, action and note (the file write validates the result)."""
+    """Edit one rule's pattern, action and note (the file write validates the result),
+    with the same effect preview as a new rule: every line the whole filter would flip."""
 
-    def __init__(self, parent: QWidget | None, rule: Rule) -> None:
+    def __init__(self, parent: QWidget | None, rule: Rule,
+                 effect: Callable[[Rule], RuleEffect] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Edit rule {rule.id}")
         self.rule = rule
+        self.effect = effect
         form = QFormLayout()
         self.pattern = QPlainTextEdit("\n".join(rule.pattern))
         self.pattern.setObjectName("rule_pattern")
@@ -123,12 +127,46 @@ class RuleEditDialog(QDialog):
         self.note = QLineEdit(rule.note)
         self.note.setObjectName("rule_note")
         form.addRow("Note", self.note)
+        self.counts = QLabel()
+        self.counts.setObjectName("rule_counts")
+        self.counts.setWordWrap(True)
+        form.addRow("Effect:", self.counts)
+        self.flip_table = flip_table(self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.flip_table, 1)
         lay.addWidget(buttons)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(300)
+        self._later.timeout.connect(self._update)
+        self.pattern.textChanged.connect(self._later.start)
+        self.action.currentTextChanged.connect(self._later.start)
+        if effect is None:
+            self.counts.hide()
+            self.flip_table.hide()
+        else:
+            self.resize(720, 480)
+            self._later.start()
+
+    def _update(self) -> None:
+        if self.effect is None:
+            return
+        from ..errors import InputError
+        from ..rules import parse_rules
+
+        rule = self.edited()
+        try:
+            parse_rules(rule.to_toml())
+        except InputError as e:
+            self.counts.setText(f"Not a valid rule: {e.message}")
+            return
+        e = self.effect(rule)
+        self.counts.setText(effect_summary(e))
+        show_flips(self.flip_table, e)
 
     def edited(self) -> Rule:
         lines = [ln for ln in self.pattern.toPlainText().split("\n") if ln.strip()]
@@ -143,9 +181,10 @@ class RuleDialog(QDialog):
     """Make a rule from a line: exact or generalised regex, with its effect shown live."""
 
     def __init__(self, parent: QWidget | None, proposals: Sequence[Rule],
-                 effect: Callable[[Rule], RuleEffect], target: str = "") -> None:
+                 effect: Callable[[Rule], RuleEffect], target: str = "", site: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Make a rule from this line")
+        self.site = site
         self.proposals = list(proposals)
         self.effect = effect
         self.kinds = QButtonGroup(self)
@@ -165,8 +204,22 @@ class RuleDialog(QDialog):
         self.action = QComboBox()
         self.action.addItems(["drop", "keep"])
         form.addRow("Action:", self.action)
-        self.scope = QLineEdit()
-        form.addRow("Scope:", self.scope)
+        # where the rule applies: every site, or only this posting's (typed: any site name)
+        self.scope_box = QComboBox()
+        self.scope_box.setObjectName("rule_scope")
+        self.scope_box.setEditable(True)
+        self.scope_box.addItem("all")
+        if site:
+            self.scope_box.addItem(site)
+        self.scope_box.setToolTip("all: every site; a site name: only postings of that site")
+        self.scope = self.scope_box.lineEdit()
+        form.addRow("Applies to:", self.scope_box)
+        self.rule_id = QLineEdit()
+        self.rule_id.setObjectName("rule_id")
+        self.rule_id.setToolTip("The rule's name in the rule file (letters, digits, - and _)")
+        form.addRow("Rule id:", self.rule_id)
+        self._id_edited = False
+        self.rule_id.textEdited.connect(self._id_typed)
         self.counts = QLabel()
         self.counts.setObjectName("rule_counts")
         self.counts.setWordWrap(True)
@@ -202,6 +255,8 @@ class RuleDialog(QDialog):
         self.pattern.setText(r.pattern[0])
         self.action.setCurrentText(r.action)
         self.scope.setText(r.scope)
+        if not self._id_edited:
+            self.rule_id.setText(r.id)
         self._update()
 
     def chosen(self) -> Rule | None:
@@ -214,15 +269,27 @@ class RuleDialog(QDialog):
 
         base = self.proposals[max(self.kinds.checkedId(), 0)]
         pattern = self.pattern.text()
+        typed = self.rule_id.text().strip()
+        if self._id_edited and typed:
+            rule_id = typed
+        else:  # the default follows the pattern
+            rule_id = rule_id_for(pattern) if pattern != base.pattern[0] else base.id
+            if self.rule_id.text() != rule_id:
+                self.rule_id.blockSignals(True)
+                self.rule_id.setText(rule_id)
+                self.rule_id.blockSignals(False)
         rule = replace(base, pattern=(pattern,), action=self.action.currentText(),
-                       scope=self.scope.text().strip().lower() or "all",
-                       id=rule_id_for(pattern) if pattern != base.pattern[0] else base.id)
+                       scope=self.scope.text().strip().lower() or "all", id=rule_id)
         try:
             parse_rules(rule.to_toml())
         except InputError as e:
             self.counts.setText(f"Not a valid rule: {e.message}")
             return None
         return rule
+
+    def _id_typed(self, text: str) -> None:
+        self._id_edited = bool(text.strip())  # emptied: the default comes back
+        self._typed()
 
     def _typed(self) -> None:
         """A key in the pattern or scope: say at once whether the rule is valid, show

@@ -30,6 +30,7 @@ from ..workspace.export import ExportJob
 from ..workspace.session import (
     BackgroundIndexer,
     EditLink,
+    RuleEffect,
     Session,
     filter_cached,
     identical_change,
@@ -37,8 +38,7 @@ from ..workspace.session import (
     open_session,
     plan_identical,
     propose_rules,
-    rule_effect,
-    whole_filter_effect,
+    rule_preview,
 )
 from ..workspace.store import AddReport, RemovedPosting, Workspace, now
 from .compat import emit, install_refcount_guard
@@ -454,19 +454,27 @@ class MainWindow(QMainWindow):
         segment = key is not None and key[1] is not None
         proposals = propose_rules(text, action, reviewer=self.reviewer, posting=s.posting.id,
                                   at=now()[:10], unit="segment" if segment else "line")
-        self._index_for(1.0)
-        sites = {r.id: r.site for r in self.queue_model.rows}
-
-        def effect(rule: Rule) -> Any:
-            units = list(self.ws.all_line_units())
-            if rule.unit == "segment":
-                units += self.ws.all_segment_units()
-            return whole_filter_effect(self.ws, self.cleaner, rule, rule_effect(rule, units, sites))
-
-        rule = self.dialogs.make_rule(self, proposals, effect, self.ws.rules_path)
+        rule = self.dialogs.make_rule(self, proposals, self.rule_previews(), self.ws.rules_path,
+                                      site=s.posting.site)
         if rule is None:
             return
         self.save_rule(rule)
+
+    def rule_previews(self, replacing: Rule | None = None) -> Callable[[Rule], RuleEffect]:
+        """The effect preview of the rule dialogs (:func:`~jdreview.review.rule_preview`),
+        over the workspace's units read once per dialog."""
+        self._index_for(1.0)
+        sites = {r.id: r.site for r in self.queue_model.rows}
+        lines = list(self.ws.all_line_units())
+        segments: list[Any] = []
+
+        def effect(rule: Rule) -> RuleEffect:
+            if "segment" in (rule.unit, replacing.unit if replacing else "") and not segments:
+                segments.extend(self.ws.all_segment_units())
+            units = lines + segments if rule.unit == "segment" else lines
+            return rule_preview(self.ws, self.cleaner, rule, units, sites, replacing)
+
+        return effect
 
     def save_rule(self, rule: Rule) -> None:
         """Append ``rule`` to the workspace's rule file and re-filter with it."""

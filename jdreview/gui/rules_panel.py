@@ -301,7 +301,8 @@ class RulesPanel(QWidget):
 
     def edit_selected(self) -> None:
         rule = self.selected_rule()
-        edited = self.window_.dialogs.edit_rule(self.window_, rule) if rule is not None else None
+        edited = self.window_.dialogs.edit_rule(self.window_, rule, self.window_.rule_previews(rule)) \
+            if rule is not None else None
         if edited is not None:
             self._change(lambda path: replace_rule(path, edited), f"Rule {edited.id} changed")
 

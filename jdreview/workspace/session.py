@@ -491,22 +491,28 @@ def generalise(text: str, *, numbers: bool = True, segment: bool = False) -> str
     line before it splits it, so a segment pattern cannot be anchored). With
     ``numbers`` (the default) digits become ``\\d+``.
 
-    >>> generalise("36 people clicked apply")
-    '^\\\\s*\\\\d+\\\\ people\\\\ clicked\\\\ apply\\\\s*$'
-    >>> generalise("Cambridge, MA", numbers=False, segment=True)
-    '(?<!\\\\S)Cambridge,\\\\ MA(?!\\\\S)'
+    Spaces stay spaces (``re.escape`` would write ``\\ ``): the pattern reads as the text.
+
+    >>> print(generalise("36 people clicked apply"))
+    ^\\s*\\d+ people clicked apply\\s*$
+    >>> print(generalise("Cambridge, MA (on-site)", numbers=False, segment=True))
+    (?<!\\S)Cambridge, MA \\(on\\-site\\)(?!\\S)
     """
     parts = []
     pos = 0
     stripped = text.strip()
     for m in _DIGITS.finditer(stripped) if numbers else ():
-        parts.append(re.escape(stripped[pos:m.start()]))
+        parts.append(_escape(stripped[pos:m.start()]))
         parts.append(r"\d+")
         pos = m.end()
-    parts.append(re.escape(stripped[pos:]))
+    parts.append(_escape(stripped[pos:]))
     if segment:
         return r"(?<!\S)" + "".join(parts) + r"(?!\S)"
     return r"^\s*" + "".join(parts) + r"\s*$"
+
+
+def _escape(text: str) -> str:
+    return re.escape(text).replace("\\ ", " ")
 
 
 def rule_id_for(pattern: str, prefix: str = "user") -> str:
@@ -622,6 +628,22 @@ def rule_effect(rule: Rule, units: Iterable[Any], site_of: Mapping[int, str] | N
         if label is not None and label != keep:
             contra += 1
     return RuleEffect(matches, flips, contra, len(postings), tuple(sorted(postings)))
+
+
+def rule_preview(ws: Workspace, cleaner: Cleaner, rule: Rule, units: Iterable,
+                 site_of: Mapping[int, str] | None = None, replacing: Rule | None = None) -> RuleEffect:
+    """What the rule dialogs show: :func:`rule_effect` on ``units``, then the whole
+    filter re-run (:func:`whole_filter_effect`). ``replacing``: the rule as it is now,
+    when ``rule`` is its edit; the postings it matched are re-run too (there the old
+    rule stops firing)."""
+    import dataclasses
+
+    units = list(units)
+    effect = rule_effect(rule, units, site_of)
+    if replacing is not None:
+        old = rule_effect(replacing, units, site_of)
+        effect = dataclasses.replace(effect, posting_ids=tuple(sorted({*effect.posting_ids, *old.posting_ids})))
+    return whole_filter_effect(ws, cleaner, rule, effect)
 
 
 def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: RuleEffect) -> RuleEffect:

@@ -68,7 +68,7 @@ class ScriptedDialogs:
     def export_dir(self, parent, current):
         return None
 
-    def make_rule(self, parent, proposals, effect, target=""):
+    def make_rule(self, parent, proposals, effect, target="", site=""):
         self.asked.append(target)
         for r in proposals:
             self.effects.append(effect(r))
@@ -80,10 +80,20 @@ class ScriptedDialogs:
     def shortcuts(self, parent, actions):
         self.asked.append("\n".join(a.text() for a in actions))
 
-    def edit_rule(self, parent, rule):
+    def edit_rule(self, parent, rule, effect=None):
         """``edit_answer(rule) -> Rule | None`` stands for the person's edit (None: cancel)."""
         self.asked.append(rule.id)
-        return None if self.edit_answer is None else self.edit_answer(rule)
+        edited = None if self.edit_answer is None else self.edit_answer(rule)
+        if effect is not None and edited is not None:
+            from jdreview.errors import InputError
+            from jdreview.rules import parse_rules
+
+            try:  # the real dialog previews valid rules only
+                parse_rules(edited.to_toml())
+            except InputError:
+                return edited
+            self.effects.append(effect(edited))
+        return edited
 
 
 @pytest.fixture

@@ -157,3 +157,23 @@ def test_an_empty_workspace_says_how_to_add_postings(make_window, seeds, qtbot):
                for y in range(0, img.height(), 2))  # the hint is drawn
     w.add_paths([seeds[0]])
     assert w.lines.placeholder == ""
+
+
+def test_the_rule_dialog_reads_plainly_and_takes_an_id_and_a_scope(qtbot):
+    from jdreview.gui.dialogs import RuleDialog
+    from jdreview.review import RuleEffect, propose_rules
+
+    dlg = RuleDialog(None, propose_rules("36 people clicked apply", "drop", unit="segment"),
+                     lambda rule: RuleEffect(0, 0, 0, 0), site="linkedin")
+    qtbot.addWidget(dlg)
+    assert "\\ " not in dlg.pattern.text() and "people clicked apply" in dlg.pattern.text()
+    assert [dlg.scope_box.itemText(i) for i in range(dlg.scope_box.count())] == ["all", "linkedin"]
+    dlg.scope_box.setCurrentIndex(1)
+    dlg.rule_id.selectAll()
+    qtbot.keyClicks(dlg.rule_id, "applicant-count")
+    rule = dlg.chosen()
+    assert rule is not None and rule.id == "applicant-count" and rule.scope == "linkedin"
+    dlg.kinds.button(1).click()  # another kind keeps the id the person typed
+    assert dlg.chosen().id == "applicant-count"
+    qtbot.keyClicks(dlg.rule_id, " bad id")
+    assert dlg.chosen() is None and not dlg.buttons.button(dlg.buttons.StandardButton.Save).isEnabled()

@@ -174,6 +174,9 @@ def test_editing_a_rule_pattern_changes_the_preview(make_window, tmp_path, qtbot
     qtbot.mouseClick(w.rules_panel.edit_button, Qt.MouseButton.LeftButton)
     saved = load_rules(w.ws.rules_path).get("chrome")
     assert saved.pattern == (body.lower(),) and saved.note == "moved"
+    # the edit dialog previewed it as a new rule's does: the old match comes back, the new one goes
+    flips = {(c.text.strip(), c.before_keep, c.after_keep) for c in dialogs.effects[-1].changes}
+    assert {(CHROME, False, True), (body, True, False)} <= flips
     text = w.preview.toPlainText().split("\n")
     assert CHROME in text and body not in text
     # an edit the file would refuse is reported and changes nothing

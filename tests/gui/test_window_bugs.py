@@ -73,7 +73,7 @@ def test_the_rule_dialog_shows_the_flips_of_lines_it_does_not_match(make_window,
     captured = {}
 
     class Capture(type(w.dialogs)):
-        def make_rule(self, parent, proposals, effect, target=""):
+        def make_rule(self, parent, proposals, effect, target="", site=""):
             captured["effect"] = effect
             return None
 
