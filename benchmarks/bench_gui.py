@@ -2,9 +2,11 @@
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py
 
-Prints each figure against its budget (window visible within 1.5 s of launch; a
-2,000-line posting opens in under 100 ms; a toggle updates both panes in under 16 ms;
-a queue of 10,000 postings opens in under 2 s and under 500 MB). The last line reads
+Prints each figure against its budget, with the raw pane's long lines wrapped as the
+window shows them (window visible within 1 s of launch; a 2,000-line posting opens in
+at most 100 ms; a toggle updates both panes in at most 16 ms, the slowest of the run;
+a queue of 10,000 postings opens in under 2 s and under 500 MB). ``--quick`` skips the
+10,000-posting queue. The last line reads
 ``RESULT gui_toggle_ms <median toggle time on the 2,000-line posting>``.
 """
 
@@ -114,13 +116,14 @@ def main() -> int:
     print("jdreview review window benchmark (offscreen)")
 
     visible, loaded, rss, _ = launch(os.path.join(tmp, "ws-launch"), SEED)
-    print(f"launch: window visible {visible * 1000:.0f} ms (budget 1500 ms), seed 002 shown "
+    print(f"launch: window visible {visible * 1000:.0f} ms (budget 1000 ms), seed 002 shown "
           f"{loaded * 1000:.0f} ms, peak RSS {rss:.0f} MB")
 
     big = big_posting(tmp)
     app, w, ws = _window(os.path.join(tmp, "ws-big"), [SEED, big])
     pid_big = ws.ids()[1]
     assert len(ws.load(pid_big).lines) == 2000
+    assert w.lines.wordWrap() and not w.lines.uniformRowHeights(), "the raw pane should wrap long lines"
     _paint(app, w)  # seed 002 is on screen, and then cached, before the timing starts
     _paint(app, w)
     t = time.perf_counter()
@@ -153,6 +156,9 @@ def main() -> int:
           f"{max(big_times):.2f} ms of 16 ({'met' if max(big_times) < 16 else 'NOT met'})")
     w.close()
     ws.close()
+    if "--quick" in sys.argv:
+        print(f"RESULT gui_toggle_ms {statistics.median(big_times):.2f}")
+        return 0
 
     folder = os.path.join(tmp, "queue")
     os.makedirs(folder)
