@@ -93,3 +93,16 @@ def test_an_older_workspace_gains_the_new_columns(tmp_path):
         pid = ws.ids()[0]
         ws.write_edits(pid, [((0, None), False)])
         assert ws.edit_revs(pid) and ws.load(pid).warnings == []
+
+
+def test_files_of_unknown_type_in_a_folder_are_reported(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text("Data Engineer\n")
+    (d / "cv.docx").write_bytes(b"PK\x03\x04")
+    (d / ".hidden").write_text("x")
+    with Workspace.open(str(tmp_path / "ws")) as ws:
+        report = ws.add_paths([str(d)])
+        assert report.added == 1
+        assert len(report.errors) == 1 and "1 file of unknown type" in report.errors[0]
+        assert "cv.docx" in report.errors[0]

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
-from ..io.inputs import is_batch_file, iter_batch, iter_inputs
+from ..io.inputs import ALL_SUFFIXES, is_batch_file, iter_batch, iter_inputs
 from ..io.posting import Posting
 
 SCHEMA_VERSION = 1
@@ -239,6 +239,22 @@ class WorkspaceBusy(InputError):
     wait: nothing was written (the caller shows it and keeps its state as it was)."""
 
 
+def unknown_files(paths: Iterable[str]) -> list[str]:
+    """One line per folder of ``paths`` that holds files of a type jdreview does not
+    read (they are not added): said, never skipped in silence."""
+    out = []
+    for path in paths:
+        if not os.path.isdir(path):
+            continue
+        names = [name for _root, _dirs, files in os.walk(path) for name in files
+                 if not name.startswith(".") and not name.lower().endswith(ALL_SUFFIXES)]
+        if names:
+            shown = ", ".join(sorted(names)[:3]) + (", …" if len(names) > 3 else "")
+            out.append(f"{path}: {len(names)} file{'s' if len(names) > 1 else ''} of unknown type "
+                       f"not added ({shown}); postings are {' '.join(ALL_SUFFIXES)}")
+    return out
+
+
 class Workspace:
     """The workspace database. Not thread-safe: one instance per thread."""
 
@@ -355,6 +371,7 @@ class Workspace:
                 singles.append(os.path.abspath(path))
         self._add_singles(singles, report, stamp)
         report.errors.extend(str(e) for e in unreadable)
+        report.errors.extend(unknown_files(paths))
         return report
 
     def _add_singles(self, singles: list[str], report: AddReport, stamp: str) -> None:

@@ -177,3 +177,13 @@ def test_the_rule_dialog_reads_plainly_and_takes_an_id_and_a_scope(qtbot):
     assert dlg.chosen().id == "applicant-count"
     qtbot.keyClicks(dlg.rule_id, " bad id")
     assert dlg.chosen() is None and not dlg.buttons.button(dlg.buttons.StandardButton.Save).isEnabled()
+
+
+def test_a_folder_with_files_of_unknown_type_says_so(make_window, tmp_path, dialogs):
+    d = tmp_path / "drop"
+    d.mkdir()
+    (d / "a.txt").write_text("Data Engineer\nBuild pipelines.\n")
+    (d / "scan.pdf").write_bytes(b"%PDF-1.4")
+    w = make_window([str(d)])
+    assert w.queue_model.rowCount() == 1
+    assert any("scan.pdf" in e and "unknown type" in e for e in dialogs.errors)
