@@ -774,6 +774,20 @@ def open_session(ws: Workspace, cleaner: Cleaner, pid: int, reviewer: str = "", 
     return Session(result, overrides, splits, link.persist, link)
 
 
+def title_of(result: FilterResult) -> str:
+    """A name for a posting without a title: its first kept line that reads as a title
+    (two words or more: a capture that broke "Die VALUE AG" over lines does not name it
+    "Die"), else its first kept line.
+
+    >>> from jdreview.posting import Posting
+    >>> from jdreview.filtering import auto_filter
+    >>> title_of(auto_filter(Posting.from_text("Die\\nVALUE AG is hiring\\n")))
+    'VALUE AG is hiring'
+    """
+    kept = [t.strip() for _line, _seg, t, d in result.units() if d.keep and t.strip()]
+    return next((t for t in kept if len(t.split()) >= 2 and len(t) >= 8), kept[0] if kept else "")
+
+
 def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | None = None, *,
                   cache_later: bool = False) -> FilterResult:
     """The filter result of ``pid``: cached rows if current, else filtered and cached
@@ -789,8 +803,7 @@ def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | 
     def save() -> None:
         ws.save_units(pid, result_rows(result), rv, cv)
         if not title:  # the queue names it by its first kept line, not page chrome
-            first = next((t for _line, _seg, t, d in result.units() if d.keep and t.strip()), "")
-            ws.set_title_if_empty(pid, first.strip())
+            ws.set_title_if_empty(pid, title_of(result))
 
     if cache_later:
         ws.cache_later(pid, save)
