@@ -156,7 +156,7 @@ class RuleEditDialog(QDialog):
         if self.effect is None:
             return
         from ..errors import InputError
-        from ..rules import parse_rules
+        from ..filter.rules import parse_rules
 
         rule = self.edited()
         try:

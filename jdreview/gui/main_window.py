@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
         self.save_rule(rule)
 
     def rule_previews(self, replacing: Rule | None = None) -> Callable[[Rule], RuleEffect]:
-        """The effect preview of the rule dialogs (:func:`~jdreview.review.rule_preview`),
+        """The effect preview of the rule dialogs (:func:`~jdreview.workspace.session.rule_preview`),
         over the workspace's units read once per dialog."""
         self._index_for(1.0)
         sites = {r.id: r.site for r in self.queue_model.rows}

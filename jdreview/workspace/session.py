@@ -146,8 +146,8 @@ class Session:
         """The next line (after line ``after``, wrapping around) whose text contains
         ``query`` (case folded); None when no line does.
 
-        >>> from jdreview.posting import Posting
-        >>> from jdreview.filtering import auto_filter
+        >>> from jdreview.io.posting import Posting
+        >>> from jdreview.filter.pipeline import auto_filter
         >>> s = Session(auto_filter(Posting.from_text("SQL\\nPython\\nmore sql")))
         >>> s.find("sql"), s.find("sql", 0), s.find("sql", 0, backwards=True), s.find("rust")
         (0, 2, 2, None)
@@ -654,7 +654,7 @@ def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: Rul
     import dataclasses
     import os
 
-    from .errors import InputError
+    from ..errors import InputError
 
     after_cleaner = dataclasses.replace(cleaner, rules=cleaner.rules.with_rule(rule))
     changes: list[UnitFlip] = []
@@ -688,7 +688,7 @@ def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: Rul
 
 
 def edit_keys(change: Change) -> list[tuple[str, int, int | None]]:
-    """The workspace edit keys (:data:`jdreview.store.EditKey`) a change writes."""
+    """The workspace edit keys (:data:`jdreview.workspace.store.EditKey`) a change writes."""
     return [("o", k[0], k[1]) for k, _b, _a in change.overrides] + \
         [("s", line, None) for line, _b, _a in change.splits]
 
@@ -697,7 +697,7 @@ class EditLink:
     """A session's tie to the workspace when others may write too (a second window).
 
     It remembers the edit counter of every unit as this window last wrote or read it, so
-    a write is refused (:class:`~jdreview.store.EditConflict`) when another window wrote
+    a write is refused (:class:`~jdreview.workspace.store.EditConflict`) when another window wrote
     the unit since, and :meth:`sync` takes the other window's edits in. Units another
     window changed are remembered with the moment (``generation``) it was noticed: an
     undo of an edit made before that moment would silently revert the other window's
@@ -779,8 +779,8 @@ def title_of(result: FilterResult) -> str:
     (two words or more: a capture that broke "Die VALUE AG" over lines does not name it
     "Die"), else its first kept line.
 
-    >>> from jdreview.posting import Posting
-    >>> from jdreview.filtering import auto_filter
+    >>> from jdreview.io.posting import Posting
+    >>> from jdreview.filter.pipeline import auto_filter
     >>> title_of(auto_filter(Posting.from_text("Die\\nVALUE AG is hiring\\n")))
     'VALUE AG is hiring'
     """

@@ -86,7 +86,7 @@ class ScriptedDialogs:
         edited = None if self.edit_answer is None else self.edit_answer(rule)
         if effect is not None and edited is not None:
             from jdreview.errors import InputError
-            from jdreview.rules import parse_rules
+            from jdreview.filter.rules import parse_rules
 
             try:  # the real dialog previews valid rules only
                 parse_rules(edited.to_toml())

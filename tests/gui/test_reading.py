@@ -161,7 +161,7 @@ def test_an_empty_workspace_says_how_to_add_postings(make_window, seeds, qtbot):
 
 def test_the_rule_dialog_reads_plainly_and_takes_an_id_and_a_scope(qtbot):
     from jdreview.gui.dialogs import RuleDialog
-    from jdreview.review import RuleEffect, propose_rules
+    from jdreview.workspace.session import RuleEffect, propose_rules
 
     dlg = RuleDialog(None, propose_rules("36 people clicked apply", "drop", unit="segment"),
                      lambda rule: RuleEffect(0, 0, 0, 0), site="linkedin")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit
 
-from jdreview.rules import Rule
-from jdreview.store import Workspace
+from jdreview.filter.rules import Rule
+from jdreview.workspace.store import Workspace
 
 DATE_RULE = Rule("user-dates", "regex", (r"^\s*[A-Z][a-z]{2} \d{1,2}, \d{4}\s*$",), "drop", "all")
 
@@ -28,7 +28,7 @@ def line_of(w, text):
 
 def all_decisions(w):
     """(posting, line, segment) -> (keep, reason) of every automatic decision, all postings."""
-    from jdreview.review import filter_cached
+    from jdreview.workspace.session import filter_cached
 
     out = {}
     for pid in w.ws.ids():

@@ -7,10 +7,10 @@ import json
 import os
 
 from jdreview.cli import main
-from jdreview.learn import read_pairs
-from jdreview.store import Workspace
+from jdreview.learn.labelled import read_pairs
+from jdreview.workspace.store import Workspace
 
-SEEDS = os.path.join(os.path.dirname(__file__), "..", "assets", "samples", "seeds")
+SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "samples", "seeds")
 
 
 def workspace(tmp_path):

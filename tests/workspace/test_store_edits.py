@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from jdreview.errors import InputError
-from jdreview.store import EditConflict, Workspace
+from jdreview.workspace.store import EditConflict, Workspace
 
 
 @pytest.fixture
