@@ -43,7 +43,7 @@ from ..io.posting import Posting
 
 if TYPE_CHECKING:
     from ..engines.local import Cleaner
-    from .store import Workspace
+    from .store import EditKey, Workspace
 
 #: A unit: (line index, segment index or None for the whole line).
 Key = tuple[int, "int | None"]
@@ -630,7 +630,7 @@ def rule_effect(rule: Rule, units: Iterable[Any], site_of: Mapping[int, str] | N
     return RuleEffect(matches, flips, contra, len(postings), tuple(sorted(postings)))
 
 
-def rule_preview(ws: Workspace, cleaner: Cleaner, rule: Rule, units: Iterable,
+def rule_preview(ws: Workspace, cleaner: Cleaner, rule: Rule, units: Iterable[Any],
                  site_of: Mapping[int, str] | None = None, replacing: Rule | None = None) -> RuleEffect:
     """What the rule dialogs show: :func:`rule_effect` on ``units``, then the whole
     filter re-run (:func:`whole_filter_effect`). ``replacing``: the rule as it is now,
@@ -687,7 +687,7 @@ def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: Rul
 # --------------------------------------------------------------------------- workspace glue
 
 
-def edit_keys(change: Change) -> list[tuple[str, int, int | None]]:
+def edit_keys(change: Change) -> list[EditKey]:
     """The workspace edit keys (:data:`jdreview.workspace.store.EditKey`) a change writes."""
     return [("o", k[0], k[1]) for k, _b, _a in change.overrides] + \
         [("s", line, None) for line, _b, _a in change.splits]
@@ -706,10 +706,10 @@ class EditLink:
 
     def __init__(self, ws: Workspace, pid: int, reviewer: str = "") -> None:
         self.ws, self.pid, self.reviewer = ws, pid, reviewer
-        self.known: dict = {}
+        self.known: dict[EditKey, int] = {}
         self.loaded = False
         self.generation = 0
-        self.foreign: dict[tuple, int] = {}
+        self.foreign: dict[EditKey, int] = {}
         self.version = -1  # the workspace's data_version at the last load
 
     def load(self) -> tuple[dict[Key, bool], dict[int, bool]]:
@@ -748,7 +748,7 @@ class EditLink:
         session.replace_edits(overrides, splits)
         return True
 
-    def changed_elsewhere(self, change: Change, since: int) -> list[tuple]:
+    def changed_elsewhere(self, change: Change, since: int) -> list[EditKey]:
         """The units of ``change`` another window changed after ``since``."""
         return [k for k in edit_keys(change) if self.foreign.get(k, -1) > since]
 

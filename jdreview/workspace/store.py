@@ -136,7 +136,7 @@ class EditConflict(Exception):
     since this one last read them. ``keys`` are :data:`EditKey` values, or for other
     postings (posting id, line, segment)."""
 
-    def __init__(self, keys: Sequence[tuple]) -> None:
+    def __init__(self, keys: Sequence[tuple[Any, ...]]) -> None:
         super().__init__(f"{len(keys)} units were changed elsewhere")
         self.keys = list(keys)
 
@@ -147,11 +147,11 @@ class RemovedPosting:
     :meth:`Workspace.restore` puts it back exactly."""
 
     id: int
-    posting: tuple
+    posting: tuple[Any, ...]
     posting_columns: tuple[str, ...]
-    units: tuple[tuple, ...]
-    overrides: tuple[tuple, ...]
-    splits: tuple[tuple, ...]
+    units: tuple[tuple[Any, ...], ...]
+    overrides: tuple[tuple[Any, ...], ...]
+    splits: tuple[tuple[Any, ...], ...]
 
 
 #: Overrides that differ from the automatic decision. A segment the person split off has
