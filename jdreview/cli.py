@@ -241,12 +241,15 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--classifier", metavar="FILE", help="a classifier JSON file (default: the shipped one)")
     p.add_argument("--no-classifier", action="store_true", help="rules only; unmatched lines are kept")
     p.add_argument("--threshold", type=float, default=None, help="classifier keep threshold (0-1)")
+    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="seconds one posting may take before it fails with an error line "
+                        "(default 60; 0 for no limit)")
 
 
 def _cleaner_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"rule_files": args.rules, "default_rules": not args.no_default_rules,
             "classifier": args.classifier, "use_classifier": not args.no_classifier,
-            "threshold": args.threshold}
+            "threshold": args.threshold, "time_budget": args.time_budget}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..filter.decision import DEFAULT_CONFIG, FilterConfig, FilterResult
-from ..filter.pipeline import auto_filter
+from ..filter.pipeline import FilterTimeout, auto_filter
 from ..filter.rules import REGEX_TIMEOUT, RuleSet, load_rule_sets
 from ..io.atomic import atomic_write_text
 from ..io.inputs import (
@@ -49,11 +49,13 @@ class Cleaner:
     @classmethod
     def create(cls, rule_files: Iterable[str] = (), *, default_rules: bool = True,
                classifier: str | None = None, use_classifier: bool = True,
-               threshold: float | None = None, config: FilterConfig | None = None) -> Cleaner:
+               threshold: float | None = None, config: FilterConfig | None = None,
+               time_budget: float | None = None) -> Cleaner:
         """Load rules and classifier; raises InputError for a bad file.
 
         ``config`` is the filter's whole configuration (default :data:`DEFAULT_CONFIG`);
-        ``threshold``, when given, replaces its threshold (the CLI's ``--threshold``).
+        ``threshold`` and ``time_budget`` (seconds per posting, 0 for no limit), when
+        given, replace its own (the CLI's ``--threshold`` and ``--time-budget``).
         """
         rules = load_rule_sets(list(rule_files), defaults=default_rules)
         clf = None
@@ -64,6 +66,10 @@ class Cleaner:
         config = config if config is not None else DEFAULT_CONFIG
         if threshold is not None:
             config = dataclasses.replace(config, threshold=threshold)
+        if time_budget is not None:
+            if not time_budget >= 0:
+                raise InputError("--time-budget", f"must be 0 (no limit) or a number of seconds, not {time_budget}")
+            config = dataclasses.replace(config, time_budget=time_budget)
         return cls(rules, clf, config)
 
     def clean(self, posting: Posting) -> FilterResult:
@@ -241,7 +247,7 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
             data = read_stream(stdin or sys.stdin.buffer)
             posting = load_posting_bytes(data, "<stdin>")
             result = cleaner.clean(posting)
-            for w in posting.warnings:
+            for w in result.warnings:
                 warn(w)
             stdout.write(explain(result) if explain_units else result.cleaned_text())
             summary.postings += 1
@@ -253,7 +259,7 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
         for path, stem in plan:
             try:
                 if is_batch_file(path):
-                    _clean_batch(path, stem, outdir or ".", cleaner, summary, fail, bar, explain_units)
+                    _clean_batch(path, stem, outdir or ".", cleaner, summary, fail, bar, explain_units, warn)
                     if log is not None:
                         log.add(path, stem + ".jsonl", None)
                     continue
@@ -265,7 +271,7 @@ def clean_paths(paths: list[str], outdir: str | None, cleaner: Cleaner, *, expla
                     atomic_write_text(base + ".explain.txt", explain(result), durable=False)
                 if log is not None:
                     log.add(path, stem + ".txt", result)
-                for w in posting.warnings:
+                for w in result.warnings:
                     warn(w)
                 summary.postings += 1
                 bar.tick(path)
@@ -365,7 +371,7 @@ def unique_stem(stem: str, used: set[str]) -> str:
 
 
 def _clean_batch(path: str, stem: str, outdir: str, cleaner: Cleaner, summary: Summary, fail: Any,
-                 bar: Progress, explain_units: bool = False) -> None:
+                 bar: Progress, explain_units: bool = False, warn: Any = None) -> None:
     target = os.path.join(outdir, stem + ".jsonl")
     tmp = os.path.join(outdir, f".{stem}.jsonl.tmp")
     written = 0
@@ -391,7 +397,12 @@ def _clean_batch(path: str, stem: str, outdir: str, cleaner: Cleaner, summary: S
                         line = json.dumps(record, ensure_ascii=False, default=str)
                     except RecursionError:
                         rec.error = InputError(path, "record nested too deeply", record=rec.number)
+                    except FilterTimeout as e:  # one slow record fails, the batch goes on
+                        rec.error = InputError(path, e.message, record=rec.number)
                     else:
+                        if warn is not None:
+                            for w in result.warnings:
+                                warn(f"{path}: record {rec.number}: {w}")
                         out.write(line + "\n")
                         summary.postings += 1
                         bar.tick(path)

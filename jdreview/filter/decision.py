@@ -28,11 +28,24 @@ class FilterConfig:
     threshold: classifier probability at or above which a line is kept.
     segments: split lines into sentences / fields and trim noise segments.
     structure: apply structural rules (repeated header block, repeated title).
+    long_line: a line longer than this many characters that holds several sentences
+        (a posting flattened to one line, as JSON Lines and CSV fields often come) is
+        decided sentence by sentence, each sentence as if it were a line of its own;
+        0 switches this off.
+    time_budget: seconds one posting may take; past it the posting fails with
+        ``FilterTimeout`` (one error line, the batch goes on) instead of stalling a
+        batch; 0 means no limit. Checked between the filter's steps and every few
+        hundred lines, so a step may overrun it by the cost of a few hundred lines.
+    min_kept_share: a posting of at least 50 words whose cleaned text keeps less
+        than this share of its words gets a warning (it is still written).
     """
 
     threshold: float = 0.5
     segments: bool = True
     structure: bool = True
+    long_line: int = 1500
+    time_budget: float = 60.0
+    min_kept_share: float = 0.05
 
 
 DEFAULT_CONFIG = FilterConfig()

@@ -26,10 +26,14 @@ kept units, in order, with their original characters.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, cast
 
+from ..errors import InputError
 from ..io.posting import URL_LINE, Posting
 from ..limits import CACHE_ENTRIES
 from .decision import (
@@ -40,11 +44,35 @@ from .decision import (
     LineResult,
     SegmentResult,
 )
-from .rules import RuleSet
+from .rules import Rule, RuleSet
 from .segments import _FIELD_SEP, _single_segment, split_segments
+from .words import word_count
 
 if TYPE_CHECKING:
     from .classifier import LineScorer
+
+
+class FilterTimeout(InputError):
+    """A posting took longer than :attr:`FilterConfig.time_budget` to filter."""
+
+
+class _Budget:
+    """The clock of one posting against its time budget."""
+
+    __slots__ = ("posting", "limit", "deadline")
+
+    def __init__(self, posting: Posting, limit: float) -> None:
+        self.posting = posting
+        self.limit = limit
+        self.deadline = time.perf_counter() + limit if limit > 0 else math.inf
+
+    def check(self, step: str) -> None:
+        if time.perf_counter() > self.deadline:
+            p = self.posting
+            raise FilterTimeout(p.source or p.id or "<posting>",
+                                f"filtering took longer than its time budget of {self.limit:g} s "
+                                f"({len(p.lines)} lines; stopped at {step}); "
+                                f"raise it with --time-budget or split the posting")
 
 
 # --------------------------------------------------------------------------- filter
@@ -53,8 +81,23 @@ if TYPE_CHECKING:
 def auto_filter(posting: Posting, rules: RuleSet | None = None,
                 classifier: LineScorer | None = None,
                 config: FilterConfig = DEFAULT_CONFIG) -> FilterResult:
-    """Decide keep or drop for every unit of ``posting``; see the module docstring."""
+    """Decide keep or drop for every unit of ``posting``; see the module docstring.
+
+    Raises :class:`FilterTimeout` when the posting takes longer than
+    ``config.time_budget`` seconds."""
     rules = rules if rules is not None else RuleSet()
+    budget = _Budget(posting, config.time_budget)
+    if config.long_line and any(len(x) > config.long_line for x in posting.lines):
+        split = _split_long_lines(posting, rules, classifier, config)
+        if split is not None:
+            return split
+    result = _auto_filter(posting, rules, classifier, config, budget)
+    _check_kept_share(result, config)
+    return result
+
+
+def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None,
+                 config: FilterConfig, budget: _Budget) -> FilterResult:
     site = posting.site
     lines = posting.lines
     n = len(lines)
@@ -67,7 +110,10 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
     else:
         folded = cast("list[str]", known)
     norms = dict(zip(units, folded, strict=True))
-    dec = rule_decisions(posting, units, norms, rules, config)
+    dec = rule_decisions(posting, units, norms, rules, config, budget)
+    pairs = label_value_pairs(lines, units, norms) if config.structure else []
+    freed = _free_values(pairs, dec, rules)
+    budget.check("the classifier")
 
     # 4. the classifier decides what no rule did
     if len(dec) < len(units):
@@ -81,7 +127,16 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
                 if i not in dec:
                     dec[i] = default
 
+    # a label and its value are one unit: the value follows the label
+    for label, value in pairs:
+        dl, dv = dec.get(label), dec.get(value)
+        if dl is None or dv is None or dl.keep == dv.keep:
+            continue
+        if value in freed or dv.source in ("classifier", "default"):
+            dec[value] = Decision(dl.keep, "structure", "label-value", dl.score)
+
     # 5. segments: trim noise parts of kept lines
+    budget.check("segments")
     results = list(map(LineResult, range(n), lines, map(dec.get, range(n))))
     if config.segments and rules.has_segment_rules(site):
         # fields (" · ") are always checked; sentences only when a segment rule matches
@@ -107,6 +162,164 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
 
 _MISSING = Decision(False, "missing")
 
+_LABEL_END = re.compile(r"[:：]\s*$")
+#: a label is a short line ending with a colon; its value the short line under it
+_LABEL_WORDS = 4
+_VALUE_WORDS = 8
+
+
+#: a paragraph whose words are at least this share in lines a lexicon rule dropped is boilerplate
+BOILERPLATE_SHARE = 0.5
+
+
+def boilerplate_paragraphs(lines: list[str], units: list[int], norms: Mapping[int, str],
+                           dec: Mapping[int, Decision], rules: RuleSet, site: str = "") -> dict[int, Decision]:
+    """Undecided lines of paragraphs (runs of lines between blank lines) that open
+    with, or lie mostly (:data:`BOILERPLATE_SHARE` of their words) in, lines a rule
+    dropped holding a cue of a lexicon drop rule: the rest of an EEO or privacy
+    paragraph goes with it, under the lexicon rule's name (from the first such line
+    on, when the paragraph does not open with one).
+
+    >>> from jdreview.filter.rules import parse_rules
+    >>> rs = parse_rules("schema = 1\\n[[rule]]\\nid = 'legal'\\nkind = 'lexicon'\\npattern = ['eeo']\\n")
+    >>> ls = ["We are an equal opportunity employer and value a diverse workforce of all kinds.",
+    ...       "Everyone is welcome here.", "", "You build pipelines."]
+    >>> d = {0: Decision(False, "rule", "legal")}
+    >>> sorted(boilerplate_paragraphs(ls, [0, 1, 3], {i: x.lower() for i, x in enumerate(ls)}, d, rs))
+    [1]
+    """
+    out: dict[int, Decision] = {}
+    k = 0
+    n = len(units)
+    while k < n:
+        j = k + 1
+        while j < n and units[j] == units[j - 1] + 1:
+            j += 1  # no blank line between: one paragraph
+        if j - k > 1:
+            words = dropped = 0
+            by: Rule | None = None
+            first = -1
+            for m in range(k, j):
+                i = units[m]
+                w = word_count(norms[i])
+                words += w
+                d = dec.get(i)
+                if d is not None and not d.keep and d.source == "rule":
+                    r = rules.lexicon_rule(lines[i], site)
+                    if r is not None:
+                        dropped += w
+                        if by is None:
+                            by, first = r, m
+            if by is not None and (first == k or dropped >= BOILERPLATE_SHARE * words):
+                spread = Decision(False, "structure", by.id)
+                # from the first boilerplate line on (a paragraph that opens with it goes whole)
+                for m in range(first if first > k else k, j):
+                    if units[m] not in dec:
+                        out[units[m]] = spread
+        k = j
+    return out
+
+
+def label_value_pairs(lines: list[str], units: list[int], norms: Mapping[int, str]) -> list[tuple[int, int]]:
+    """(label, value) line pairs: a short line ending with a colon ("Posted Date:",
+    "Salary/Rate:") and the short line right under it ("2026-01-26", "£30,000").
+
+    >>> ls = ["Location:", "Berlin", "About us:", "We build data pipelines for the whole company every day."]
+    >>> label_value_pairs(ls, [0, 1, 2, 3], {i: l.lower() for i, l in enumerate(ls)})
+    [(0, 1)]
+    """
+    pairs: list[tuple[int, int]] = []
+    for k in range(len(units) - 1):
+        i, j = units[k], units[k + 1]
+        label = norms[i]
+        if (_LABEL_END.search(label) is not None and word_count(label) <= _LABEL_WORDS
+                and _LABEL_END.search(norms[j]) is None and word_count(norms[j]) <= _VALUE_WORDS):
+            pairs.append((i, j))
+    return pairs
+
+
+def _free_values(pairs: list[tuple[int, int]], dec: dict[int, Decision], rules: RuleSet) -> set[int]:
+    """Undo a line rule's drop of a value whose label no rule dropped ("Posted Date:"
+    / "2026-01-26" is not a counter for number-only): the value then follows its label.
+    Returns the values freed."""
+    freed: set[int] = set()
+    for label, value in pairs:
+        dv = dec.get(value)
+        if dv is None or dv.keep or dv.source != "rule":
+            continue
+        rule = rules.get(dv.rule)
+        if rule is None or rule.kind not in ("exact", "regex"):
+            continue  # a section holds its lines together
+        dl = dec.get(label)
+        if dl is not None and not dl.keep:
+            continue
+        del dec[value]
+        freed.add(value)
+    return freed
+
+
+def _split_long_lines(posting: Posting, rules: RuleSet, classifier: LineScorer | None,
+                      config: FilterConfig) -> FilterResult | None:
+    """Filter a posting whose long lines are cut into their sentences, each decided as
+    a line of its own, and give the sentences back as segments of their line. None
+    when no long line holds more than one sentence."""
+    vlines: list[str] = []
+    where: list[tuple[int, int]] = []  # virtual line -> (line, start of the span in it)
+    split: set[int] = set()
+    for i, line in enumerate(posting.lines):
+        spans = split_segments(line) if len(line) > config.long_line else []
+        if len(spans) > 1:
+            split.add(i)
+            for a, b in spans:
+                vlines.append(line[a:b])
+                where.append((i, a))
+        else:
+            vlines.append(line)
+            where.append((i, 0))
+    if not split:
+        return None
+    virtual = dataclasses.replace(posting, lines=vlines, warnings=list(posting.warnings))
+    vres = auto_filter(virtual, rules, classifier, dataclasses.replace(config, long_line=0))
+    out = [LineResult(i, line, None) for i, line in enumerate(posting.lines)]
+    for (i, a), vlr in zip(where, vres.lines, strict=True):
+        lr = out[i]
+        if i not in split:
+            lr.decision, lr.segments = vlr.decision, vlr.segments
+            continue
+        assert vlr.decision is not None  # a sentence is never blank
+        if lr.segments is None:
+            lr.segments = []
+        parts = vlr.segments or [SegmentResult(0, len(vlr.text), vlr.text, vlr.decision)]
+        lr.segments.extend(SegmentResult(a + s.start, a + s.end, s.text, s.decision) for s in parts)
+    for i in split:
+        lr = out[i]
+        segs = lr.segments or []
+        kept = [s.decision for s in segs if s.decision.keep]
+        lr.decision = kept[0] if kept else segs[0].decision
+        if all(s.decision == segs[0].decision for s in segs):
+            lr.segments = None
+    return FilterResult(posting, out, vres.rules_version, vres.classifier_version, vres.warnings)
+
+
+#: postings shorter than this many words are not checked for a near-empty result
+_KEPT_SHARE_MIN_WORDS = 50
+
+
+def _check_kept_share(result: FilterResult, config: FilterConfig) -> None:
+    """Warn when a posting of some length comes out (nearly) empty: a capture the filter
+    does not understand, reported rather than silently written."""
+    if not config.min_kept_share:
+        return
+    total = sum(word_count(x) for x in result.posting.lines)
+    if total < _KEPT_SHARE_MIN_WORDS:
+        return
+    kept = sum(word_count(lr.kept_text()) for lr in result.lines if lr.decision is not None)
+    if kept < config.min_kept_share * total:
+        p = result.posting
+        result.warnings.append(
+            f"{p.source or p.id or '<posting>'}: warning: the cleaned text keeps {kept} of {total} words "
+            f"({100 * kept / total:.1f}%): check this posting (an unusual capture?)")
+
 
 def _line_rule(line: str, norm: str, site: str, rules: RuleSet, segment_rules: bool) -> Decision | None:
     """The decision of the line rules alone (keep rules first), or None."""
@@ -126,7 +339,8 @@ def _line_rule(line: str, norm: str, site: str, rules: RuleSet, segment_rules: b
 
 
 def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], rules: RuleSet,
-                   config: FilterConfig = DEFAULT_CONFIG) -> dict[int, Decision]:
+                   config: FilterConfig = DEFAULT_CONFIG, budget: _Budget | None = None
+                   ) -> dict[int, Decision]:
     """Decisions of the line, section and structural rules (line index -> decision);
     lines no rule decided are absent."""
     site = posting.site
@@ -141,6 +355,8 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
         line = lines[i]
         d = cache.get(line, _MISSING)
         if d is _MISSING:
+            if budget is not None and not i & 255:
+                budget.check(f"line {i + 1}")
             d = _line_rule(line, norms[i], site, rules, segment_rules)
             if len(cache) >= CACHE_ENTRIES:
                 cache.clear()
@@ -163,10 +379,13 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
             if found:
                 for r in found:
                     starts.setdefault(r, []).append(k)
+    bounds: SectionBounds | None = None
     for r_index, (rule, _start_pat, end_pat) in enumerate(rules.sections):
         if rule.scope != "all" and rule.scope != site or r_index not in starts:
             continue
         begins = starts[r_index]
+        if rule.action == "drop" and bounds is None:
+            bounds = SectionBounds(posting, units, norms, dec)
         k = 0
         while True:
             nxt = next((b for b in begins if b >= k), None)
@@ -181,6 +400,8 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
                 if rule.max_lines and k2 - k >= rule.max_lines:
                     stop = k2
                     break
+            if bounds is not None and rule.action == "drop":
+                stop = bounds.stop(k, stop, keep_hits)
             for k3 in range(k, stop):
                 j = units[k3]
                 if rule.action == "keep":
@@ -190,13 +411,23 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
                     dec.setdefault(j, Decision(False, "rule", rule.id))
             k = max(stop, k + 1)
 
+    # boilerplate spreads over its paragraph: a text paragraph mostly dropped by a
+    # lexicon rule loses the rest of its lines (jusText's revision by context)
+    if posting.kind == "text" and rules.has_lexicon_rules(site):
+        for j, d in boilerplate_paragraphs(lines, units, norms, dec, rules, site).items():
+            dec[j] = d
+
     # 3. structure: repeated header blocks and repeated titles
+    if budget is not None:
+        budget.check("the structural rules")
     if config.structure:
         for rule in rules.structural:
             if rule.scope != "all" and rule.scope != site:
                 continue
             if rule.kind == "repeated_block":
                 hits = repeated_blocks(units, norms, rule.min_lines)
+            elif rule.kind == "near_duplicate":
+                hits = near_duplicate_blocks(units, norms, dec, rule.min_lines, lines)
             elif rule.kind == "link_list":
                 from .features import normalise_title
 
@@ -208,6 +439,61 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
                 if j not in dec:
                     dec[j] = Decision(rule.action == "keep", "structure", rule.id)
     return dec
+
+
+class SectionBounds:
+    """Where a drop section must stop: it never runs into the main body.
+
+    The main body is the densest run of prose (the maximum-sum scan the classifier
+    uses, over words in any script, with lines the line rules dropped counting
+    against). A drop section that starts before the body stops at the body's header
+    block: at a heading a keep rule kept with prose under it ("About the job" after
+    an "application submitted" panel), at the first line the page title names (the
+    job title), or else :data:`HEADER_LINES` lines above the body's first sentence.
+    A section that starts inside or after the body (or after such a heading) runs on:
+    similar jobs, forms, footers.
+    """
+
+    HEADER_LINES = 6
+    PROSE_WORDS = 10
+
+    def __init__(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                 dec: Mapping[int, Decision]) -> None:
+        from .features import main_span, normalise_title
+
+        self.units = units
+        self.nw = nw = [word_count(norms[i]) for i in units]
+        self.dropped = dropped = [(d := dec.get(i)) is not None and not d.keep for i in units]
+        values = [-6.0 if dropped[k] else (min(nw[k], 40) - 4.0 if nw[k] >= 8 else -2.0 if nw[k] >= 3 else -3.0)
+                  for k in range(len(units))]
+        # no line of prose, no body: nothing to protect
+        self.a, self.b = main_span(values) if values and max(values) > 0 else (0, -1)
+        self.title = normalise_title(posting, units, norms)
+        self.norms = norms
+
+    def _opens_body(self, k: int, keep_hits: set[int]) -> bool:
+        """A line a keep rule kept with prose right under it: a heading that opens
+        the description ("About the job")."""
+        nxt = k + 1
+        return (self.units[k] in keep_hits and nxt < len(self.units)
+                and self.nw[nxt] >= self.PROSE_WORDS and not self.dropped[nxt])
+
+    def stop(self, k: int, stop: int, keep_hits: set[int]) -> int:
+        """The unit index (exclusive) where a drop section that starts at unit ``k``
+        and would run to ``stop`` ends."""
+        a = self.a
+        if self.b < 0 or k >= a or any(self._opens_body(k2, keep_hits) for k2 in range(k)):
+            return stop  # inside or after the body: the section may run on
+        units = self.units
+        for k2 in range(k + 1, min(stop, a)):
+            if self._opens_body(k2, keep_hits):
+                return k2
+        title = self.title
+        for k2 in range(k + 1, min(stop, a)):
+            x = self.norms[units[k2]]
+            if title and len(x) >= 3 and x in title and self.nw[k2] <= 10 and not self.dropped[k2]:
+                return k2
+        return min(stop, max(k + 1, a - self.HEADER_LINES))
 
 
 def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
@@ -289,6 +575,102 @@ def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2)
     return hits
 
 
+_KEY_WORD = re.compile(r"\w+")
+#: a near-duplicate's first copy lies at least this many units before it (the lines of
+#: one header block name each other: "Data Engineer at Acme", "Acme")
+_NEAR_GAP = 4
+#: near-duplicate lines are short: facts, header lines, summary items
+_NEAR_WORDS = 12
+
+
+def near_duplicate_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                          min_lines: int = 3, lines: list[str] | None = None) -> set[int]:
+    """Units of a block that repeats what the posting said earlier: a second header,
+    a "job details" block restating the header's facts, a summary after the body.
+
+    A short line (at most twelve words) is a repeat when all of its words (digits
+    included) occur in one line at least four units earlier that holds at most twice
+    as many (and a rule did not drop). A run of units with at least ``min_lines``
+    repeats, broken only by lines a rule dropped and short label lines (three words
+    or fewer) before a repeat, loses its repeats, its labels and its heading (up to
+    two short lines above it); the first copy stays, and so does a line a rule decided. A line that adds a word is not a repeat, so a block that adds facts stays.
+    With ``lines``, a line of a sentence split over lines is never a copy.
+
+    >>> ls = ["Data Engineer", "Acme", "Berlin", "Full-time", "We build pipelines in Python every day for you.",
+    ...       "Job details", "Location", "Berlin", "Job type", "Full-time", "Acme"]
+    >>> sorted(near_duplicate_blocks(list(range(11)), {i: l.lower() for i, l in enumerate(ls)}, {}))
+    [5, 6, 7, 8, 9, 10]
+    """
+    n = len(units)
+    keys: list[frozenset[str]] = []
+    index: dict[str, list[int]] = {}
+    repeat = [False] * n
+    small = [False] * n
+    # a line of a sentence that a capture split over lines ("in", "einem") repeats
+    # words by chance: only whole lines count, as copies and as first copies
+    from .features import blocks  # the block joiner lives with the features
+
+    block_of = blocks(lines, units) if lines is not None else list(range(n))
+    whole = [(k == 0 or block_of[k - 1] != block_of[k]) and (k + 1 == n or block_of[k + 1] != block_of[k])
+             for k in range(n)]
+    for k, i in enumerate(units):
+        norm = norms[i]
+        words = _KEY_WORD.findall(norm)
+        key = frozenset(words)
+        keys.append(key)
+        small[k] = len(words) <= 3
+        if not whole[k]:
+            continue
+        if key and len(words) <= _NEAR_WORDS:
+            # candidates: the earlier lines holding this line's rarest word
+            rarest = min(key, key=lambda w: len(index.get(w, ())))
+            for j in index.get(rarest, ()):
+                # the first copy says about as much: a page-title line that names the
+                # job, the company and the place is no first copy of the job's title
+                if k - j >= _NEAR_GAP and key <= keys[j] and len(keys[j]) <= 2 * len(key) + 2:
+                    repeat[k] = True
+                    break
+        d = dec.get(i)
+        if d is not None and not d.keep:
+            continue  # a line a rule dropped is no first copy
+        for w in key:
+            lst = index.setdefault(w, [])
+            if len(lst) < 64:
+                lst.append(k)
+    hits: set[int] = set()
+    k = 0
+    while k < n:
+        if not repeat[k]:
+            k += 1
+            continue
+        # grow the run: repeats, short labels and rule-dropped lines
+        j = k
+        members: list[int] = []
+        count = 0
+        while j < n:
+            i = units[j]
+            d = dec.get(i)
+            if repeat[j]:
+                members.append(j)
+                count += 1
+            elif d is not None and not d.keep:
+                pass
+            elif small[j] and j + 1 < n and repeat[j + 1]:
+                members.append(j)  # a label before a repeated value
+            else:
+                break
+            j += 1
+        # the first value's label and the block's heading ("Job details", "Location")
+        back = k - 1
+        while back >= 0 and k - back <= 2 and small[back] and not repeat[back]:
+            members.append(back)
+            back -= 1
+        if count >= min_lines:
+            hits.update(units[m] for m in members if units[m] not in dec)
+        k = j + 1
+    return hits
+
+
 _LINK_END = re.compile(r"[.!?:;,]\W*$")
 
 
@@ -306,8 +688,8 @@ def link_lists(lines: list[str], units: list[int], norms: Mapping[int, str],
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     """
     n = len(units)
-    # norms are whitespace-folded: words are spaces plus one
-    nw = [norms[i].count(" ") + 1 for i in units]
+    # words in any script: a Chinese or Japanese sentence is not one short "word"
+    nw = [word_count(norms[i]) for i in units]
     body = [k for k in range(n) if nw[k] >= 10 and not ((d := dec.get(units[k])) is not None and not d.keep)]
     if not body:
         return set()
@@ -363,7 +745,7 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
     seen: dict[str, int] = {}
     for k, i in enumerate(units[:40]):
         text = norms[i]
-        words = text.count(" ") + 1  # norms are whitespace-folded
+        words = word_count(text)
         if words > 14:
             if words > 25:
                 break

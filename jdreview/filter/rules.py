@@ -9,7 +9,7 @@ library, and every rule starts on a line we can point to in an error message.
 
     [[rule]]
     id = "apply-button"
-    kind = "exact"                 # exact | regex | section | repeated_block | repeated_title
+    kind = "exact"                 # exact | regex | section | lexicon | repeated_block | repeated_title
     pattern = ["apply", "apply now"]
     action = "drop"                # drop | keep  (keep rules outrank drop rules)
     scope = "all"                  # all, or a site such as "linkedin"
@@ -35,9 +35,11 @@ import regex
 
 from ..errors import InputError
 from ..limits import CACHE_ENTRIES
+from .lexicon import cues, lexicon
 
 SCHEMA = 1
-Kind = Literal["exact", "regex", "section", "repeated_block", "repeated_title", "link_list"]
+Kind = Literal["exact", "regex", "section", "repeated_block", "repeated_title", "link_list", "lexicon",
+               "near_duplicate"]
 Action = Literal["drop", "keep"]
 Unit = Literal["line", "segment"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -86,19 +88,19 @@ class Rule:
     def to_toml(self) -> str:
         """The rule as a ``[[rule]]`` table, ready to append to a rule file."""
         out = ["[[rule]]", f"id = {_toml_str(self.id)}", f"kind = {_toml_str(self.kind)}"]
-        if self.kind == "exact":
+        if self.kind in ("exact", "lexicon"):
             out.append("pattern = [" + ", ".join(_toml_str(p) for p in self.pattern) + "]")
         elif self.pattern:
             out.append(f"pattern = {_toml_str(self.pattern[0])}")
         out.append(f"action = {_toml_str(self.action)}")
         out.append(f"scope = {_toml_str(self.scope)}")
-        if self.kind == "regex" and self.unit != "line":
+        if self.kind in ("regex", "lexicon") and self.unit != "line":
             out.append(f"unit = {_toml_str(self.unit)}")
         if self.end:
             out.append(f"end = {_toml_str(self.end)}")
         if self.max_lines:
             out.append(f"max_lines = {self.max_lines}")
-        if self.kind in ("repeated_block", "link_list") and self.min_lines != 2:
+        if self.kind in ("repeated_block", "link_list", "near_duplicate") and self.min_lines != 2:
             out.append(f"min_lines = {self.min_lines}")
         if self.case_sensitive:
             out.append("case_sensitive = true")
@@ -208,13 +210,19 @@ class RuleSet:
                          for r, _ in items]
                 self._seg_any[scope] = _combine([(r, _compile(r.pattern[0], r)) for r in loose])
                 self._seg_any_pre[scope] = Prefilter.build([(r.pattern[0], r.case_sensitive) for r in loose])
+        # lexicon rules: (scope, unit, action) -> [(rule, the cue names it drops or keeps)]
+        self._lexicon: dict[tuple[str, str, str], list[tuple[Rule, frozenset[str]]]] = {}
+        for r in active:
+            if r.kind == "lexicon":
+                self._lexicon.setdefault((r.scope, r.unit, r.action), []).append((r, frozenset(r.pattern)))
         self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
                          for r in active if r.kind == "section"]
         self._section_anchored = [_is_anchored(r.pattern[0]) for r, _p, _e in self.sections]
         # a match at position 0 fails at once: only floating starts get a prefilter
         self._section_pre = [None if anchored else Prefilter.build([(r.pattern[0], r.case_sensitive)])
                              for (r, _p, _e), anchored in zip(self.sections, self._section_anchored, strict=True)]
-        self.structural = [r for r in active if r.kind in ("repeated_block", "repeated_title", "link_list")]
+        self.structural = [r for r in active
+                           if r.kind in ("repeated_block", "repeated_title", "link_list", "near_duplicate")]
         self.timeouts: list[str] = []
         self._segment_need: dict[str, dict[str, bool]] = {}
         self.timeout_count = 0
@@ -273,6 +281,13 @@ class RuleSet:
                 m = self._search(combined, text, anchored)
                 if m is not None:
                     return self._which(m, items, text)
+            lex = self._lexicon.get((scope, unit, action))
+            if lex:
+                found = set(cues(text))
+                if found:
+                    for rule, names in lex:
+                        if found & names:
+                            return rule
         return None
 
     def may_match_segment(self, text: str, site: str) -> bool:
@@ -286,6 +301,10 @@ class RuleSet:
             pat = self._seg_any.get(scope)
             pre = self._seg_any_pre.get(scope)
             if pat is not None and (pre is None or pre.may_match(text)) and self._search(pat, text) is not None:
+                hit = _MAYBE
+                break
+            lex = self._lexicon.get((scope, "segment", "drop"))
+            if lex and (found := set(cues(text))) and any(found & names for _r, names in lex):
                 hit = _MAYBE
                 break
         if len(cache) >= _CACHE_SIZE:
@@ -343,8 +362,24 @@ class RuleSet:
         cache[key] = hit
         return hit is not None
 
+    def lexicon_rule(self, text: str, site: str) -> Rule | None:
+        """The first lexicon drop rule (any unit) one of whose cues ``text`` holds."""
+        found = set(cues(text))
+        if not found:
+            return None
+        for scope in self.scopes(site):
+            for unit in UNITS:
+                for rule, names in self._lexicon.get((scope, unit, "drop"), ()):
+                    if found & names:
+                        return rule
+        return None
+
+    def has_lexicon_rules(self, site: str) -> bool:
+        return any(key[0] in self.scopes(site) and key[2] == "drop" for key in self._lexicon)
+
     def has_segment_rules(self, site: str) -> bool:
-        return any((s, "segment", a) in self._combined for s in self.scopes(site) for a in ACTIONS)
+        return any((s, "segment", a) in self._combined or (s, "segment", a) in self._lexicon
+                   for s in self.scopes(site) for a in ACTIONS)
 
     def _search(self, pattern: Any, text: str, anchored: bool = False) -> Any:
         try:
@@ -652,8 +687,9 @@ def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: lis
     if not isinstance(scope, str) or not scope:
         raise fail(f"rule {rid!r}: scope must be 'all' or a site name", "scope")
     unit = obj.get("unit", "line")
-    if unit not in UNITS or (unit == "segment" and kind != "regex"):
-        raise fail(f"rule {rid!r}: unit must be 'line' or 'segment' (segment only for regex rules)", "unit")
+    if unit not in UNITS or (unit == "segment" and kind not in ("regex", "lexicon")):
+        raise fail(f"rule {rid!r}: unit must be 'line' or 'segment' (segment only for regex and lexicon rules)",
+                   "unit")
     for key, typ in (("note", str), ("end", str), ("enabled", bool), ("case_sensitive", bool),
                      ("max_lines", int), ("min_lines", int)):
         if key in obj and not isinstance(obj[key], typ):
@@ -665,6 +701,13 @@ def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: lis
             pattern = [pattern]
         if not isinstance(pattern, list) or not pattern or not all(isinstance(p, str) and p.strip() for p in pattern):
             raise fail(f"rule {rid!r}: an exact rule needs a non-empty pattern (a line or a list of lines)", "pattern")
+        patterns = tuple(pattern)
+    elif kind == "lexicon":
+        known = lexicon()
+        if (not isinstance(pattern, list) or not pattern
+                or not all(isinstance(p, str) and p in known for p in pattern)):
+            raise fail(f"rule {rid!r}: a lexicon rule's pattern is a list of cue names "
+                       f"({', '.join(sorted(known))})", "pattern")
         patterns = tuple(pattern)
     elif kind in ("regex", "section"):
         if not isinstance(pattern, str) or not pattern:

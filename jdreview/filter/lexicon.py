@@ -1,0 +1,122 @@
+"""A multilingual lexicon of boilerplate cues (``jdreview/data/lexicon.toml``).
+
+Legal, EEO, accommodation, background-check, AI-in-hiring, privacy, consent, agency
+and call-to-action prose reads like content to a line scorer that knows only the
+words of its training sites. The lexicon names such prose by phrase, in the corpus's
+languages and more (English, German, French, Spanish, Italian, Dutch, Portuguese,
+Swedish, Finnish, Slovak, Polish, Ukrainian, Russian, Vietnamese, Chinese, Japanese,
+Arabic). It is data, like the default rules: a phrase is matched case-folded, as a
+substring that starts at a word start (anywhere, for Chinese and Japanese phrases).
+
+:func:`cues` gives the cue names of a text: features for the classifier, and what a
+rule of kind ``lexicon`` (``pattern`` = cue names) matches to drop a line or sentence.
+Phrases are plain strings, not regexes: lookup by first characters keeps matching
+linear, and any regex engine the rules move to is unaffected.
+
+>>> cues("Acme is an Equal Opportunity Employer.")
+('eeo',)
+>>> cues("Wir verarbeiten Ihre personenbezogenen Daten gemäß DSGVO.")
+('privacy',)
+>>> cues("我们是平等就业机会雇主")
+('eeo',)
+>>> cues("You will build data pipelines in Python.")
+()
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from ..errors import InputError
+from ..limits import CACHE_ENTRIES
+from .words import has_unspaced
+
+SCHEMA = 1
+#: the cues a lexicon rule drops by default: every cue but calls to action (a
+#: how-to-apply sentence can be specific to the job)
+DROP_CUES = ("eeo", "accommodation", "background_check", "ai_hiring", "privacy", "consent", "agency")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The shipped lexicon: cue name -> language -> phrases (case-folded)."""
+    source = "jdreview/data/lexicon.toml"
+    data = resources.files("jdreview").joinpath("data", "lexicon.toml").read_text(encoding="utf-8")
+    return parse_lexicon(data, source)
+
+
+def parse_lexicon(data: str, source: str = "<lexicon>") -> dict[str, dict[str, tuple[str, ...]]]:
+    """Validate and read a lexicon file; a bad file is an :class:`InputError`."""
+    try:
+        obj: dict[str, Any] = tomllib.loads(data)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(source, f"not valid TOML: {e}") from None
+    if obj.get("schema") != SCHEMA:
+        raise InputError(source, f"schema must be {SCHEMA}, not {obj.get('schema')!r}")
+    cues = obj.get("cue")
+    if not isinstance(cues, dict) or not cues:
+        raise InputError(source, "no [cue.NAME] tables")
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for name, table in cues.items():
+        if not isinstance(table, dict):
+            raise InputError(source, f"cue {name!r} is not a table")
+        langs: dict[str, tuple[str, ...]] = {}
+        for lang, phrases in table.items():
+            if lang == "note":
+                continue
+            if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+                raise InputError(source, f"cue {name!r}, language {lang!r}: a list of non-empty phrases")
+            langs[lang] = tuple(" ".join(p.split()).casefold() for p in phrases)
+        out[name] = langs
+    return out
+
+
+_WORD_START = re.compile(r"\b\w")
+_KEY = 3  # phrases are looked up by their first three characters
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, tuple[tuple[str, str], ...]], dict[str, tuple[tuple[str, str], ...]]]:
+    """Phrases by their first characters: (spaced-script phrases, tried at word
+    starts; Chinese and Japanese phrases, tried at every Han or kana character)."""
+    spaced: dict[str, list[tuple[str, str]]] = {}
+    unspaced: dict[str, list[tuple[str, str]]] = {}
+    for name, langs in lexicon().items():
+        for phrases in langs.values():
+            for p in phrases:
+                if has_unspaced(p[:1]):
+                    unspaced.setdefault(p[:2], []).append((p, name))
+                else:
+                    spaced.setdefault(p[:_KEY], []).append((p, name))
+    return ({k: tuple(v) for k, v in spaced.items()}, {k: tuple(v) for k, v in unspaced.items()})
+
+
+@lru_cache(maxsize=CACHE_ENTRIES)
+def cues(text: str) -> tuple[str, ...]:
+    """The names of the cues ``text`` holds, in lexicon order (cached per text).
+    The classifier's features for boilerplate prose; empty for most lines.
+
+    Linear in the text: each word start is looked up by its first characters, and
+    only the few phrases that begin so are compared."""
+    folded = " ".join(text.split()).casefold()
+    spaced, unspaced = _index()
+    found: set[str] = set()
+    for m in _WORD_START.finditer(folded):
+        pos = m.start()
+        for phrase, name in spaced.get(folded[pos:pos + _KEY], ()):
+            if name not in found and folded.startswith(phrase, pos):
+                found.add(name)
+    if unspaced and has_unspaced(folded):
+        for pos in range(len(folded) - 1):
+            cands = unspaced.get(folded[pos:pos + 2])
+            if cands:
+                for phrase, name in cands:
+                    if name not in found and folded.startswith(phrase, pos):
+                        found.add(name)
+    if not found:
+        return ()
+    return tuple(name for name in lexicon() if name in found)

@@ -1,0 +1,61 @@
+"""The multilingual boilerplate lexicon (issue 13 item 4): shipped as data, read and
+validated, matched in every script, and usable by rules of kind "lexicon"."""
+
+from __future__ import annotations
+
+import pytest
+
+from jdreview.errors import InputError
+from jdreview.filter.lexicon import DROP_CUES, cues, lexicon, parse_lexicon
+from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.rules import parse_rules
+from jdreview.io.posting import Posting
+
+#: the corpus's 15 languages, and the ones issue 13 adds
+LANGUAGES = {"en", "de", "fi", "nl", "fr", "it", "es", "pt", "sv", "sk", "uk", "ru", "zh", "ja", "vi", "pl", "ar"}
+
+
+def test_the_legal_cues_cover_every_language_the_issue_names() -> None:
+    lex = lexicon()
+    for name in ("eeo", "privacy"):
+        assert LANGUAGES <= set(lex[name]), (name, LANGUAGES - set(lex[name]))
+    for name in DROP_CUES + ("cta",):
+        assert len(lex[name]) >= 12, name
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Acme is an equal opportunity employer.", ("eeo",)),
+    ("Nous traitons vos données personnelles selon le RGPD.", ("privacy",)),
+    ("Требуется справка об отсутствии судимости.", ("background_check",)),
+    ("本公司为平等就业机会雇主，不分种族。", ("eeo",)),
+    ("当社は個人情報保護方針に基づき個人情報を取り扱います。", ("privacy",)),
+    ("نحن نؤمن بتكافؤ الفرص", ()),  # a phrase starts at a word start: "بتكافؤ" is another word
+    ("نحن نوفر تكافؤ الفرص للجميع", ("eeo",)),
+    ("Please, no agencies.", ("agency",)),
+    ("We build data pipelines with Python, SQL and Spark every day.", ()),
+])
+def test_cues_in_many_scripts(text: str, expected: tuple[str, ...]) -> None:
+    assert cues(text) == expected
+
+
+def test_a_bad_lexicon_file_is_refused() -> None:
+    with pytest.raises(InputError, match="schema"):
+        parse_lexicon("schema = 2\n[cue.x]\nen = ['a b']\n")
+    with pytest.raises(InputError, match="non-empty phrases"):
+        parse_lexicon("schema = 1\n[cue.x]\nen = ['']\n")
+
+
+def test_a_lexicon_rule_names_known_cues_only() -> None:
+    with pytest.raises(InputError, match=r"rules\.toml:6: rule 'x': a lexicon rule's pattern"):
+        parse_rules("schema = 1\n\n[[rule]]\nid = 'x'\nkind = 'lexicon'\npattern = ['nonsense']\n", "rules.toml")
+
+
+def test_a_lexicon_rule_drops_the_sentence_and_keeps_the_rest_of_the_line() -> None:
+    rs = parse_rules("schema = 1\n[[rule]]\nid = 'legal'\nkind = 'lexicon'\nunit = 'segment'\n"
+                     "pattern = ['eeo']\n")
+    p = Posting.from_text("Data Engineer\nYou build pipelines in Python. We are an equal opportunity employer.\n")
+    res = auto_filter(p, rs)
+    assert res.cleaned_text() == "Data Engineer\nYou build pipelines in Python.\n"
+    assert [u[3].reason for u in res.units()][-1] == "rule:legal"
+    again = parse_rules("schema = 1\n" + rs.rules[0].to_toml()).rules[0]
+    assert (again.kind, again.pattern, again.unit) == ("lexicon", ("eeo",), "segment")
