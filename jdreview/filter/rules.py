@@ -17,12 +17,14 @@ library, and every rule starts on a line we can point to in an error message.
     provenance = { by = "jdreview", at = "2026-11-22", posting = "" }
     enabled = true
 
-Regexes run on the ``regex`` engine with a time limit, so a catastrophic pattern
-costs at most :data:`REGEX_TIMEOUT` seconds per line instead of hanging a batch.
+Regexes are written in the ``regex`` module's syntax and run on RE2 in linear time
+(:mod:`jdreview.filter.linear`): all the regexes of a scope in one pass over a line, and a
+pattern RE2 cannot run with its meaning is refused when its file is loaded.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -36,6 +38,9 @@ import regex
 from ..errors import InputError
 from ..limits import CACHE_ENTRIES
 from .lexicon import cues, lexicon
+from .linear import REGEX_TIMEOUT as REGEX_TIMEOUT  # the safety path's limit, named by the batch
+from .linear import PatternSet, Unsupported
+from .linear import check as check_linear
 
 SCHEMA = 1
 Kind = Literal["exact", "regex", "section", "repeated_block", "repeated_title", "link_list", "lexicon",
@@ -48,8 +53,6 @@ UNITS: tuple[Unit, ...] = get_args(Unit)
 FIELDS = {"id", "kind", "pattern", "action", "scope", "unit", "end", "max_lines", "min_lines",
           "case_sensitive", "note", "provenance", "enabled"}
 PROVENANCE_FIELDS = {"by", "at", "posting", "from"}
-#: Seconds one regex may spend on one line before it is abandoned for that line.
-REGEX_TIMEOUT = 0.05
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _WS = re.compile(r"\s+")
 _CACHE_SIZE = CACHE_ENTRIES
@@ -185,42 +188,37 @@ class RuleSet:
             table = self._exact.setdefault(r.scope, {})
             for p in r.pattern:
                 table[normalise(p)] = r
-        self._regex: dict[tuple[str, str, str], list[tuple[Rule, Any]]] = {}
-        # per (scope, unit, action): merged patterns, each with its rules and whether every
-        # rule in it is anchored at the line start (then only position 0 is tried: a
-        # merged search would try every alternative at every position of a long line)
-        self._combined: dict[tuple[str, str, str], list[_Group]] = {}
+        # per (scope, unit, action): every regex rule's pattern in one RE2 set (one pass
+        # over a line for all of them), with each rule and whether it is anchored at the
+        # line start. The answer is the one the regex engine gave when the anchored rules
+        # were tried first, then the floating ones merged into one alternation (the rule
+        # whose match starts leftmost, the first such in order).
+        self._combined: dict[tuple[str, str, str], _Group] = {}
+        grouped: dict[tuple[str, str, str], list[Rule]] = {}
         for r in active:
             if r.kind == "regex":
-                self._regex.setdefault((r.scope, r.unit, r.action), []).append((r, _compile(r.pattern[0], r)))
-        for key, items in self._regex.items():
-            anchored = [it for it in items if _is_anchored(it[0].pattern[0])]
-            floating = [it for it in items if not _is_anchored(it[0].pattern[0])]
-            # each group also gets a literal prefilter: most lines hold none of its
-            # words and are never searched (nor the clock read for the time limit)
-            self._combined[key] = [_grouped(group, flag)
-                                   for group, flag in ((anchored, True), (floating, False)) if group]
+                grouped.setdefault((r.scope, r.unit, r.action), []).append(r)
+        for key, items in grouped.items():
+            anchored = [_is_anchored(r.pattern[0]) for r in items]
+            floating = [r for r, a in zip(items, anchored, strict=True) if not a]
+            self._combined[key] = (self._set([(r.pattern[0], r.case_sensitive) for r in items]),
+                                   items, anchored, _combinable(floating))
         # segment rules are anchored to segments, not lines: to ask "could a segment
         # of this line match?" cheaply, try the patterns with their anchors removed
-        self._seg_any: dict[str, Any] = {}
-        self._seg_any_pre: dict[str, Prefilter | None] = {}
-        for (scope, unit, action), items in self._regex.items():
+        self._seg_any: dict[str, PatternSet] = {}
+        for (scope, unit, action), items in grouped.items():
             if unit == "segment" and action == "drop":
-                loose = [Rule(r.id, r.kind, (_unanchor(r.pattern[0]),), case_sensitive=r.case_sensitive)
-                         for r, _ in items]
-                self._seg_any[scope] = _combine([(r, _compile(r.pattern[0], r)) for r in loose])
-                self._seg_any_pre[scope] = Prefilter.build([(r.pattern[0], r.case_sensitive) for r in loose])
+                self._seg_any[scope] = self._set([(_unanchor(r.pattern[0]), r.case_sensitive) for r in items])
+        section_rules = [r for r in active if r.kind == "section"]
+        self.sections = [(r, self._set([(r.pattern[0], r.case_sensitive)]),
+                          self._set([(r.end, r.case_sensitive)]) if r.end else None) for r in section_rules]
+        self._section_starts = self._set([(r.pattern[0], r.case_sensitive) for r in section_rules]) \
+            if section_rules else None
         # lexicon rules: (scope, unit, action) -> [(rule, the cue names it drops or keeps)]
         self._lexicon: dict[tuple[str, str, str], list[tuple[Rule, frozenset[str]]]] = {}
         for r in active:
             if r.kind == "lexicon":
                 self._lexicon.setdefault((r.scope, r.unit, r.action), []).append((r, frozenset(r.pattern)))
-        self.sections = [(r, _compile(r.pattern[0], r), _compile(r.end, r) if r.end else None)
-                         for r in active if r.kind == "section"]
-        self._section_anchored = [_is_anchored(r.pattern[0]) for r, _p, _e in self.sections]
-        # a match at position 0 fails at once: only floating starts get a prefilter
-        self._section_pre = [None if anchored else Prefilter.build([(r.pattern[0], r.case_sensitive)])
-                             for (r, _p, _e), anchored in zip(self.sections, self._section_anchored, strict=True)]
         self.structural = [r for r in active
                            if r.kind in ("repeated_block", "repeated_title", "link_list", "near_duplicate")]
         self.timeouts: list[str] = []
@@ -271,16 +269,19 @@ class RuleSet:
 
     def _match_regex(self, text: str, site: str, unit: str, action: str) -> Rule | None:
         for scope in self.scopes(site):
-            for combined, items, anchored, pre, rest, rest_items in self._combined.get((scope, unit, action), ()):
-                if pre is not None and not pre.may_match(text):
-                    # none of the rules with literals can match: only the others are tried
-                    # (the first of them to match is the one the whole group would report)
-                    if rest is None:
-                        continue
-                    combined, items = rest, rest_items
-                m = self._search(combined, text, anchored)
-                if m is not None:
-                    return self._which(m, items, text)
+            group = self._combined.get((scope, unit, action))
+            hits = group[0].hits(text) if group is not None else None
+            if group is not None and hits:
+                _patterns, items, anchored, combinable = group
+                floating = []
+                for i in hits:
+                    if anchored[i]:
+                        return items[i]  # the anchored rules are tried first, in order
+                    floating.append(i)
+                if len(floating) == 1 or not combinable:
+                    return items[floating[0]]
+                starts = group[0].starts(text, floating)
+                return items[min(zip(starts, floating, strict=True))[1]]
             lex = self._lexicon.get((scope, unit, action))
             if lex:
                 found = set(cues(text))
@@ -299,8 +300,7 @@ class RuleSet:
         hit = None
         for scope in self.scopes(site):
             pat = self._seg_any.get(scope)
-            pre = self._seg_any_pre.get(scope)
-            if pat is not None and (pre is None or pre.may_match(text)) and self._search(pat, text) is not None:
+            if pat is not None and pat.search(text):
                 hit = _MAYBE
                 break
             lex = self._lexicon.get((scope, "segment", "drop"))
@@ -330,11 +330,8 @@ class RuleSet:
         """Indexes (into ``sections``) of the section rules that start at ``text`` (cached)."""
         hits = self.section_cache.get(text)
         if hits is None:
-            anchored = self._section_anchored
-            pre = self._section_pre
-            hits = tuple(k for k, (_r, pat, _end) in enumerate(self.sections)
-                         if (pre[k] is None or pre[k].may_match(text))  # type: ignore[union-attr]
-                         and self._search(pat, text, anchored[k]) is not None)
+            starts = self._section_starts
+            hits = tuple(starts.hits(text)) if starts is not None else ()
             if len(self.section_cache) >= _CACHE_SIZE:
                 self.section_cache.clear()
             self.section_cache[text] = hits
@@ -356,7 +353,7 @@ class RuleSet:
         cache = self._cache
         if key in cache:
             return cache[key] is not None
-        hit = rule if self._search(pattern, text) is not None else None
+        hit = rule if pattern.search(text) else None
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         cache[key] = hit
@@ -381,143 +378,13 @@ class RuleSet:
         return any((s, "segment", a) in self._combined or (s, "segment", a) in self._lexicon
                    for s in self.scopes(site) for a in ACTIONS)
 
-    def _search(self, pattern: Any, text: str, anchored: bool = False) -> Any:
-        try:
-            if anchored:
-                return pattern.match(text, timeout=REGEX_TIMEOUT)
-            return pattern.search(text, timeout=REGEX_TIMEOUT)
-        except TimeoutError:
-            self.timeout_count += 1
-            if len(self.timeouts) < 5:  # a few samples to name; the count says how many
-                self.timeouts.append(text[:60])
-            return None
+    def _set(self, patterns: list[tuple[str, bool]]) -> PatternSet:
+        return PatternSet(patterns, self._timed_out)
 
-    def _which(self, m: Any, items: list[tuple[Rule, Any]], text: str) -> Rule | None:
-        if isinstance(m, tuple):  # fallback path: (rule, match)
-            hit: Rule = m[0]
-            return hit
-        for name, value in m.groupdict().items():
-            if value is not None and name.startswith("jdr_"):
-                return items[int(name[4:])][0]
-        for r, pat in items:  # pragma: no cover - defensive
-            if self._search(pat, text):
-                return r
-        return None
-
-
-
-# --------------------------------------------------------------------------- prefilter
-
-_MIN_LITERAL = 1  # even one character ("©") is checked at C speed
-
-
-def _required(items: Any) -> frozenset[str] | None:
-    """Literals one of which every match of the parsed sequence ``items`` contains, or
-    None when no such set is found (then the pattern is always searched)."""
-    from re import _constants as c  # type: ignore[attr-defined]
-
-    best: frozenset[str] | None = None
-
-    def consider(cand: frozenset[str] | None) -> None:
-        nonlocal best
-        if cand and min(map(len, cand)) >= _MIN_LITERAL and (
-                best is None or (min(map(len, cand)), -len(cand)) > (min(map(len, best)), -len(best))):
-            best = cand
-
-    run: list[str] = []
-    for op, av in list(items) + [(None, None)]:
-        if op is c.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            consider(frozenset(["".join(run)]))
-            run = []
-        if op is c.SUBPATTERN:
-            consider(_required(av[-1]))
-        elif op is c.BRANCH:
-            alts = [_required(alt) for alt in av[1]]
-            if all(a is not None for a in alts):
-                consider(frozenset().union(*alts))  # type: ignore[arg-type]
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            consider(_required(av[2]))
-        elif op is c.ATOMIC_GROUP:
-            consider(_required(av))
-    return best
-
-
-class Prefilter:
-    r"""A cheap necessary condition for a set of regexes to match a line: each regex
-    needs one of a few literal strings (found by parsing it), and ``str.__contains__``
-    runs at C speed where the regex engine tries a long alternation at every position
-    of the line (and reads the clock twice for its time limit). Lines that hold none
-    of the literals are not searched.
-
-    >>> p = Prefilter.build([(r"\bequal (?:employment )?opportunit(?:y|ies)\b|e-verify", False)])
-    >>> p.may_match("We are an Equal Opportunity employer"), p.may_match("We build pipelines")
-    (True, False)
-    >>> Prefilter.build([(r"\d+ applicants", False)]).may_match("12 APPLICANTS")
-    True
-    >>> Prefilter.build([(r"\w+ ago", False), (r"[a-z]{3}", False)]) is None  # no literal in the 2nd
-    True
-    """
-
-    __slots__ = ("exact", "folded")
-
-    def __init__(self, exact: tuple[str, ...], folded: tuple[str, ...]) -> None:
-        self.exact, self.folded = exact, folded
-
-    @classmethod
-    def build(cls, patterns: list[tuple[str, bool]]) -> Prefilter | None:
-        """From (pattern, case_sensitive) pairs; None when some pattern has no
-        required literal (or Python's parser reads it differently from ``regex``)."""
-        import re._parser as sre_parse
-
-        exact: set[str] = set()
-        folded: set[str] = set()
-        for pattern, case_sensitive in patterns:
-            try:
-                req = _required(sre_parse.parse(pattern, 0 if case_sensitive else re.IGNORECASE))
-            except (re.error, ValueError, TypeError, IndexError, RecursionError):
-                return None
-            if req is None or any("{" in x or "}" in x for x in req):
-                return None  # braces: maybe regex's fuzzy matching, which Python reads as text
-            if case_sensitive and "(?i" not in pattern:
-                exact.update(req)
-            else:
-                folded.update(x.casefold() for x in req)
-        return cls(tuple(sorted(exact)), tuple(sorted(folded)))
-
-    def may_match(self, text: str) -> bool:
-        for lit in self.exact:
-            if lit in text:
-                return True
-        if self.folded:
-            # casefold is full case folding, a superset of what IGNORECASE equates:
-            # a line the regex could match always holds a folded literal
-            low = text.casefold()
-            for lit in self.folded:
-                if lit in low:
-                    return True
-        return False
-
-
-class _Alternatives:
-    """Fallback when rules cannot be merged into one regex: try them one by one."""
-
-    def __init__(self, items: list[tuple[Rule, Any]]) -> None:
-        self.items = items
-
-    def search(self, text: str, timeout: float | None = None) -> Any:
-        for r, pat in self.items:
-            if pat.search(text, timeout=timeout):
-                return (r, None)
-        return None
-
-    def match(self, text: str, timeout: float | None = None) -> Any:
-        for r, pat in self.items:
-            if pat.match(text, timeout=timeout):
-                return (r, None)
-        return None
+    def _timed_out(self, text: str) -> None:
+        self.timeout_count += 1
+        if len(self.timeouts) < 5:  # a few samples to name; the count says how many
+            self.timeouts.append(text[:60])
 
 
 def _unanchor(pattern: str) -> str:
@@ -561,39 +428,26 @@ def _is_anchored(pattern: str) -> bool:
     return not start
 
 
-def _sources(items: list[tuple[Rule, Any]]) -> list[tuple[str, bool]]:
-    return [(r.pattern[0], r.case_sensitive) for r, _ in items]
+#: (all the regexes of a (scope, unit, action) as one set, their rules, which are
+#:  anchored, whether the floating ones merge into one alternation)
+_Group = tuple[PatternSet, list[Rule], list[bool], bool]
 
 
-#: (merged pattern, its rules, anchored, prefilter of the rules that have literals,
-#:  merged pattern of the rules that have none, those rules)
-_Group = tuple[Any, list[tuple[Rule, Any]], bool, "Prefilter | None", Any, list[tuple[Rule, Any]]]
-
-
-def _grouped(items: list[tuple[Rule, Any]], anchored: bool) -> _Group:
-    if anchored:  # a match at position 0 fails at once: a prefilter costs more than it saves
-        return (_combine(items), items, anchored, None, None, [])
-    with_literals = [it for it in items if Prefilter.build(_sources([it])) is not None]
-    rest = [it for it in items if it not in with_literals]
-    pre = Prefilter.build(_sources(with_literals)) if with_literals else None
-    return (_combine(items), items, anchored, pre, _combine(rest) if rest and pre is not None else None, rest)
-
-
-def _combine(items: list[tuple[Rule, Any]]) -> Any:
-    if len(items) == 1:
-        return _Alternatives(items)
-    parts = []
-    for i, (r, _) in enumerate(items):
-        flags = "" if r.case_sensitive else "(?i)"
-        parts.append(f"(?P<jdr_{i}>{flags}{r.pattern[0]})" if not flags else f"(?P<jdr_{i}>(?i:{r.pattern[0]}))")
+@functools.lru_cache(maxsize=256)
+def _merges(patterns: tuple[tuple[str, bool], ...]) -> bool:
+    parts = [f"(?P<jdr_{i}>{p})" if cs else f"(?P<jdr_{i}>(?i:{p}))" for i, (p, cs) in enumerate(patterns)]
     try:
-        return regex.compile("|".join(parts), regex.V0)
+        regex.compile("|".join(parts), regex.V0)
     except (regex.error, ValueError, OverflowError):
-        return _Alternatives(items)
+        return False
+    return True
 
 
-def _compile(pattern: str, rule: Rule) -> Any:
-    return regex.compile(pattern, (0 if rule.case_sensitive else regex.IGNORECASE) | regex.V0)
+def _combinable(rules: list[Rule]) -> bool:
+    """Whether the rules' patterns merge into one alternation (the engine this replaced
+    then reported the leftmost match; rules it could not merge, e.g. two defining the
+    same group name, it tried one by one and reported the first that matched)."""
+    return len(rules) > 1 and _merges(tuple((r.pattern[0], r.case_sensitive) for r in rules))
 
 
 # --------------------------------------------------------------------------- loading
@@ -722,6 +576,11 @@ def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: lis
                 raise fail(f"rule {rid!r}: bad regex in {key}: {e}", key) from None
             if regex.compile(pat, regex.V0).search("") is not None and key == "pattern":
                 raise fail(f"rule {rid!r}: pattern matches the empty string, so it would match every line", key)
+            try:
+                check_linear(pat, bool(obj.get("case_sensitive", False)))
+            except Unsupported as e:
+                raise fail(f"rule {rid!r}: the regex in {key} uses {e}, which the linear-time engine (RE2) "
+                           "cannot run; rewrite it without (see the README's rule files section)", key) from None
     else:
         if pattern not in (None, "", []):
             raise fail(f"rule {rid!r}: a {kind} rule takes no pattern", "pattern")

@@ -1,4 +1,4 @@
-"""Rules: every kind, keep over drop, scope by site, layering, validation, regex time limit."""
+"""Rules: every kind, keep over drop, scope by site, layering, validation, linear-time regexes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-import regex
-from hypothesis import given
-from hypothesis import strategies as st
 
 from jdreview.errors import InputError
 from jdreview.filter.pipeline import auto_filter
@@ -310,26 +307,30 @@ def test_missing_rule_file(tmp_path: Path) -> None:
     assert str(tmp_path / "nope.toml") in str(e.value)
 
 
-# --------------------------------------------------------------------------- time limit
+# --------------------------------------------------------------------------- linear time
 
 
 CATASTROPHIC = "[[rule]]\nid = \"slow\"\nkind = \"regex\"\npattern = '(a+)+$'\n"
 
 
 @pytest.mark.parametrize("unit", ["line", "segment"])
-def test_catastrophic_regex_returns_promptly(unit: str) -> None:
+def test_catastrophic_regex_returns_promptly_with_the_true_answer(unit: str) -> None:
+    """``(a+)+$`` backtracks exponentially on a long run of a's followed by a 'b'; on RE2
+    it is linear, so the line gets its real answer instead of a time-out."""
     rs = rules(CATASTROPHIC.replace('kind = "regex"', f'kind = "regex"\nunit = "{unit}"')
                + '\n[[rule]]\nid = "btn"\nkind = "exact"\npattern = ["apply"]\n')
     evil = "a" * 20000 + "b"
-    text = "\n".join(["Engineer", evil, "Apply", evil + " \u00b7 x", "Body.", "aaaa"]) + "\n"
+    text = "\n".join(["Engineer", evil, "Apply", evil + " \u00b7 x", "Body.", "a" * 20000, "aaaa"]) + "\n"
     t = time.perf_counter()
     result = auto_filter(Posting.from_text(text), rs)
-    assert time.perf_counter() - t < 5
+    assert time.perf_counter() - t < 5  # a hang guard, not a speed budget
     out = result.cleaned_text()
     assert out.split("\n")[0] == "Engineer" and evil in out and "Body." in out
     assert "\nApply\n" not in out  # the other rules still ran
-    assert "\naaaa\n" not in out  # and the slow rule still matches where it is fast
-    assert rs.timeouts  # the abandoned lines are recorded
+    assert "\naaaa\n" not in out
+    # the regex engine gave up on this line after 50 ms and kept it; RE2 finds the match
+    assert "\n" + "a" * 20000 + "\n" not in out
+    assert not rs.timeouts and rs.timeout_count == 0
 
 
 def test_catastrophic_section_pattern_returns_promptly() -> None:
@@ -339,60 +340,4 @@ def test_catastrophic_section_pattern_returns_promptly() -> None:
     out = auto_filter(Posting.from_text(text), rs).cleaned_text()
     assert time.perf_counter() - t < 5
     assert out.startswith("Engineer\n") and "Body." in out
-
-
-def _default_rule_lines() -> list[str]:
-    from pathlib import Path
-
-    from jdreview.io.inputs import load_posting
-
-    root = Path(__file__).resolve().parents[2]
-    paths = sorted((root / "assets" / "samples" / "seeds").glob("*.txt"))
-    corpus = root.parent / "shared" / "corpus" / "raw"
-    if corpus.is_dir():
-        paths += sorted(corpus.iterdir())
-    lines = [x for p in paths for x in load_posting(str(p)).lines if x.strip()]
-    # and the words of those lines in other cases and with look-alike letters
-    lines += [x.upper() for x in lines[:300]] + [x.replace("s", "\u017f") for x in lines[:300]]
-    return lines
-
-
-def test_the_literal_prefilter_never_hides_a_match_of_a_default_rule() -> None:
-    """A line the prefilter turns away must be one no rule of the group matches:
-    checked for every default regex on the seeds' and corpus's lines, upper-cased too."""
-    from jdreview.filter.rules import Prefilter
-
-    rules = default_rules()
-    regexes = [r for r in rules.rules if r.kind in ("regex", "section")]
-    built = 0
-    lines = _default_rule_lines()
-    for r in regexes:
-        pre = Prefilter.build([(r.pattern[0], r.case_sensitive)])
-        if pre is None:
-            continue
-        built += 1
-        pat = regex.compile(r.pattern[0], (0 if r.case_sensitive else regex.IGNORECASE) | regex.V0)
-        for line in lines:
-            if not pre.may_match(line):
-                assert pat.search(line) is None, (r.id, line)
-    assert built >= 10  # most default rules have literals to check
-
-
-@given(st.text(alphabet=st.sampled_from(list("aeiouyAEIOU rstlnEO-.,!?0123456789\u017f\u212a")), max_size=60))
-def test_the_prefilter_is_sound_on_arbitrary_text(text: str) -> None:
-    from jdreview.filter.rules import Prefilter
-
-    for pattern, cs in [(r"\bequal (?:employment )?opportunit(?:y|ies)\b|\bEEO\b|e-verify", False),
-                        (r"(?:over|more than)\s+\d+\s+applicants?", False), (r"Sr\.|Snr", True),
-                        (r"(?:ai|ou)(?:tr|nl)+\d", False), (r"(?i)eo|too", True)]:
-        pre = Prefilter.build([(pattern, cs)])
-        assert pre is not None
-        if not pre.may_match(text):
-            assert regex.search(pattern, text, (0 if cs else regex.IGNORECASE) | regex.V0) is None
-
-
-@pytest.mark.parametrize("pattern", [r"\d+", r"(?:foo){e<=1}", r"\p{Lu}+ ago", r"[a-z]+|apply"])
-def test_patterns_without_a_sure_literal_get_no_prefilter(pattern: str) -> None:
-    from jdreview.filter.rules import Prefilter
-
-    assert Prefilter.build([(pattern, False)]) is None
+    assert not rs.timeouts

@@ -1,0 +1,544 @@
+"""Rule regexes on RE2: linear time, and one pass over a line for all the patterns of a group.
+
+The rules are written in the ``regex`` module's syntax and have always meant what
+``regex`` makes of them (Unicode ``\\w``, ``\\s``, ``\\d`` and ``\\b``). RE2 runs in time
+linear in the line whatever the pattern, so a catastrophic pattern cannot exist, and a
+``re2.Set`` answers "which of these patterns occur in this line?" in one pass. This
+module translates a pattern into RE2 syntax with the same meaning:
+
+- ``\\w``, ``\\s``, ``\\d`` (and their negations, also inside classes) become explicit
+  Unicode classes built from the ``regex`` module itself, so both agree on every
+  code point (RE2's own classes are ASCII-only);
+- ``\\b`` is RE2's own on ASCII text, where both engines agree. On other text a
+  word-boundary mark (U+FDD0, a noncharacter) is put at every Unicode word boundary
+  the ``regex`` module finds, and the pattern is translated to expect the mark where
+  it says ``\\b`` and to step over marks everywhere else; so "a boundary here" is
+  "a mark here", exactly;
+- lookaround, backreferences, atomic groups, possessive repeats, ``\\B`` and the
+  ``regex``-only extensions have no linear-time equivalent: :func:`check` names the
+  construct and rule files that use one are refused on load.
+
+Lines that hold a newline or the mark itself, or that are not valid Unicode (lone
+surrogates), are matched by the ``regex`` module with the old time limit: a line
+never holds a newline, so that path is a safety net, not a speed path.
+"""
+
+from __future__ import annotations
+
+import array
+import re
+import re._constants as _c  # type: ignore[import-not-found]
+import re._parser as _sre  # type: ignore[import-not-found]
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import re2
+import regex
+from re2 import _re2  # type: ignore[attr-defined]
+
+#: Seconds a pattern may spend on one line on the ``regex`` safety path.
+REGEX_TIMEOUT = 0.05
+MARK = "\ufdd0"
+_MARK_B = MARK.encode()
+_M = r"\x{FDD0}"
+_MAX_REPEAT = 1000  # RE2's limit on counted repetition
+_MAX_MEM = 256 << 20
+_BOUNDARY = regex.compile(r"\b", regex.V0)
+_POSIX = re.compile(r"\[:\^?[A-Za-z]+:\]")
+
+
+class Unsupported(ValueError):
+    """A pattern the linear-time engine cannot run; the message says which construct."""
+
+
+# --------------------------------------------------------------------------- Unicode classes
+
+_TABLES: dict[str, list[tuple[int, int]]] = {}
+
+
+def _all_chars() -> str:
+    return (array.array("I", range(0xD800)).tobytes().decode("utf-32-le")
+            + array.array("I", range(0xE000, 0x110000)).tobytes().decode("utf-32-le"))
+
+
+def _table(name: str) -> list[tuple[int, int]]:
+    """Code point ranges of ``\\w``, ``\\s`` or ``\\d`` as the ``regex`` module defines them
+    (computed once per process from the module itself, about 50 ms)."""
+    if not _TABLES:
+        text = _all_chars()
+        for key in ("w", "s", "d"):
+            ranges = []
+            for m in regex.finditer(rf"\{key}+", text):
+                lo, hi = ord(text[m.start()]), ord(text[m.end() - 1])
+                ranges.append((lo, hi))
+            _TABLES[key] = _merge(ranges)
+    return _TABLES[name]
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _complement(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out, nxt = [], 0
+    for lo, hi in ranges:
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = hi + 1
+    if nxt <= 0x10FFFF:
+        out.append((nxt, 0x10FFFF))
+    return out
+
+
+def _minus(ranges: list[tuple[int, int]], cp: int) -> list[tuple[int, int]]:
+    out = []
+    for lo, hi in ranges:
+        if lo <= cp <= hi:
+            if lo < cp:
+                out.append((lo, cp - 1))
+            if cp < hi:
+                out.append((cp + 1, hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _cp(c: int) -> str:
+    ch = chr(c)
+    if ch.isascii() and ch.isalnum():
+        return ch
+    return rf"\x{{{c:X}}}"
+
+
+def _class_body(ranges: list[tuple[int, int]]) -> str:
+    return "".join(_cp(lo) if lo == hi else f"{_cp(lo)}-{_cp(hi)}" for lo, hi in ranges)
+
+
+_CATS = {
+    _c.CATEGORY_WORD: ("w", False), _c.CATEGORY_NOT_WORD: ("w", True),
+    _c.CATEGORY_SPACE: ("s", False), _c.CATEGORY_NOT_SPACE: ("s", True),
+    _c.CATEGORY_DIGIT: ("d", False), _c.CATEGORY_NOT_DIGIT: ("d", True),
+}
+#: Case pairs the regex module's IGNORECASE folds and RE2's (?i) does not (found by
+#: comparing both on every cased code point; tests/test_linear.py checks the list):
+#: a case-insensitive literal or class holding a key also takes its partners.
+_EXTRA_FOLDS = {0x49: (0x131,), 0x69: (0x130,), 0x130: (0x69,), 0x131: (0x49,),
+                0xDF: (0x1DF95,), 0x1E9E: (0x1DF95,), 0x1DF95: (0xDF, 0x1E9E)}
+#: What a case-insensitive literal matches in the regex module where RE2 differs
+#: (regex's folding is not transitive here: İ matches i but not I).
+_LITERAL_FOLDS = {0x49: (0x49, 0x69, 0x131), 0x69: (0x49, 0x69, 0x130), 0x130: (0x69, 0x130),
+                  0x131: (0x49, 0x131), 0xDF: (0xDF, 0x1E9E, 0x1DF95),
+                  0x1E9E: (0xDF, 0x1E9E, 0x1DF95), 0x1DF95: (0xDF, 0x1E9E, 0x1DF95)}
+_ASCII_TABLES = {"w": [(48, 57), (65, 90), (95, 95), (97, 122)], "d": [(48, 57)],
+                 "s": [(9, 13), (28, 32)]}
+
+
+# --------------------------------------------------------------------------- translation
+
+
+def check(pattern: str, case_sensitive: bool = False) -> None:
+    """Raise :class:`Unsupported` when ``pattern`` cannot run on RE2 with its meaning.
+
+    >>> check(r"^\\d+ applicants?\\b")
+    >>> check(r"^(?=.*\\d)[\\d ]+$")
+    Traceback (most recent call last):
+    ...
+    jdreview.filter.linear.Unsupported: a lookahead or lookbehind ((?=...), (?!...), (?<=...), (?<!...))
+    """
+    for mode in ("native", "marker"):
+        src = translate(pattern, case_sensitive, mode)
+        try:
+            re2.compile(src, _options())
+        except re2.error as e:
+            raise Unsupported(f"RE2 cannot compile it ({e})") from None
+
+
+def translate(pattern: str, case_sensitive: bool, bmode: str = "native") -> str:
+    r"""``pattern`` (``regex`` syntax, IGNORECASE unless ``case_sensitive``) in RE2 syntax.
+
+    ``bmode`` says what ``\b`` becomes: ``native`` (RE2's ``\b``, exact on ASCII
+    text), ``drop`` (nothing: a pattern that matches wherever the original could), or
+    ``marker`` (the word-boundary mark, for text prepared by :func:`mark_boundaries`).
+
+    >>> translate(r"^Apply now\b", False)
+    '(?:(?i:^Apply\\x{20}now\\b))'
+    >>> translate(r"^Apply now\b", False, "marker")
+    '(?:(?i:^\\x{FDD0}?A\\x{FDD0}?p\\x{FDD0}?p\\x{FDD0}?l\\x{FDD0}?y\\x{FDD0}?\\x{20}\\x{FDD0}?n\\x{FDD0}?o\\x{FDD0}?w\\x{FDD0}))'
+    """
+    if _POSIX.search(pattern):
+        raise Unsupported("a POSIX class ([[:alpha:]]) means different things to regex and RE2")
+    if _loose_brace(pattern):
+        raise Unsupported("a '{' that is not a repeat count (the regex module may read it as "
+                          "fuzzy matching, {e<=1}; write \\{ for a brace)")
+    try:
+        parsed = _sre.parse(pattern, 0 if case_sensitive else re.IGNORECASE)
+    except (re.error, OverflowError, RecursionError) as e:
+        raise Unsupported(f"syntax the linear-time engine does not know ({e})") from None
+    flags = parsed.state.flags
+    if not case_sensitive:
+        flags |= re.IGNORECASE
+    if flags & re.LOCALE:
+        raise Unsupported("the locale flag (?L)")
+    em = _Emitter(bmode)
+    body = em.seq(list(parsed.data), flags)
+    if flags & re.IGNORECASE:
+        body = f"(?i:{body})"
+    return f"(?:{body})"
+
+
+_REPEAT = re.compile(r"\{\d*(?:,\d*)?\}")
+
+
+def _loose_brace(pattern: str) -> bool:
+    """Whether a ``{`` outside a class and unescaped does not start a repeat count."""
+    escape = in_class = False
+    skip_to = -1
+    for k, ch in enumerate(pattern):
+        if k <= skip_to:
+            continue
+        if escape:
+            escape = False
+            if ch.isalpha() and pattern.startswith("{", k + 1):  # \p{Lu}, \N{...}: not counts
+                end = pattern.find("}", k + 1)
+                skip_to = end if end >= 0 else len(pattern)
+        elif ch == "\\":
+            escape = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "{" and not _REPEAT.match(pattern, k):
+            return True
+    return False
+
+
+class _Emitter:
+    def __init__(self, bmode: str) -> None:
+        self.bmode = bmode
+        self.marker = bmode == "marker"
+
+    def seq(self, items: list[tuple[Any, Any]], flags: int) -> str:
+        out = []
+        prev_b = False
+        for op, av in items:
+            if op is _c.AT and av is _c.AT_BOUNDARY:
+                if prev_b:  # \b\b is \b
+                    continue
+                prev_b = True
+            else:
+                prev_b = False
+            out.append(self.node(op, av, flags))
+        return "".join(out)
+
+    def atom(self, body: str) -> str:
+        return f"{_M}?{body}" if self.marker else body
+
+    def cls(self, items: list[tuple[Any, Any]], negate: bool, flags: int) -> str:
+        ranges: list[tuple[int, int]] = []
+        for op, av in items:
+            if op is _c.LITERAL:
+                ranges.append((av, av))
+            elif op is _c.RANGE:
+                ranges.append((av[0], av[1]))
+            elif op is _c.CATEGORY:
+                name, neg = _CATS[av]
+                table = _ASCII_TABLES[name] if flags & re.ASCII else _table(name)
+                ranges.extend(_complement(table) if neg else table)
+            else:
+                raise Unsupported(f"a class item the engine does not know ({op})")
+        if flags & re.IGNORECASE:
+            ranges += [(p, p) for cp, partners in _EXTRA_FOLDS.items()
+                       if any(lo <= cp <= hi for lo, hi in ranges) for p in partners]
+        ranges = _merge(ranges)
+        if self.marker:
+            if negate:
+                ranges = _merge([*ranges, (0xFDD0, 0xFDD0)])
+            else:
+                ranges = _minus(ranges, 0xFDD0)
+        if not ranges:
+            return "[^\\x{0}-\\x{10FFFF}]" if not negate else "[\\x{0}-\\x{10FFFF}]"
+        return ("[^" if negate else "[") + _class_body(ranges) + "]"
+
+    def node(self, op: Any, av: Any, flags: int) -> str:
+        if op is _c.LITERAL:
+            if flags & re.IGNORECASE and av in _LITERAL_FOLDS:  # regex's own set, as it is
+                return self.atom("(?-i:[" + "".join(map(_cp, _LITERAL_FOLDS[av])) + "])")
+            return self.atom(_cp(av))
+        if op is _c.NOT_LITERAL:
+            return self.atom(self.cls([(_c.LITERAL, av)], True, flags))
+        if op is _c.ANY:
+            if flags & re.DOTALL:
+                return self.atom(self.cls([], True, flags))
+            return self.atom(self.cls([(_c.LITERAL, 10)], True, flags))
+        if op is _c.IN:
+            items = list(av)
+            negate = bool(items) and items[0][0] is _c.NEGATE
+            if negate:
+                items = items[1:]
+            return self.atom(self.cls(items, negate, flags))
+        if op is _c.CATEGORY:
+            return self.atom(self.cls([(op, av)], False, flags))
+        if op is _c.BRANCH:
+            return "(?:" + "|".join(self.seq(list(alt.data), flags) for alt in av[1]) + ")"
+        if op is _c.SUBPATTERN:
+            _group, add, delete, sub = av
+            inner = flags | add
+            inner &= ~delete
+            body = self.seq(list(sub.data), inner)
+            if (inner ^ flags) & re.IGNORECASE:
+                return f"(?i:{body})" if inner & re.IGNORECASE else f"(?-i:{body})"
+            return f"(?:{body})"
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            lo, hi, sub = av
+            if lo > _MAX_REPEAT or (hi is not _c.MAXREPEAT and hi > _MAX_REPEAT):
+                raise Unsupported(f"a repeat count over {_MAX_REPEAT}")
+            body = f"(?:{self.seq(list(sub.data), flags)})"
+            if hi is _c.MAXREPEAT:
+                q = "*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}"
+            elif lo == hi:
+                q = f"{{{lo}}}"
+            elif (lo, hi) == (0, 1):
+                q = "?"
+            else:
+                q = f"{{{lo},{hi}}}"
+            return body + q + ("?" if op is _c.MIN_REPEAT else "")
+        if op is _c.AT:
+            return self.at(av, flags)
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            raise Unsupported("a lookahead or lookbehind ((?=...), (?!...), (?<=...), (?<!...))")
+        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            raise Unsupported("a backreference (\\1, (?P=name), (?(1)...))")
+        if op is _c.ATOMIC_GROUP:
+            raise Unsupported("an atomic group (?>...)")
+        if op is _c.POSSESSIVE_REPEAT:
+            raise Unsupported("a possessive repeat (*+, ++, ?+)")
+        raise Unsupported(f"a construct the linear-time engine does not know ({op})")
+
+    def at(self, av: Any, flags: int) -> str:
+        m = self.marker
+        if av is _c.AT_BEGINNING:
+            return "(?m:^)" if flags & re.MULTILINE else "^"
+        if av is _c.AT_BEGINNING_STRING:
+            return r"\A"
+        if av is _c.AT_END:
+            end = "(?m:$)" if flags & re.MULTILINE else "$"
+            return f"{_M}?{end}" if m else end
+        if av is _c.AT_END_STRING:
+            return f"{_M}?\\z" if m else r"\z"
+        if av is _c.AT_BOUNDARY:
+            if flags & re.ASCII:
+                raise Unsupported("\\b under the ASCII flag (?a)")
+            return {"native": r"\b", "drop": "", "marker": _M}[self.bmode]
+        if av is _c.AT_NON_BOUNDARY:
+            raise Unsupported("\\B (not a word boundary): write what may stand there instead")
+        raise Unsupported(f"an anchor the linear-time engine does not know ({av})")
+
+
+def uses_boundary(pattern: str) -> bool:
+    """Whether the parsed pattern has a ``\\b`` anywhere (then non-ASCII text needs marks)."""
+    return translate(pattern, True, "native") != translate(pattern, True, "drop")
+
+
+def mark_boundaries(text: str) -> str:
+    """``text`` with :data:`MARK` at every word boundary the ``regex`` module sees.
+
+    >>> mark_boundaries("für 5").replace(MARK, "|")
+    '|für| |5|'
+    """
+    return _BOUNDARY.sub(MARK, text)
+
+
+def _options() -> Any:
+    o = re2.Options()
+    o.max_mem = _MAX_MEM
+    o.log_errors = False
+    o.never_capture = True
+    return o
+
+
+# --------------------------------------------------------------------------- pattern sets
+
+_UNANCHORED = _re2.RE2.Anchor.UNANCHORED
+_NULL = (-1, -1)
+
+
+class _Compiled:
+    """The RE2 programs of one tuple of patterns (shared by every set built from it)."""
+
+    def __init__(self, patterns: tuple[tuple[str, bool], ...]) -> None:
+        opts = _options()
+        self.opts = opts
+        native_set = _re2.Set(_UNANCHORED, opts)
+        relaxed_set = _re2.Set(_UNANCHORED, opts)
+        self.sources: list[tuple[str, str, str] | None] = []
+        self.set_index: list[int] = []
+        self.needs_mark: list[bool] = []
+        self.forced: list[int] = []  # patterns that only the regex module can run
+        for i, (pat, cs) in enumerate(patterns):
+            try:
+                n, r, m = (translate(pat, cs, mode) for mode in ("native", "drop", "marker"))
+                if native_set.Add(n.encode()) < 0:
+                    raise Unsupported("RE2 refused the translation")
+            except Unsupported:
+                self.forced.append(i)
+                self.sources.append(None)
+                self.needs_mark.append(False)
+                continue
+            relaxed_set.Add(r.encode())
+            self.set_index.append(i)
+            self.sources.append((n, r, m))
+            self.needs_mark.append(n != r)
+        self.any_set = bool(self.set_index)
+        if self.any_set and (not native_set.Compile() or not relaxed_set.Compile()):
+            raise Unsupported("RE2 could not compile the pattern set (too large)")
+        self.native_set = native_set
+        self.relaxed_set = relaxed_set
+        self.any_mark = any(self.needs_mark)
+        self._single: dict[tuple[int, int], Any] = {}
+
+    def single(self, i: int, mode: int) -> Any:
+        """Pattern ``i`` alone (mode 0 native, 1 relaxed, 2 marked), compiled on first use."""
+        key = (i, mode)
+        prog = self._single.get(key)
+        if prog is None:
+            src = self.sources[i]
+            assert src is not None
+            prog = self._single[key] = _re2.RE2(src[mode].encode(), self.opts)
+        return prog
+
+
+_COMPILED: dict[tuple[tuple[str, bool], ...], _Compiled] = {}
+
+
+def _compiled(patterns: tuple[tuple[str, bool], ...]) -> _Compiled:
+    hit = _COMPILED.get(patterns)
+    if hit is None:
+        if len(_COMPILED) >= 256:
+            _COMPILED.clear()
+        hit = _COMPILED[patterns] = _Compiled(patterns)
+    return hit
+
+
+class PatternSet:
+    """Patterns searched together: which of them occur in a text, and where each starts.
+
+    ``hits`` costs one RE2 pass on ASCII text, and on other text one pass plus, only
+    when a pattern with ``\\b`` may match, a confirming pass over the marked text.
+
+    >>> ps = PatternSet([(r"\\bapply\\b", False), (r"\\d+ applicants", False)])
+    >>> ps.hits("12 applicants"), ps.hits("Jetzt bewerben: Apply!"), ps.hits("reapplying")
+    ([1], [0], [])
+    >>> ps.hits("Über 12 applicants"), ps.hits("Applyé")
+    ([1], [])
+    """
+
+    def __init__(self, patterns: Sequence[tuple[str, bool]],
+                 on_timeout: Callable[[str], None] | None = None) -> None:
+        self.patterns = tuple(patterns)
+        self.pattern = self.patterns[0][0] if len(self.patterns) == 1 else ""
+        self.on_timeout = on_timeout
+        self._regex: list[Any] | None = None
+        c = self._c = _compiled(self.patterns)
+        self._set_index = c.set_index
+        self._needs_mark = c.needs_mark
+        self._forced = c.forced
+        self._any_set = c.any_set
+        self._any_mark = c.any_mark
+        self._native_set = c.native_set
+        self._relaxed_set = c.relaxed_set
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+    # -- the safety path
+    def _regexes(self) -> list[Any]:
+        if self._regex is None:
+            self._regex = [regex.compile(p, (0 if cs else regex.IGNORECASE) | regex.V0)
+                           for p, cs in self.patterns]
+        return self._regex
+
+    def _regex_search(self, i: int, text: str) -> Any:
+        try:
+            return self._regexes()[i].search(text, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            if self.on_timeout is not None:
+                self.on_timeout(text)
+            return None
+
+    def _slow_hits(self, text: str) -> list[int]:
+        return [i for i in range(len(self.patterns)) if self._regex_search(i, text) is not None]
+
+    def hits(self, text: str) -> list[int]:
+        """Indexes of the patterns that occur in ``text``, in order."""
+        if "\n" in text or MARK in text:
+            return self._slow_hits(text)
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8 only
+            return self._slow_hits(text)
+        out: list[int] = []
+        if self._any_set:
+            if len(data) == len(text):  # ASCII: RE2's \b is the regex module's
+                found = self._native_set.Match(data)
+            else:
+                found = self._relaxed_set.Match(data)
+                if found and self._any_mark:
+                    marked: bytes | None = None
+                    kept = []
+                    for k in found:
+                        i = self._set_index[k]
+                        if self._needs_mark[i]:
+                            if marked is None:
+                                marked = mark_boundaries(text).encode()
+                            if self._c.single(i, 2).Match(_UNANCHORED, marked, 0, len(marked))[0] == _NULL:
+                                continue
+                        kept.append(k)
+                    found = kept
+            if found:
+                index = self._set_index
+                out = [index[k] for k in found]
+        if self._forced:
+            out += [i for i in self._forced if self._regex_search(i, text) is not None]
+        if len(out) > 1:
+            out.sort()
+        return out
+
+    def search(self, text: str) -> bool:
+        """Whether any pattern occurs in ``text``."""
+        return bool(self.hits(text))
+
+    def starts(self, text: str, which: Sequence[int]) -> list[int]:
+        """Where the leftmost match of each pattern in ``which`` starts, in UTF-8 bytes of
+        ``text`` (comparable with each other; -1 when it does not occur)."""
+        out = []
+        data: bytes | None = None
+        marked: bytes | None = None
+        slow = "\n" in text or MARK in text
+        if not slow:
+            try:
+                data = text.encode()
+            except UnicodeEncodeError:
+                slow = True
+        for i in which:
+            if slow or i in self._forced:
+                m = self._regex_search(i, text)
+                out.append(-1 if m is None else len(text[:m.start()].encode("utf-8", "surrogatepass")))
+                continue
+            assert data is not None
+            if len(data) == len(text) or not self._needs_mark[i]:
+                prog = self._c.single(i, 0 if len(data) == len(text) else 1)
+                out.append(prog.Match(_UNANCHORED, data, 0, len(data))[0][0])
+                continue
+            if marked is None:
+                marked = mark_boundaries(text).encode()
+            start = self._c.single(i, 2).Match(_UNANCHORED, marked, 0, len(marked))[0][0]
+            # a start in the marked text, as a start in the text: each mark is 3 bytes
+            out.append(-1 if start < 0 else start - len(_MARK_B) * marked.count(_MARK_B, 0, start))
+        return out
