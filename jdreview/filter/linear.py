@@ -26,6 +26,7 @@ never holds a newline, so that path is a safety net, not a speed path.
 from __future__ import annotations
 
 import array
+import functools
 import re
 import re._constants as _c  # type: ignore[import-not-found]
 import re._parser as _sre  # type: ignore[import-not-found]
@@ -43,6 +44,7 @@ _MARK_B = MARK.encode()
 _M = r"\x{FDD0}"
 _MAX_REPEAT = 1000  # RE2's limit on counted repetition
 _MAX_MEM = 256 << 20
+_I, _S, _MULTI, _A, _L = (int(f) for f in (re.IGNORECASE, re.DOTALL, re.MULTILINE, re.ASCII, re.LOCALE))
 _BOUNDARY = regex.compile(r"\b", regex.V0)
 _POSIX = re.compile(r"\[:\^?[A-Za-z]+:\]")
 
@@ -118,7 +120,16 @@ def _cp(c: int) -> str:
 
 
 def _class_body(ranges: list[tuple[int, int]]) -> str:
-    return "".join(_cp(lo) if lo == hi else f"{_cp(lo)}-{_cp(hi)}" for lo, hi in ranges)
+    key = tuple(ranges)
+    body = _BODIES.get(key)
+    if body is None:
+        body = "".join(_cp(lo) if lo == hi else f"{_cp(lo)}-{_cp(hi)}" for lo, hi in ranges)
+        if len(_BODIES) < 4096:
+            _BODIES[key] = body
+    return body
+
+
+_BODIES: dict[tuple[tuple[int, int], ...], str] = {}
 
 
 _CATS = {
@@ -152,14 +163,13 @@ def check(pattern: str, case_sensitive: bool = False) -> None:
     ...
     jdreview.filter.linear.Unsupported: a lookahead or lookbehind ((?=...), (?!...), (?<=...), (?<!...))
     """
-    for mode in ("native", "marker"):
-        src = translate(pattern, case_sensitive, mode)
-        try:
-            re2.compile(src, _options())
-        except re2.error as e:
-            raise Unsupported(f"RE2 cannot compile it ({e})") from None
+    translate(pattern, case_sensitive, "marker")
+    prog = _re2.RE2(translate(pattern, case_sensitive, "native").encode(), _options())
+    if not prog.ok():
+        raise Unsupported(f"something RE2 cannot compile ({prog.error()})")
 
 
+@functools.lru_cache(maxsize=1024)
 def translate(pattern: str, case_sensitive: bool, bmode: str = "native") -> str:
     r"""``pattern`` (``regex`` syntax, IGNORECASE unless ``case_sensitive``) in RE2 syntax.
 
@@ -178,17 +188,17 @@ def translate(pattern: str, case_sensitive: bool, bmode: str = "native") -> str:
         raise Unsupported("a '{' that is not a repeat count (the regex module may read it as "
                           "fuzzy matching, {e<=1}; write \\{ for a brace)")
     try:
-        parsed = _sre.parse(pattern, 0 if case_sensitive else re.IGNORECASE)
+        parsed = _sre.parse(pattern, 0 if case_sensitive else _I)
     except (re.error, OverflowError, RecursionError) as e:
         raise Unsupported(f"syntax the linear-time engine does not know ({e})") from None
-    flags = parsed.state.flags
+    flags = int(parsed.state.flags)
     if not case_sensitive:
-        flags |= re.IGNORECASE
-    if flags & re.LOCALE:
+        flags |= _I
+    if flags & _L:
         raise Unsupported("the locale flag (?L)")
     em = _Emitter(bmode)
     body = em.seq(list(parsed.data), flags)
-    if flags & re.IGNORECASE:
+    if flags & _I:
         body = f"(?i:{body})"
     return f"(?:{body})"
 
@@ -249,11 +259,11 @@ class _Emitter:
                 ranges.append((av[0], av[1]))
             elif op is _c.CATEGORY:
                 name, neg = _CATS[av]
-                table = _ASCII_TABLES[name] if flags & re.ASCII else _table(name)
+                table = _ASCII_TABLES[name] if flags & _A else _table(name)
                 ranges.extend(_complement(table) if neg else table)
             else:
                 raise Unsupported(f"a class item the engine does not know ({op})")
-        if flags & re.IGNORECASE:
+        if flags & _I:
             ranges += [(p, p) for cp, partners in _EXTRA_FOLDS.items()
                        if any(lo <= cp <= hi for lo, hi in ranges) for p in partners]
         ranges = _merge(ranges)
@@ -268,13 +278,13 @@ class _Emitter:
 
     def node(self, op: Any, av: Any, flags: int) -> str:
         if op is _c.LITERAL:
-            if flags & re.IGNORECASE and av in _LITERAL_FOLDS:  # regex's own set, as it is
+            if flags & _I and av in _LITERAL_FOLDS:  # regex's own set, as it is
                 return self.atom("(?-i:[" + "".join(map(_cp, _LITERAL_FOLDS[av])) + "])")
             return self.atom(_cp(av))
         if op is _c.NOT_LITERAL:
             return self.atom(self.cls([(_c.LITERAL, av)], True, flags))
         if op is _c.ANY:
-            if flags & re.DOTALL:
+            if flags & _S:
                 return self.atom(self.cls([], True, flags))
             return self.atom(self.cls([(_c.LITERAL, 10)], True, flags))
         if op is _c.IN:
@@ -292,8 +302,8 @@ class _Emitter:
             inner = flags | add
             inner &= ~delete
             body = self.seq(list(sub.data), inner)
-            if (inner ^ flags) & re.IGNORECASE:
-                return f"(?i:{body})" if inner & re.IGNORECASE else f"(?-i:{body})"
+            if (inner ^ flags) & _I:
+                return f"(?i:{body})" if inner & _I else f"(?-i:{body})"
             return f"(?:{body})"
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
             lo, hi, sub = av
@@ -324,16 +334,16 @@ class _Emitter:
     def at(self, av: Any, flags: int) -> str:
         m = self.marker
         if av is _c.AT_BEGINNING:
-            return "(?m:^)" if flags & re.MULTILINE else "^"
+            return "(?m:^)" if flags & _MULTI else "^"
         if av is _c.AT_BEGINNING_STRING:
             return r"\A"
         if av is _c.AT_END:
-            end = "(?m:$)" if flags & re.MULTILINE else "$"
+            end = "(?m:$)" if flags & _MULTI else "$"
             return f"{_M}?{end}" if m else end
         if av is _c.AT_END_STRING:
             return f"{_M}?\\z" if m else r"\z"
         if av is _c.AT_BOUNDARY:
-            if flags & re.ASCII:
+            if flags & _A:
                 raise Unsupported("\\b under the ASCII flag (?a)")
             return {"native": r"\b", "drop": "", "marker": _M}[self.bmode]
         if av is _c.AT_NON_BOUNDARY:
