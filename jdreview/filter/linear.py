@@ -376,7 +376,6 @@ def _options() -> Any:
 # --------------------------------------------------------------------------- pattern sets
 
 _UNANCHORED = _re2.RE2.Anchor.UNANCHORED
-_NULL = (-1, -1)
 
 
 class _Compiled:
@@ -411,6 +410,17 @@ class _Compiled:
         self.native_set = native_set
         self.relaxed_set = relaxed_set
         self.any_mark = any(self.needs_mark)
+        # the patterns with \b, translated for marked text, as one more set: a yes/no
+        # per pattern costs one DFA pass, where a match with its span can cost 50 us
+        marked_set = _re2.Set(_UNANCHORED, opts)
+        self.marked_index: list[int] = []
+        for i, src in enumerate(self.sources):
+            if src is not None and self.needs_mark[i]:
+                marked_set.Add(src[2].encode())
+                self.marked_index.append(i)
+        if self.marked_index and not marked_set.Compile():
+            raise Unsupported("RE2 could not compile the pattern set (too large)")
+        self.marked_set = marked_set
         self._single: dict[tuple[int, int], Any] = {}
 
     def single(self, i: int, mode: int) -> Any:
@@ -500,17 +510,13 @@ class PatternSet:
             else:
                 found = self._relaxed_set.Match(data)
                 if found and self._any_mark:
-                    marked: bytes | None = None
-                    kept = []
-                    for k in found:
-                        i = self._set_index[k]
-                        if self._needs_mark[i]:
-                            if marked is None:
-                                marked = mark_boundaries(text).encode()
-                            if self._c.single(i, 2).Match(_UNANCHORED, marked, 0, len(marked))[0] == _NULL:
-                                continue
-                        kept.append(k)
-                    found = kept
+                    needs = self._needs_mark
+                    index = self._set_index
+                    if any(needs[index[k]] for k in found):
+                        # a \b pattern may match: confirm on the text with its boundaries marked
+                        c = self._c
+                        confirmed = {c.marked_index[j] for j in c.marked_set.Match(mark_boundaries(text).encode()) or ()}
+                        found = [k for k in found if not needs[index[k]] or index[k] in confirmed]
             if found:
                 index = self._set_index
                 out = [index[k] for k in found]
