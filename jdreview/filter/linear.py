@@ -28,14 +28,14 @@ from __future__ import annotations
 import array
 import functools
 import re
-import re._constants as _c  # type: ignore[import-not-found]
-import re._parser as _sre  # type: ignore[import-not-found]
+import re._constants as _c
+import re._parser as _sre
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import re2
 import regex
-from re2 import _re2  # type: ignore[attr-defined]
+from re2 import _re2
 
 #: Seconds a pattern may spend on one line on the ``regex`` safety path.
 REGEX_TIMEOUT = 0.05
@@ -362,7 +362,8 @@ def mark_boundaries(text: str) -> str:
     >>> mark_boundaries("für 5").replace(MARK, "|")
     '|für| |5|'
     """
-    return _BOUNDARY.sub(MARK, text)
+    marked: str = _BOUNDARY.sub(MARK, text)
+    return marked
 
 
 def _options() -> Any:
