@@ -196,11 +196,26 @@ def translate(pattern: str, case_sensitive: bool, bmode: str = "native") -> str:
         flags |= _I
     if flags & _L:
         raise Unsupported("the locale flag (?L)")
+    return _translated(pattern, case_sensitive, bmode)[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _translated(pattern: str, case_sensitive: bool, bmode: str) -> tuple[str, bool]:
+    """(RE2 source, whether a leading lookbehind was turned into a consumed character:
+    then the match starts one character early and its start is asked of ``regex``)."""
+    parsed = _sre.parse(pattern, 0 if case_sensitive else _I)
+    flags = int(parsed.state.flags)
+    if not case_sensitive:
+        flags |= _I
     em = _Emitter(bmode)
-    body = em.seq(list(parsed.data), flags)
+    data = list(parsed.data)
+    if len(data) == 1 and data[0][0] is _c.BRANCH:  # top-level alternatives: each is an edge
+        body = "(?:" + "|".join(em.seq(list(alt.data), flags, edge=True) for alt in data[0][1][1]) + ")"
+    else:
+        body = em.seq(data, flags, edge=True)
     if flags & _I:
         body = f"(?i:{body})"
-    return f"(?:{body})"
+    return f"(?:{body})", em.shifted
 
 
 _REPEAT = re.compile(r"\{\d*(?:,\d*)?\}")
@@ -233,10 +248,24 @@ class _Emitter:
     def __init__(self, bmode: str) -> None:
         self.bmode = bmode
         self.marker = bmode == "marker"
+        self.shifted = False
 
-    def seq(self, items: list[tuple[Any, Any]], flags: int) -> str:
+    def seq(self, items: list[tuple[Any, Any]], flags: int, edge: bool = False) -> str:
         out = []
         prev_b = False
+        head = tail = ""
+        if edge:
+            # a one-character lookbehind at the start of the pattern, or lookahead at its
+            # end, is the same yes/no as that character consumed (or the text's edge):
+            # (?<!\S)word(?!\S) is (?:^|\s)word(?:\s|$). The window writes these.
+            if items and items[0][0] in (_c.ASSERT, _c.ASSERT_NOT) and items[0][1][0] == -1:
+                head = self.edge_char(items[0], flags, start=True)
+                items = items[1:]
+                self.shifted = True
+            if items and items[-1][0] in (_c.ASSERT, _c.ASSERT_NOT) and items[-1][1][0] == 1:
+                tail = self.edge_char(items[-1], flags, start=False)
+                items = items[:-1]
+        out.append(head)
         for op, av in items:
             if op is _c.AT and av is _c.AT_BOUNDARY:
                 if prev_b:  # \b\b is \b
@@ -245,7 +274,36 @@ class _Emitter:
             else:
                 prev_b = False
             out.append(self.node(op, av, flags))
+        out.append(tail)
         return "".join(out)
+
+    def edge_char(self, item: tuple[Any, Any], flags: int, start: bool) -> str:
+        op, (_direction, sub) = item
+        sub = list(sub.data)
+        if len(sub) != 1 or sub[0][0] not in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.CATEGORY, _c.ANY):
+            raise Unsupported("a lookahead or lookbehind ((?=...), (?!...), (?<=...), (?<!...)) "
+                              "other than one character at the pattern's start or end")
+        kind, av = sub[0]
+        if kind is _c.LITERAL:
+            items, negate = [(_c.LITERAL, av)], False
+        elif kind is _c.NOT_LITERAL:
+            items, negate = [(_c.LITERAL, av)], True
+        elif kind is _c.CATEGORY:
+            items, negate = [(_c.CATEGORY, av)], False
+        elif kind is _c.ANY:
+            items, negate = ([], True) if flags & _S else ([(_c.LITERAL, 10)], True)
+        else:
+            items = list(av)
+            negate = bool(items) and items[0][0] is _c.NEGATE
+            if negate:
+                items = items[1:]
+        if op is _c.ASSERT:
+            return self.atom(self.cls(items, negate, flags))
+        char = self.atom(self.cls(items, not negate, flags))
+        if start:
+            return f"(?:\\A|{char})"
+        end = f"{_M}?\\z" if self.marker else "\\z"
+        return f"(?:{end}|{char})"
 
     def atom(self, body: str) -> str:
         return f"{_M}?{body}" if self.marker else body
@@ -391,6 +449,7 @@ class _Compiled:
         self.set_index: list[int] = []
         self.needs_mark: list[bool] = []
         self.forced: list[int] = []  # patterns that only the regex module can run
+        self.shifted: set[int] = set()  # matches start a character early: starts asked of regex
         for i, (pat, cs) in enumerate(patterns):
             try:
                 n, r, m = (translate(pat, cs, mode) for mode in ("native", "drop", "marker"))
@@ -404,6 +463,8 @@ class _Compiled:
             relaxed_set.Add(r.encode())
             self.set_index.append(i)
             self.sources.append((n, r, m))
+            if _translated(pat, cs, "native")[1]:
+                self.shifted.add(i)
             self.needs_mark.append(n != r)
         self.any_set = bool(self.set_index)
         if self.any_set and (not native_set.Compile() or not relaxed_set.Compile()):
@@ -544,7 +605,7 @@ class PatternSet:
             except UnicodeEncodeError:
                 slow = True
         for i in which:
-            if slow or i in self._forced:
+            if slow or i in self._forced or i in self._c.shifted:
                 m = self._regex_search(i, text)
                 out.append(-1 if m is None else len(text[:m.start()].encode("utf-8", "surrogatepass")))
                 continue

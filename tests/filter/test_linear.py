@@ -289,7 +289,7 @@ def test_a_pattern_re2_cannot_run_is_refused_with_file_line_and_reason(pattern: 
 
 def test_a_refused_end_pattern_names_its_line() -> None:
     with pytest.raises(InputError) as e:
-        parse_rules("[[rule]]\nid = \"s\"\nkind = \"section\"\npattern = '^x$'\nend = '^(?!y)'\n", "r.toml")
+        parse_rules("[[rule]]\nid = \"s\"\nkind = \"section\"\npattern = '^x$'\nend = '^(?!yes)x'\n", "r.toml")
     assert str(e.value).startswith("r.toml:5:") and "lookahead" in str(e.value)
 
 
@@ -311,3 +311,20 @@ def test_catastrophic_patterns_finish_in_linear_time() -> None:
         assert time.process_time() - t < 2  # a hang guard: linear time is milliseconds here
         assert got == want, pattern
     assert linear.REGEX_TIMEOUT > 0  # kept only for the regex path of unreadable lines
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("3 wekago·x\u00a0\u3000é")), max_size=24))
+def test_the_windows_segment_patterns_run_on_re2_with_their_meaning(text: str) -> None:
+    """The review window writes segment rules as ``(?<!\\S)...(?!\\S)`` (a one-character
+    lookbehind at the start, lookahead at the end): RE2 runs them with the same answers."""
+    from jdreview.workspace.session import generalise
+
+    for pattern in (generalise("3 week ago", segment=True), generalise("é x", numbers=False, segment=True),
+                    r"(?<=\d)ago|(?<![a-z])we(?=k)", r"(?<!\S)ago$"):
+        check(pattern, False)
+        ps, ref = PatternSet([(pattern, False)]), _ref(pattern, False)
+        m = ref.search(text)
+        assert bool(ps.hits(text)) == (m is not None), (pattern, text)
+        if m is not None:
+            assert ps.starts(text, [0]) == [len(text[:m.start()].encode())], (pattern, text)
