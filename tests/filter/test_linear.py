@@ -3,7 +3,7 @@
 The rules mean what the ``regex`` module makes of them (Unicode ``\\w``, ``\\s``, ``\\d``,
 ``\\b`` and case folding). These tests hold the RE2 engine to the same answers: on every
 line (and segment) of the corpus, the seeds and distinct NHS postings, on hand-written
-lines in the corpus's languages (``tests/cases/unicode_rules.json``), on every code point
+lines in the corpus's languages (``tests/data/unicode_rules.json``), on every code point
 for the classes and case folding, and through :class:`RuleSet` to the rule a merged
 ``regex`` alternation reported. The reference here is the old matcher's logic in a few
 lines of ``regex``.
@@ -34,7 +34,7 @@ from jdreview.io.inputs import load_posting
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "corpus").is_dir()),
               ROOT.parent / "shared")
-CASES = json.loads((ROOT / "tests" / "cases" / "unicode_rules.json").read_text(encoding="utf-8"))["cases"]
+CASES = json.loads((ROOT / "tests" / "data" / "unicode_rules.json").read_text(encoding="utf-8"))["cases"]
 
 
 def _ref(pattern: str, case_sensitive: bool) -> Any:
