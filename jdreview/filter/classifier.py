@@ -45,6 +45,7 @@ from .features import (
     site_repeat_names,
     split_features,
 )
+from .regions import COST_KEYS
 
 if TYPE_CHECKING:
     from ..io.posting import Posting
@@ -80,12 +81,15 @@ class Classifier:
 
     def __init__(self, weights: Mapping[str, float], bias: float = 0.0,
                  smoothing: float = 0.0, meta: Mapping[str, Any] | None = None,
-                 sites: Mapping[str, Mapping[str, int]] | None = None) -> None:
+                 sites: Mapping[str, Mapping[str, int]] | None = None,
+                 transitions: Mapping[str, float] | None = None) -> None:
         self.weights = dict(weights)
         self.bias = float(bias)
         self.smoothing = float(smoothing)
         self.meta = dict(meta or {})
         self.sites = {k: dict(v) for k, v in (sites or {}).items()}
+        # the region decoder's costs of changing state (jdreview.filter.regions); none: line by line
+        self.transitions = {k: float(v) for k, v in (transitions or {}).items()}
         self.version = self._digest()[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
         self._cw: dict[str, float] | None = None
@@ -93,7 +97,8 @@ class Classifier:
     def _digest(self) -> str:
         body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing,
                            **({"sites": {k: sorted(v.items()) for k, v in sorted(self.sites.items())}}
-                              if self.sites else {})},
+                              if self.sites else {}),
+                           **({"t": sorted(self.transitions.items())} if self.transitions else {})},
                           separators=(",", ":"))
         return hashlib.sha256(body.encode()).hexdigest()
 
@@ -187,6 +192,8 @@ class Classifier:
         local = self._local
         local_get = self._local_cache.get
         multi = c.multi
+        line_attrs = posting.line_attrs if c.html else None
+        wget = self.weights.get
         z: list[float] = []
         seen: set[str] = set()
         for k, i in enumerate(units):
@@ -245,6 +252,9 @@ class Classifier:
                 v += w_run[rl if rl < 8 else 8]
             if others:
                 v += cw[_site_repeat_name(table.get(line_key(norm), 0), others)]  # type: ignore[union-attr]
+            if line_attrs is not None:
+                for name in line_attrs[i]:
+                    v += wget(name, 0.0)
             z.append(v)
         return self._smooth(z)
 
@@ -284,6 +294,8 @@ class Classifier:
                 "weights": dict(sorted(self.weights.items()))}
         if self.sites:
             body["sites"] = {k: dict(sorted(v.items())) for k, v in sorted(self.sites.items())}
+        if self.transitions:
+            body["transitions"] = dict(sorted(self.transitions.items()))
         body["checksum"] = self._digest()
         return body
 
@@ -318,7 +330,13 @@ class Classifier:
                 isinstance(t, dict) and all(isinstance(c, int) and not isinstance(c, bool) for c in t.values())
                 for t in sites.values()):
             raise InputError(source, "classifier 'sites' must map sites to tables of line counts")
-        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites)
+        trans = obj.get("transitions", {})
+        if not isinstance(trans, dict) or not all(
+                k in COST_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)
+                and math.isfinite(v) and v >= 0 for k, v in trans.items()):
+            raise InputError(source, "classifier 'transitions' must map "
+                             f"{', '.join(COST_KEYS)} to non-negative numbers")
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans)
         if obj.get("checksum") != clf._digest():
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")

@@ -38,6 +38,8 @@ class FilterConfig:
         hundred lines, so a step may overrun it by the cost of a few hundred lines.
     min_kept_share: a posting of at least 50 words whose cleaned text keeps less
         than this share of its words gets a warning (it is still written).
+    regions: revise classifier decisions by their neighbours (:mod:`jdreview.filter.regions`)
+    when the classifier carries learned transition costs.
     """
 
     threshold: float = 0.5
@@ -46,6 +48,7 @@ class FilterConfig:
     long_line: int = 1500
     time_budget: float = 60.0
     min_kept_share: float = 0.05
+    regions: bool = True
 
 
 DEFAULT_CONFIG = FilterConfig()
@@ -75,7 +78,8 @@ class Decision:
         if self.source in ("rule", "structure", "follows"):
             return f"{self.source}:{self.rule}"
         if self.source == "classifier":
-            return f"classifier:{self.score:.2f}"
+            # "classifier:0.62 region:drop": the region decoder overruled the line's own score
+            return f"classifier:{self.score:.2f}" + (f" {self.rule}" if self.rule else "")
         return self.source
 
     def to_json(self) -> dict[str, Any]:

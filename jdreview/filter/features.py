@@ -369,6 +369,7 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
     counts, static, nws = c.counts, c.static, c.nws
     title_words, page_title, first_title = c.title_words, c.page_title, c.first_title
     keys = [c.key(lines, units, norms, k) for k in range(n)]
+    line_attrs = posting.line_attrs
     out: list[list[str]] = []
     seen: set[str] = set()
     for k, i in enumerate(units):
@@ -422,6 +423,8 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
             add(rl)
         if c.html:
             add("html")
+            if line_attrs is not None:
+                feats.extend(line_attrs[i])  # the containers the renderer saw (html:nav ...)
         out.append(feats)
     return keys, out
 

@@ -119,8 +119,13 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
     if len(dec) < len(units):
         if classifier is not None:
             threshold = config.threshold
-            for i, p in classifier.score(posting, units, norms, dec).items():
-                dec[i] = Decision(p >= threshold, "classifier", "", p)
+            scores = classifier.score(posting, units, norms, dec)
+            costs = getattr(classifier, "transitions", None)
+            if costs and config.regions:
+                _decide_regions(lines, units, dec, scores, costs, threshold)
+            else:
+                for i, p in scores.items():
+                    dec[i] = Decision(p >= threshold, "classifier", "", p)
         else:
             default = Decision(True, "default")
             for i in units:
@@ -319,6 +324,38 @@ def _check_kept_share(result: FilterResult, config: FilterConfig) -> None:
         result.warnings.append(
             f"{p.source or p.id or '<posting>'}: warning: the cleaned text keeps {kept} of {total} words "
             f"({100 * kept / total:.1f}%): check this posting (an unusual capture?)")
+
+
+def _decide_regions(lines: list[str], units: list[int], dec: dict[int, Decision],
+                    scores: Mapping[int, float], costs: Mapping[str, float], threshold: float) -> None:
+    """Classifier decisions revised by their neighbours (a Viterbi pass over keep/drop,
+    :func:`jdreview.filter.regions.decode`); rule-decided units keep their decisions and
+    lend their state to the pass. A decision the pass turned around says so in its reason
+    (``region:drop``, ``region:keep``)."""
+    import math
+
+    from .features import blocks
+    from .regions import decode
+
+    def logit(p: float) -> float:
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        return math.log(p / (1 - p))
+
+    t = logit(threshold)
+    block_of = blocks(lines, units)
+    same = [k > 0 and block_of[k] == block_of[k - 1] for k in range(len(units))]
+    # a rule-decided unit is not fixed in the chain: it lends its state a logit of
+    # costs["rule"] (rules drop inline chrome inside a body, which must not cut the body)
+    anchor = costs.get("rule", 2.0)
+    z = [logit(scores[i]) - t if i in scores else (anchor if dec[i].keep else -anchor) for i in units]
+    states = decode(units, same, z, {}, costs)
+    for k, i in enumerate(units):
+        p = scores.get(i)
+        if p is None or i in dec:
+            continue
+        keep = states[k]
+        dec[i] = Decision(keep, "classifier", "" if keep == (p >= threshold) else
+                          ("region:keep" if keep else "region:drop"), p)
 
 
 def _line_rule(line: str, norm: str, site: str, rules: RuleSet, segment_rules: bool) -> Decision | None:

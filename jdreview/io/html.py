@@ -7,9 +7,11 @@ from its tree; beautifulsoup4 over lxml is the fallback for a page lexbor cannot
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..errors import InputError
+from ..limits import CACHE_ENTRIES
 from .decode import decode_bytes
 
 # --------------------------------------------------------------------------- HTML
@@ -27,13 +29,15 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _WS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
-def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | None = None
-                  ) -> tuple[list[str], list[str]]:
+def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | None = None,
+                  attrs: list[tuple[str, ...]] | None = None) -> tuple[list[str], list[str]]:
     """Render an HTML page to text lines: blocks start lines, inline elements join.
 
     Scripts, styles and the head are dropped, and so is whatever the page marks as
     hidden (``hidden``, ``aria-hidden="true"``, inline ``display:none``). Returns the
     lines and warnings (a truncated page is cleaned as far as it goes, with a warning).
+    With ``attrs`` (a list), it is filled with each line's structure marks (see
+    :func:`_line_attrs`), or left empty when the marks cannot be had.
 
     >>> html_to_lines("<p>Data <b>Engineer</b></p><div hidden>x</div><li>SQL</li>")[0]
     ['Data Engineer', 'SQL']
@@ -47,13 +51,20 @@ def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | No
     if "<html" in html[:4096].lower() and "</html>" not in tail and "</body>" not in tail:
         warnings.append(f"{source or '<input>'}: warning: HTML looks truncated "
                         "(no closing </html>); cleaned what was there")
-    rendered = _render_lexbor(html)
+    pieces: list[tuple[str, int]] | None = [] if attrs is not None else None
+    rendered = _render_lexbor(html, pieces)
     if rendered is None or not rendered[0].strip():
+        pieces = None  # the fallback records no structure
         rendered = _render_bs4(html, source)
     text, title = rendered
     if meta is not None and title:
         meta["title"] = title
-    return _split_rendered(text, source), warnings
+    lines = _split_rendered(text, source)
+    if attrs is not None and pieces is not None:
+        attrs.extend(_line_attrs(pieces))
+        if len(attrs) != len(lines):  # never guess: no evidence rather than wrong evidence
+            attrs.clear()
+    return lines, warnings
 
 
 def _render_bs4(html: str, source: str = "") -> tuple[str, str]:
@@ -92,7 +103,96 @@ _DROP_SET = frozenset(_DROP_TAGS)
 _CLOSE = object()  # stack marker: the end of a block element
 
 
-def _render_lexbor(html: str) -> tuple[str, str] | None:
+# what a containing element's tag, id or class says about the lines inside it
+_CHROME_CLASS = (
+    ("nav", re.compile(r"nav|menu|breadcrumb|skip", re.IGNORECASE)),
+    ("footer", re.compile(r"footer|copyright|legal", re.IGNORECASE)),
+    ("aside", re.compile(r"aside|sidebar|related|similar|recommend|suggest", re.IGNORECASE)),
+    ("cookie", re.compile(r"cookie|consent|gdpr|onetrust|privacy", re.IGNORECASE)),
+    ("modal", re.compile(r"modal|dialog|popup|overlay|sign-?in|sign-?up|login|register", re.IGNORECASE)),
+    ("header", re.compile(r"header|masthead|topbar", re.IGNORECASE)),
+    ("share", re.compile(r"share|social", re.IGNORECASE)),
+)
+_CHROME_TAG = {"nav": "nav", "footer": "footer", "aside": "aside", "header": "header", "dialog": "modal",
+               "form": "form", "button": "button", "li": "li", "td": "table", "th": "table"}
+_ATTR_NAMES = ("nav", "footer", "aside", "cookie", "modal", "header", "share", "form", "button", "li",
+               "table", "a")
+_ATTR_BIT = {name: 1 << k for k, name in enumerate(_ATTR_NAMES)}
+_LINK_BIT = _ATTR_BIT["a"]
+_CONTAINER_BITS = sum(_ATTR_BIT[n] for n in ("nav", "footer", "aside", "cookie", "modal", "header", "share",
+                                             "form"))
+
+
+_ANY_CHROME = re.compile("|".join(pat.pattern for _, pat in _CHROME_CLASS), re.IGNORECASE)
+_NON_WS = re.compile(r"[^\s\u00a0\u2000-\u200b\u202f\u205f\u3000]")
+
+
+@lru_cache(maxsize=CACHE_ENTRIES)
+def _label_bits(label: str) -> int:
+    """What an element's id, class and role say (cached: a page repeats its class names)."""
+    if _ANY_CHROME.search(label) is None:  # most elements: one scan
+        return 0
+    bits = 0
+    for key, pat in _CHROME_CLASS:
+        if pat.search(label):
+            bits |= _ATTR_BIT[key]
+    return bits
+
+
+def _element_bits(name: str, attrib: Any) -> int:
+    bits = 0
+    t = _CHROME_TAG.get(name)
+    if t is not None:
+        bits |= _ATTR_BIT[t]
+    if name == "a":
+        bits |= _LINK_BIT
+    if attrib:
+        label = f"{attrib.get('id') or ''} {attrib.get('class') or ''} {attrib.get('role') or ''}"
+        if len(label) > 2:
+            bits |= _label_bits(label)
+    return bits
+
+
+def _line_attrs(pieces: list[tuple[str, int]]) -> list[tuple[str, ...]]:
+    """Per rendered line (as :func:`_split_rendered` makes them): the containers its text
+    sits in (``html:nav`` ...) and ``html:links`` when most of its text is link text."""
+    rows: list[tuple[int, int, int]] = []  # per line: bits, link characters, characters
+    text: list[str] = []
+    bits = 0
+    link = total = 0
+
+    def flush() -> None:
+        nonlocal bits, link, total
+        if total and _NON_WS.search("".join(text)):  # a line _split_rendered keeps
+            rows.append((bits, link, total))
+        text.clear()
+        bits = link = total = 0
+
+    for piece, b in pieces:
+        parts = piece.split("\n")
+        for k, part in enumerate(parts):
+            if k:
+                flush()
+            if part.strip():
+                text.append(part)
+                n = len(part.strip())
+                total += n
+                if b & _LINK_BIT:
+                    link += n
+                bits |= b & ~_LINK_BIT
+            elif part:
+                text.append(part)
+    flush()
+    out: list[tuple[str, ...]] = []
+    for b, lk, tot in rows:
+        names = [f"html:{n}" for n in _ATTR_NAMES[:-1] if b & _ATTR_BIT[n]]
+        if tot and lk * 2 > tot:
+            names.append("html:links")
+        out.append(tuple(names))
+    return out
+
+
+def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None) -> tuple[str, str] | None:
     """Lines of a page from lexbor's tree (selectolax), in the text form ``_split_rendered``
     takes: blocks start lines, inline elements join, dropped tags and hidden elements
     are skipped. lexbor parses in C at about three times lxml's speed and builds no
@@ -102,6 +202,9 @@ def _render_lexbor(html: str) -> tuple[str, str] | None:
     falls back to beautifulsoup4). On well-formed pages the lines are the ones the
     lxml walk this replaced gave (tested on every corpus page); on misnested markup
     lexbor builds the tree a browser builds (HTML5), as lxml did not.
+
+    With ``pieces``, every piece of text is also recorded with the bits of the elements
+    that contain it (:func:`_render_lexbor_structure`); the text is the same.
     """
     from selectolax.lexbor import LexborHTMLParser
 
@@ -112,6 +215,9 @@ def _render_lexbor(html: str) -> tuple[str, str] | None:
     title_el = tree.css_first("title")
     title = " ".join(title_el.text(deep=True).split()) if title_el is not None else ""
     out: list[str] = []
+    if pieces is not None:  # structure wanted
+        _render_lexbor_structure(tree, out, pieces)
+        return "".join(out), title
     add = out.append
     drop, block_tags, hidden = _DROP_SET, _BLOCK_TAGS, _is_hidden_attrs
     stack: list[tuple[Any, bool]] = [(tree.root, False)]  # (node, inside <pre>/<textarea>?)
@@ -141,6 +247,58 @@ def _render_lexbor(html: str) -> tuple[str, str] | None:
         for child in reversed(list(node.iter(include_text=True))):
             push((child, inner))
     return "".join(out), title
+
+
+_UNSEEN = "script, style, noscript, template, svg"
+
+
+def _seen_chars(node: Any) -> int:
+    """Characters of text under ``node`` a reader sees: scripts (a page's JSON state) do not count."""
+    n = len(node.text(deep=True))
+    for el in node.css(_UNSEEN):
+        n -= len(el.text(deep=True))
+    return n
+
+
+def _render_lexbor_structure(tree: Any, out: list[str], pieces: list[tuple[str, int]]) -> None:
+    """:func:`_render_lexbor`'s walk, each piece of text also recorded with the bits of
+    the elements that contain it (:func:`_element_bits`); the text it adds to ``out`` is
+    the same."""
+    add = pieces.append
+    drop, block_tags, hidden = _DROP_SET, _BLOCK_TAGS, _is_hidden_attrs
+    page_chars = max(_seen_chars(tree.root), 0)
+    # (node, inside <pre>/<textarea>?, bits of the containing elements)
+    stack: list[tuple[Any, bool, int]] = [(tree.root, False, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, pre, bits = pop()
+        if node is _CLOSE:
+            add(("\n", bits))
+            continue
+        tag = node.tag
+        if tag == "-text":
+            text = node.text_content
+            if text:
+                add((text if pre else text.replace("\n", " "), bits))
+            continue
+        if tag[0] == "-" or tag[0] == "_" or tag == "!doctype" or tag in drop:
+            continue
+        attrs = node.attributes
+        if attrs and hidden(attrs):
+            continue
+        eb = _element_bits(tag, attrs)
+        # a container that holds most of the page is the page (an "app-navigation"
+        # wrapper round everything), not chrome: its marks say nothing
+        if eb & _CONTAINER_BITS and _seen_chars(node) * 2 > page_chars:
+            eb &= ~_CONTAINER_BITS
+        inner_bits = bits | eb
+        if tag in block_tags:
+            add(("\n", bits))
+            push((_CLOSE, pre, bits))
+        inner = pre or tag == "pre" or tag == "textarea"
+        for child in reversed(list(node.iter(include_text=True))):
+            push((child, inner, inner_bits))
+    out.extend(text for text, _ in pieces)
 
 
 def _is_hidden_attrs(attrs: Any) -> bool:

@@ -64,6 +64,9 @@ class Posting:
     kind: str = "text"  # "text" or "html": how the lines were made
     gold: str | None = None  # the cleaned part of a pair file, when there is one
     warnings: list[str] = field(default_factory=list)
+    # HTML only: per line, what its containing elements say (``html:nav``, ``html:footer``,
+    # ``html:links`` ...; see :func:`jdreview.io.html.html_to_lines`), evidence for the classifier
+    line_attrs: list[tuple[str, ...]] | None = None
 
     @classmethod
     def from_text(cls, text: str, **kw: Any) -> Posting:
@@ -85,11 +88,14 @@ class Posting:
     def from_html(cls, html: str | bytes, **kw: Any) -> Posting:
         """A posting from an HTML page: one line per rendered block."""
         found: dict[str, str] = {}
-        lines, warnings = html_to_lines(html, kw.get("source", ""), found)
+        attrs: list[tuple[str, ...]] = []
+        lines, warnings = html_to_lines(html, kw.get("source", ""), found, attrs)
         if not kw.get("title") and found.get("title"):
             kw["title"] = found["title"]
         text = repair_text("\n".join(lines))
         p = cls(lines=text.split("\n") if text else [], kind="html", **kw)
+        if len(attrs) == len(p.lines):
+            p.line_attrs = attrs
         p.warnings.extend(warnings)
         if not p.site:
             p.site = detect_site(p.url, p.lines)
