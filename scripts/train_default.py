@@ -31,7 +31,7 @@ def main() -> int:
     ap.add_argument("--gold", default=os.path.join(ROOT, "assets", "samples", "gold"))
     ap.add_argument("--loso", action="store_true")
     ap.add_argument("--write", action="store_true")
-    ap.add_argument("--c", type=float, default=0.5)
+    ap.add_argument("--c", type=float, default=1.0)
     ap.add_argument("--min-postings", type=int, default=3)
     ap.add_argument("--smoothing", type=float, default=0.3)
     ap.add_argument("--regions", type=float, default=0.0,

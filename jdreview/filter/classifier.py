@@ -193,6 +193,8 @@ class Classifier:
         local_get = self._local_cache.get
         multi = c.multi
         line_attrs = posting.line_attrs if c.html else None
+        if line_attrs is not None and len(line_attrs) != len(lines):
+            line_attrs = None  # structure that does not describe these lines is no evidence
         wget = self.weights.get
         z: list[float] = []
         seen: set[str] = set()

@@ -370,6 +370,8 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
     title_words, page_title, first_title = c.title_words, c.page_title, c.first_title
     keys = [c.key(lines, units, norms, k) for k in range(n)]
     line_attrs = posting.line_attrs
+    if line_attrs is not None and len(line_attrs) != len(lines):
+        line_attrs = None  # structure that does not describe these lines is no evidence
     out: list[list[str]] = []
     seen: set[str] = set()
     for k, i in enumerate(units):

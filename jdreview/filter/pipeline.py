@@ -283,7 +283,10 @@ def _split_long_lines(posting: Posting, rules: RuleSet, classifier: LineScorer |
             where.append((i, 0))
     if not split:
         return None
-    virtual = dataclasses.replace(posting, lines=vlines, warnings=list(posting.warnings))
+    # each virtual line keeps the containers of the line it was cut from
+    attrs = posting.line_attrs
+    vattrs = [attrs[i] for i, _ in where] if attrs is not None and len(attrs) == len(posting.lines) else None
+    virtual = dataclasses.replace(posting, lines=vlines, warnings=list(posting.warnings), line_attrs=vattrs)
     vres = auto_filter(virtual, rules, classifier, dataclasses.replace(config, long_line=0))
     out = [LineResult(i, line, None) for i, line in enumerate(posting.lines)]
     for (i, a), vlr in zip(where, vres.lines, strict=True):

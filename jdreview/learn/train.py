@@ -96,7 +96,7 @@ def region_sequences(examples: Iterable[GoldPosting]) -> Iterator[tuple[list[str
         yield boundaries(units, same), [ex.labels[i] for i in units]
 
 
-def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 0.5,
+def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 1.0,
           min_postings: int = 3, smoothing: float = 0.3, meta: Mapping[str, Any] | None = None,
           site_repeats: bool = True, everything: bool = False, regions: float = 0.0,
           rule_anchor: float = 2.0) -> Classifier:
