@@ -124,7 +124,7 @@ def make_window(qtbot, tmp_path, settings, dialogs):
 
     def make(paths=(), ws_dir=None, **kw):
         ws = Workspace.open(str(ws_dir or tmp_path / "ws"))
-        args = Namespace(rules=[], no_default_rules=False, classifier=None, no_classifier=False,
+        args = Namespace(rules=[], no_default_rules=False, classifier=kw.get("classifier"), no_classifier=False,
                          threshold=None, reviewer="tester")
         w = build(ws, args, settings=settings, dialogs=dialogs, background_index=False)
         qtbot.addWidget(w)
