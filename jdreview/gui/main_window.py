@@ -134,6 +134,8 @@ class MainWindow(QMainWindow):
 
         self.undo_group = QUndoGroup(self)
         self.stacks: dict[int, QUndoStack] = {}
+        #: the undo history while no posting is shown (the last one was removed)
+        self.queue_stack = QUndoStack(self.undo_group)
         #: per posting, beside its undo history: who wrote which unit (a second window)
         self.links: dict[int, EditLink] = {}
         self.history = QUndoView(self.undo_group)
@@ -562,16 +564,19 @@ class MainWindow(QMainWindow):
         after = [r.id for r in rows[i + 1:] + rows[:i] if r.id != pid]
         name = display_name(self.ws.row(pid))
         removed = self.ws.remove_posting(pid)
-        self.stacks.pop(pid, None)
+        # Its undo history is kept: put back, the posting has it again (with the removals
+        # of other postings made from it, so those stay undoable too).
         self.links.pop(pid, None)
         self.pid = None
         self.model.set_session(None, None)
         self.queue_model.reload()
         if after:
             self.open_posting(after[0])
-        else:
+        else:  # the last one: its removal is undone from the window's own history
+            self.undo_group.setActiveStack(self.queue_stack)
             self._update_title()
-        stack = self.undo_group.activeStack() or QUndoStack(self.undo_group)
+        stack = self.undo_group.activeStack()
+        assert stack is not None
         stack.push(RemoveCommand(self, removed, name))
         self.statusBar().showMessage(f"Removed {name} from the queue (Ctrl+Z puts it back).", 6000)
         self._refresh_queue_figures()
@@ -898,12 +903,18 @@ class RemoveCommand(QUndoCommand):
     def redo(self) -> None:
         if self.done:  # pushed after the removal: nothing to do the first time
             return
-        self.window.ws.remove_posting(self.removed.id)
-        self.window.stacks.pop(self.removed.id, None)
-        self.window.links.pop(self.removed.id, None)
-        self.window.queue_model.reload()
+        w = self.window
+        w.ws.remove_posting(self.removed.id)
+        w.links.pop(self.removed.id, None)
+        w.queue_model.reload()
+        if w.pid is not None:
+            w.queue.select(w.pid)
+        w._refresh_queue_figures()
         self.done = True
 
     def undo(self) -> None:
-        self.window.restore_posting(self.removed)
+        w = self.window
+        w.restore_posting(self.removed)
+        if w.pid is None:  # the window shows nothing (it was the last one): show it again
+            w.open_posting(self.removed.id)
         self.done = False
