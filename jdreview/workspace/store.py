@@ -363,6 +363,12 @@ class Workspace:
                 report.errors.append(f"{path}: " + ("not a posting file" if os.path.exists(path)
                                                     else "no such file or folder"))
                 continue
+            if not os.path.basename(path).lower().endswith(ALL_SUFFIXES):
+                # named, not found in a folder: said as the folder's unknown files are,
+                # instead of a queue row that can only ever fail to load
+                report.errors.append(f"{path}: a file of unknown type, not added; postings are "
+                                     + " ".join(ALL_SUFFIXES))
+                continue
             if is_batch_file(path):
                 self._add_singles(singles, report, stamp)  # keep the order given
                 singles = []

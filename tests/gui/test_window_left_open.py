@@ -37,3 +37,28 @@ def test_removing_two_postings_in_a_row_undoes_both(make_window, seeds, qtbot):
     assert len(w.ws.ids()) == 1
     w.actions_by_name["undo"].trigger()
     assert sorted(w.ws.ids()) == [first, second]
+
+
+# ---------------------------------------------------------------- unknown file types given by name
+def test_a_file_of_unknown_type_given_by_name_is_reported_not_queued(make_window, seeds, dialogs, tmp_path):
+    pdf = tmp_path / "posting.pdf"
+    pdf.write_bytes(b"%PDF-1.4 not a posting jdreview reads")
+    w = make_window(seeds)
+    dialogs.open_paths = lambda parent: [str(pdf)]  # what the person picked in Ctrl+O
+    w.actions_by_name["open"].trigger()
+    assert w.queue_model.rowCount() == 3
+    assert not any(r.source.endswith("posting.pdf") for r in w.ws.rows())
+    assert any("posting.pdf" in e and "unknown" in e for e in dialogs.errors), dialogs.errors
+
+
+def test_review_of_an_unknown_file_type_fails_and_queues_nothing(tmp_path, qapp, capsys):
+    from jdreview.cli import main
+    from jdreview.workspace.store import Workspace
+
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    rc = main(["review", "--workspace", str(tmp_path / "ws"), "--screenshot", str(tmp_path / "s.png"), str(pdf)])
+    assert rc == 1
+    assert "x.pdf" in capsys.readouterr().err
+    with Workspace.open(str(tmp_path / "ws")) as ws:
+        assert ws.ids() == []

@@ -106,3 +106,13 @@ def test_files_of_unknown_type_in_a_folder_are_reported(tmp_path):
         assert report.added == 1
         assert len(report.errors) == 1 and "1 file of unknown type" in report.errors[0]
         assert "cv.docx" in report.errors[0]
+
+
+def test_a_file_of_unknown_type_given_by_name_is_reported_not_queued(tmp_path):
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    (tmp_path / "a.txt").write_text("Data Engineer\n")
+    with Workspace.open(str(tmp_path / "ws")) as ws:
+        report = ws.add_paths([str(pdf), str(tmp_path / "a.txt")])
+        assert report.added == 1 and ws.count() == 1
+        assert report.errors and "x.pdf" in report.errors[0] and "unknown type" in report.errors[0]
