@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -623,6 +624,62 @@ def test_killed_export_leaves_the_old_or_the_new_export(tmp_path: Path, capsys) 
             assert "Ws0 Engineer" not in now["cleaned/p0.txt"].decode()
             assert set(now) == set(old)
             old = now
+
+
+KILL_CHILD = str(Path(__file__).with_name("export_kill_child.py"))
+
+
+def _whole_export(out: Path) -> None:
+    """``out`` is one complete export: its labels match its card, a cleaned file per posting."""
+    from jdreview.learn.labelled import read_card, read_labels
+
+    labels = read_labels(str(out / "labels.jsonl"))
+    assert labels
+    assert read_card(str(out / "dataset_card.json"))["files"]["labels.jsonl"]
+    assert len(list((out / "cleaned").iterdir())) == len({r["source"] for r in labels})
+
+
+def test_export_killed_at_any_step_leaves_the_old_or_the_new_export_and_no_leftovers(tmp_path: Path,
+                                                                                       capsys) -> None:
+    """Item 13: SIGKILL just before each file-system step of an export (writing the files,
+    the card, swapping the folders, removing the old one). Each time OUTDIR is the old
+    export or a whole new one; the next export removes whatever the killed one left
+    beside OUTDIR (its own temporary folders only) and nothing else."""
+    _workspace(tmp_path / "ws").close()
+    exports = tmp_path / "exports"
+    out = exports / "out"
+    rc, err = _export(tmp_path / "ws", out, capsys)
+    assert rc == 0, err
+    # folders of the export's own name that it cannot prove are stale leftovers of its own:
+    # one without the marker (the person's), one whose marker names a running process
+    kept = [".out.mine1234.export-tmp", ".out.live1234.export-tmp"]
+    for name in kept:
+        (exports / name).mkdir()
+        (exports / name / "notes.txt").write_text("mine")
+    (exports / kept[1] / ".jdreview-export.json").write_text(json.dumps(
+        {"kind": "jdreview-export-folder", "outdir": "out", "pid": os.getppid(), "host": socket.gethostname()}))
+    # without the default rules the child starts in a fraction of the time: the steps are the same
+    export_args = ["--", "export", "--workspace", str(tmp_path / "ws"), "-o", str(out), "--no-classifier",
+                   "--no-default-rules"]
+    p = run([sys.executable, KILL_CHILD, str(exports), "0", *export_args], tmp_path)
+    assert p.returncode == 0, p.stderr
+    steps = int(p.stdout.split("STEPS ")[1])
+    assert steps >= 8  # the files of 3 postings, the labels, the card, the swap
+    left_behind = 0
+    for k in range(1, steps + 1):
+        old = _snapshot(out)
+        p = run([sys.executable, KILL_CHILD, str(exports), str(k), *export_args], tmp_path)
+        assert p.returncode == -9, (k, p.stderr)
+        now = _snapshot(out)
+        if now != old:
+            _whole_export(out)
+        left_behind += len(os.listdir(exports)) > 3
+        p = run([sys.executable, KILL_CHILD, str(exports), "0", *export_args], tmp_path)
+        assert p.returncode == 0, (k, p.stderr)  # the next export, whole, tidies up
+        _whole_export(out)
+        assert sorted(os.listdir(exports)) == sorted([*kept, "out"]), k
+    assert left_behind  # some kills did leave a temporary folder: the next export removed it
+    assert all((exports / name / "notes.txt").read_text() == "mine" for name in kept)
 
 
 def test_every_exported_record_has_a_checksum_and_a_missing_one_is_an_error(tmp_path: Path, capsys) -> None:

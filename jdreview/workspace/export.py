@@ -31,12 +31,15 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -59,7 +62,14 @@ CLEANED_DIR = "cleaned"
 #: :func:`jdreview.learn.export_training_data` adds (pairs, dataset card). An existing
 #: folder holding anything else is not an export, and is never replaced.
 EXPORT_ENTRIES = frozenset({CLEANED_DIR, LABELS_NAME, "pairs", "pairs.chat.jsonl", "pairs.jsonl",
-                            "dataset_card.md", "dataset_card.json"})
+                            "dataset_card.md", "dataset_card.json", ".jdreview-export.json"})
+#: The marker inside every export folder, written first into its temporary folder and
+#: removed last: which process wrote it and for which OUTDIR. A later export removes a
+#: temporary folder beside OUTDIR only when its name and this marker prove it is one a
+#: killed export left behind (:func:`remove_stale_temporaries`).
+MARKER_NAME = ".jdreview-export.json"
+MARKER_KIND = "jdreview-export-folder"
+_TEMP_SUFFIX = ".export-tmp"
 
 #: Fields every label record must have, with their types.
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -201,7 +211,9 @@ class ExportFolder:
     commit removes the temporary folder and leaves ``outdir`` as it was.
 
     ``outdir`` must be new, empty or an earlier export (:data:`EXPORT_ENTRIES`): a folder
-    holding anything else is refused with :class:`InputError`, never replaced.
+    holding anything else is refused with :class:`InputError`, never replaced. Temporary
+    folders that a killed export of ``outdir`` left beside it are removed first
+    (:func:`remove_stale_temporaries`).
     """
 
     def __init__(self, outdir: str) -> None:
@@ -220,8 +232,10 @@ class ExportFolder:
         parent = os.path.dirname(self.outdir)
         try:
             os.makedirs(parent, exist_ok=True)
-            self.path = tempfile.mkdtemp(prefix=f".{os.path.basename(self.outdir)}.", suffix=".export-tmp",
+            remove_stale_temporaries(self.outdir)
+            self.path = tempfile.mkdtemp(prefix=f".{os.path.basename(self.outdir)}.", suffix=_TEMP_SUFFIX,
                                          dir=parent)
+            _write_marker(self.path, self.outdir)  # first: whatever a kill leaves is provably ours
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(self.path, 0o777 & ~umask)  # mkdtemp's folder is private; an export is not
@@ -234,7 +248,7 @@ class ExportFolder:
 
     def __exit__(self, *exc: object) -> None:
         if not self.committed:
-            shutil.rmtree(self.path, ignore_errors=True)
+            _remove_own(self.path)
 
     def old_labels(self) -> int:
         """How many label records the export already in ``outdir`` holds (0 if none)."""
@@ -251,14 +265,99 @@ class ExportFolder:
     def commit(self) -> None:
         if not os.path.isdir(self.outdir):
             os.rename(self.path, self.outdir)
-        elif _exchange(self.path, self.outdir):
-            shutil.rmtree(self.path, ignore_errors=True)  # the old export, now at the temporary name
         else:
-            old = self.path + ".old"
-            os.rename(self.outdir, old)
-            os.rename(self.path, self.outdir)
-            shutil.rmtree(old, ignore_errors=True)
+            # the old export gets the marker too: a kill while it is removed below leaves
+            # a folder the next export can prove is its own
+            _write_marker(self.outdir, self.outdir)
+            if _exchange(self.path, self.outdir):
+                _remove_own(self.path)  # the old export, now at the temporary name
+            else:
+                old = self.path + ".old"
+                os.rename(self.outdir, old)
+                os.rename(self.path, self.outdir)
+                _remove_own(old)
         self.committed = True
+
+
+def _write_marker(folder: str, outdir: str) -> None:
+    with open(os.path.join(folder, MARKER_NAME), "w", encoding="utf-8") as f:
+        json.dump({"kind": MARKER_KIND, "outdir": os.path.basename(outdir), "pid": os.getpid(),
+                   "host": socket.gethostname()}, f)
+
+
+def _remove_own(folder: str) -> None:
+    """Remove an export folder of ours, its marker last (a kill half-way leaves it provable)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for e in entries:
+        if e.name != MARKER_NAME:
+            if e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(e.path)
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(folder, MARKER_NAME))
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process, or a number that cannot be checked: leave it
+    return True
+
+
+def remove_stale_temporaries(outdir: str) -> list[str]:
+    """Remove the temporary folders a killed export of ``outdir`` left beside it; returns them.
+
+    A folder is removed only when it is provably one: its name is the export's own
+    (``.<OUTDIR name>.<random>.export-tmp``, or that plus ``.old``) and either it holds
+    nothing but the marker (or nothing at all), or its marker (:data:`MARKER_NAME`) names
+    this OUTDIR and a process of this host that no longer runs. A running export's folder,
+    and any folder of a like name without our marker, are left alone.
+    """
+    outdir = os.path.abspath(outdir)
+    parent, base = os.path.split(outdir)
+    own = re.compile(rf"\.{re.escape(base)}\.[a-z0-9_]{{8}}{re.escape(_TEMP_SUFFIX)}(\.old)?\Z")
+    try:
+        names = [n for n in os.listdir(parent) if own.match(n)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        path = os.path.join(parent, name)
+        if os.path.islink(path) or not os.path.isdir(path):
+            continue
+        try:
+            entries = set(os.listdir(path))
+        except OSError:
+            continue
+        if not entries <= {MARKER_NAME} and not _stale_marker(os.path.join(path, MARKER_NAME), base):
+            continue
+        _remove_own(path)
+        removed.append(path)
+    return removed
+
+
+def _stale_marker(path: str, base: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(m, dict) or m.get("kind") != MARKER_KIND or m.get("outdir") != base:
+        return False
+    pid = m.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or m.get("host") != socket.gethostname():
+        return False
+    return pid != os.getpid() and not _alive(pid)
 
 
 def _exchange(a: str, b: str) -> bool:
