@@ -19,7 +19,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette, QUndoCommand, QUndoStack
 
 from ..workspace.session import Change, Key, Session
-from ..workspace.store import EditConflict, WorkspaceBusy
+from ..workspace.store import EditConflict, WorkspaceBusy, WorkspaceDamaged
 from .compat import emit
 
 COL_NUMBER, COL_LABEL, COL_TEXT, COL_REASON = range(4)
@@ -96,7 +96,7 @@ class ChangeCommand(QUndoCommand):
         # so the stack drops it instead of keeping a step for it, and the window says why.
         try:
             done = self.model.apply_change(change, since=self.since)
-        except WorkspaceBusy as e:
+        except (WorkspaceBusy, WorkspaceDamaged) as e:
             self.setObsolete(True)
             emit(self.model.write_failed, str(e))
             return
@@ -345,7 +345,7 @@ class LineModel(QAbstractItemModel):
             return
         try:
             self.apply_change(change)
-        except WorkspaceBusy as e:
+        except (WorkspaceBusy, WorkspaceDamaged) as e:
             emit(self.write_failed, str(e))
 
     def toggle(self, keys: list[Key]) -> None:

@@ -8,6 +8,7 @@ what happens next (move on, open the next posting) and what to show.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,7 +41,15 @@ from ..workspace.session import (
     propose_rules,
     rule_preview,
 )
-from ..workspace.store import AddReport, RemovedPosting, Workspace, now
+from ..workspace.store import (
+    AddReport,
+    RemovedPosting,
+    Workspace,
+    WorkspaceBusy,
+    WorkspaceDamaged,
+    database_failure,
+    now,
+)
 from .compat import emit, install_refcount_guard
 from .dialogs import Dialogs
 from .line_model import LineModel
@@ -122,7 +131,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
 
-        self.queue_model = QueueModel(ws, self)
+        self.queue_model = QueueModel(ws, self, load=False)
         self.queue = QueuePane(self.queue_model)
         dock = self.queue_dock = QDockWidget("Queue", self)
         dock.setObjectName("queue_dock")
@@ -168,19 +177,19 @@ class MainWindow(QMainWindow):
             lambda _v: self.preview.scroll_to_line(self.lines.top_line()))
         self.lines.doubleClicked.connect(lambda idx: self.model.toggle(
             [k] if (k := self.model.key_of(idx)) is not None else []))
-        self.queue.posting_chosen.connect(self.open_posting)
+        self.queue.posting_chosen.connect(lambda pid: self.guard(lambda: self.open_posting(pid)))
         self.find_bar.find_requested.connect(self.find_in_posting)
         self.find_bar.closed.connect(self.lines.setFocus)
         # another window (or jdreview export) on the same workspace: its edits show here
         self._watch = QTimer(self)
         self._watch.setInterval(500)
-        self._watch.timeout.connect(self._check_others)
+        self._watch.timeout.connect(lambda: self.guard(self._check_others, quiet=True))
         self._watch.start()
         self._seen_version = ws.data_version()
         self._queue_timer = QTimer(self)
         self._queue_timer.setSingleShot(True)
         self._queue_timer.setInterval(250)
-        self._queue_timer.timeout.connect(self._refresh_queue_figures)
+        self._queue_timer.timeout.connect(lambda: self.guard(self._refresh_queue_figures, quiet=True))
         self._export_job: ExportJob | None = None
         self._export_poll = QTimer(self)
         self._export_poll.setInterval(100)
@@ -192,16 +201,18 @@ class MainWindow(QMainWindow):
         self._cache_timer = QTimer(self)
         self._cache_timer.setSingleShot(True)
         self._cache_timer.setInterval(250)
-        self._cache_timer.timeout.connect(lambda: self._flush_cache())
+        self._cache_timer.timeout.connect(lambda: self.guard(self._flush_cache, quiet=True))
         self._opened = 0  # postings opened so far: whose paint a cache write waits for
         self.background_index = background_index
+        self._unsaved_notes: dict[int, str] = {}  # notes the workspace refused, for the next try
 
         self._restore_settings()
         if self.settings.value("font_size"):
             self._apply_font(self.font_size())
         self._remember_workspace()
         self._update_title()
-        self._refresh_queue_figures()
+        self.guard(self.queue_model.reload, quiet=True)
+        self.guard(self._refresh_queue_figures, quiet=True)
         if background_index:
             QTimer.singleShot(0, self._start_indexing)
 
@@ -215,7 +226,7 @@ class MainWindow(QMainWindow):
         a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
             a.setStatusTip(tip)
-        a.triggered.connect(lambda _checked=False: slot())
+        a.triggered.connect(lambda _checked=False: self.guard(slot))
         self.addAction(a)
         if menu is not None:
             menu.addAction(a)
@@ -297,6 +308,28 @@ class MainWindow(QMainWindow):
         h = mb.addMenu("&Help")
         self._act("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, ["?", "F1"], h)
 
+    # ------------------------------------------------------------------ the workspace refusing
+    def guard(self, work: Callable[[], Any], *, quiet: bool = False) -> Any:
+        """Run ``work`` (what a menu action, the queue or a timer does). A workspace that
+        refuses a write (another program holds its lock past ``ws.edit_timeout``) or fails
+        (a damaged page, a full disk) is one line naming the workspace file in the status
+        bar and, unless ``quiet`` (timers), a message; what failed did not happen, None is
+        returned, and the window stays usable for everything that still reads."""
+        try:
+            return work()
+        except sqlite3.DatabaseError as e:
+            self.report_failure(database_failure(self.ws.path, e), quiet=quiet)
+        except (WorkspaceBusy, WorkspaceDamaged) as e:
+            self.report_failure(e, quiet=quiet)
+        return None
+
+    def report_failure(self, error: Exception, *, quiet: bool = False, also: str = "") -> None:
+        text = str(error) + also
+        self.statusBar().showMessage(("Not saved: " if isinstance(error, WorkspaceBusy) else "") + text, 15000)
+        if not quiet:
+            title = "Not saved" if isinstance(error, WorkspaceBusy) else "Workspace damaged"
+            self.dialogs.error(self, title, text)
+
     # ------------------------------------------------------------------ opening postings
     def open_posting(self, pid: int) -> bool:
         """Show posting ``pid``; a posting that cannot be read shows why, the queue stays usable."""
@@ -312,8 +345,11 @@ class MainWindow(QMainWindow):
         try:
             # A newly filtered posting's decisions are cached once it is on screen
             # (_flush_cache); its edits are written at once, as always.
-            session = open_session(self.ws, self.cleaner, pid, self.reviewer, cache_later=True,
-                                   link=self.links.get(pid))
+            try:
+                session = open_session(self.ws, self.cleaner, pid, self.reviewer, cache_later=True,
+                                       link=self.links.get(pid))
+            except sqlite3.DatabaseError as db_error:
+                raise database_failure(self.ws.path, db_error) from None
             self.links[pid] = session.link  # type: ignore[assignment]
         except InputError as e:
             self.model.set_session(None, None)
@@ -337,7 +373,8 @@ class MainWindow(QMainWindow):
         self._opened += 1
         if self.ws.has_cache_later:
             opened = self._opened
-            self.lines.after_paint("flush_cache", lambda: self._flush_cache(opened))
+            self.lines.after_paint("flush_cache", lambda: self.guard(lambda: self._flush_cache(opened),
+                                                                     quiet=True))
             self._cache_timer.start()  # in case nothing paints (a hidden window)
         emit(self.posting_opened, pid)
         return True
@@ -539,13 +576,25 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def edit_note(self) -> None:
-        if self.pid is None:
+        """Posting > Note. A note the workspace refuses is kept: the editor opens with it
+        next time, so nothing typed is lost."""
+        pid = self.pid
+        if pid is None:
             return
-        text = self.dialogs.note(self, self.ws.row(self.pid).note)
-        if text is not None:
-            self.ws.set_note(self.pid, text)
-            self.queue_model.refresh(self.pid)
-            self._update_title()
+        current = self._unsaved_notes.get(pid)
+        text = self.dialogs.note(self, self.ws.row(pid).note if current is None else current)
+        if text is None:
+            return
+        try:
+            self.ws.set_note(pid, text)
+        except (sqlite3.DatabaseError, WorkspaceBusy, WorkspaceDamaged) as e:
+            self._unsaved_notes[pid] = text
+            err = database_failure(self.ws.path, e) if isinstance(e, sqlite3.DatabaseError) else e
+            self.report_failure(err, also=" (your note is kept: press N to try again)")
+            return
+        self._unsaved_notes.pop(pid, None)
+        self.queue_model.refresh(pid)
+        self._update_title()
 
     # ------------------------------------------------------------------ files
     def add_files(self) -> None:
@@ -581,8 +630,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Removed {name} from the queue (Ctrl+Z puts it back).", 6000)
         self._refresh_queue_figures()
 
-    def restore_posting(self, removed: RemovedPosting) -> None:
-        self.ws.restore(removed)
+    def restore_posting(self, removed: RemovedPosting | None) -> None:
+        """Put a removed posting back (None: it is back already) and show it in the queue."""
+        if removed is not None:
+            self.ws.restore(removed)
         self.queue_model.reload()
         if self.pid is not None:
             self.queue.select(self.pid)
@@ -591,8 +642,10 @@ class MainWindow(QMainWindow):
     def add_paths(self, paths: Sequence[str], *, ask: bool = True) -> AddReport:
         """Add files and folders to the queue; inputs that cannot be added are shown in
         a message (with ``ask``) and returned in the report either way."""
-        report = self.ws.add_paths(paths)
-        self.queue_model.reload()
+        try:
+            report = self.ws.add_paths(paths)
+        finally:  # a write refused part-way: the queue shows what was added before it
+            self.guard(self.queue_model.reload, quiet=True)
         if self.pid is not None:
             self.queue.select(self.pid)
         self.statusBar().showMessage(f"Added {report.added} postings"
@@ -614,7 +667,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("An export is already running.", 4000)
             return
         self._account_time()
-        self._flush_cache()  # the export job reads the workspace through its own connection
+        # the export job reads the workspace through its own connection; decisions not
+        # cached (a held lock) are made again by the filter there
+        self.guard(self._flush_cache, quiet=True)
         target = directory or self.export_dir
         self._export_job = ExportJob(self.ws.directory, self.cleaner, target)
         self._export_job.start()
@@ -822,7 +877,10 @@ class MainWindow(QMainWindow):
         if self.pid is None:
             return
         t = time.monotonic()
-        self.ws.add_time(self.pid, min(t - self._opened_at, MAX_STRETCH))
+        try:
+            self.ws.add_time(self.pid, min(t - self._opened_at, MAX_STRETCH))
+        except (sqlite3.DatabaseError, WorkspaceBusy, WorkspaceDamaged):
+            return  # refused: the time stays counted from the same moment, added next time
         self._opened_at = t
 
     # ------------------------------------------------------------------ settings
@@ -877,7 +935,7 @@ class MainWindow(QMainWindow):
         self._export_poll.stop()
         self._indexer_poll.stop()
         self._queue_timer.stop()
-        self._flush_cache()
+        self.guard(self._flush_cache, quiet=True)
         if self._closed:
             super().closeEvent(event)
             return
@@ -894,7 +952,10 @@ class MainWindow(QMainWindow):
 
 
 class RemoveCommand(QUndoCommand):
-    """Posting > Remove on the undo stack of the posting shown next: undo puts it back."""
+    """Posting > Remove on the undo stack of the posting shown next: undo puts it back.
+
+    ``done`` says whether the posting is out of the workspace. An undo or redo that the
+    workspace refuses (a held lock, a damaged page) changes nothing and keeps the step."""
 
     def __init__(self, window: MainWindow, removed: RemovedPosting, name: str) -> None:
         super().__init__(f"remove {name} from the queue")
@@ -904,17 +965,32 @@ class RemoveCommand(QUndoCommand):
         if self.done:  # pushed after the removal: nothing to do the first time
             return
         w = self.window
-        w.ws.remove_posting(self.removed.id)
+        if w.guard(lambda: w.ws.remove_posting(self.removed.id)) is None:
+            self._step_back(undo=True)  # refused: the posting is still there
+            return
+        self.done = True
         w.links.pop(self.removed.id, None)
-        w.queue_model.reload()
+        w.guard(w.queue_model.reload, quiet=True)
         if w.pid is not None:
             w.queue.select(w.pid)
-        w._refresh_queue_figures()
-        self.done = True
+        w.guard(w._refresh_queue_figures, quiet=True)
 
     def undo(self) -> None:
+        if not self.done:
+            return
         w = self.window
-        w.restore_posting(self.removed)
-        if w.pid is None:  # the window shows nothing (it was the last one): show it again
-            w.open_posting(self.removed.id)
+        if w.guard(lambda: w.ws.restore(self.removed) or True) is None:
+            self._step_back(undo=False)  # refused: the posting is still out
+            return
         self.done = False
+        w.guard(lambda: w.restore_posting(None), quiet=True)
+        if w.pid is None:  # the window shows nothing (it was the last one): show it again
+            w.guard(lambda: w.open_posting(self.removed.id))
+
+    def _step_back(self, *, undo: bool) -> None:
+        """Move the stack's index back to where it was (the stack moves past a step whatever
+        the step did); the stack's own undo or redo then meets ``done`` unchanged and does
+        nothing. The step stays, to be tried again: it holds the only copy of the posting."""
+        stack = self.window.undo_group.activeStack()
+        if stack is not None:
+            QTimer.singleShot(0, stack.undo if undo else stack.redo)

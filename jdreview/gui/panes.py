@@ -355,7 +355,7 @@ class QueueModel(QAbstractTableModel):
     HEADERS = ("Status", "Posting", "Changed")
     GLYPHS = {"new": "○", "reviewed": "✓", "skipped": "↷", "flagged": "⚑", "error": "⚠"}
 
-    def __init__(self, ws: Workspace, parent: Any = None) -> None:
+    def __init__(self, ws: Workspace, parent: Any = None, *, load: bool = True) -> None:
         super().__init__(parent)
         self.ws = ws
         self.rows: list[PostingRow] = []
@@ -363,15 +363,17 @@ class QueueModel(QAbstractTableModel):
         #: posting ids in the order chosen by the person (None: workspace order); postings
         #: not in it follow in workspace order
         self.order: list[int] | None = None
-        self.reload()
+        if load:  # else the owner calls reload (the window: where it can show a failure)
+            self.reload()
 
     def set_order(self, order: list[int] | None) -> None:
         self.order = order
         self.reload()
 
     def reload(self) -> None:
+        rows = self.ws.rows()  # first: a read that fails leaves the queue as it was
         self.beginResetModel()
-        self.rows = self.ws.rows()
+        self.rows = rows
         if self.order is not None:
             rank = {pid: k for k, pid in enumerate(self.order)}
             self.rows.sort(key=lambda r: rank.get(r.id, len(rank)))  # stable: the rest keep their order

@@ -223,13 +223,17 @@ class RulesPanel(QWidget):
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.effect_label)
         lay.addLayout(buttons)
-        self.refresh_button.clicked.connect(self.refresh)
-        self.accept_button.clicked.connect(self.accept_selected)
-        self.suggestion_view.accept_requested.connect(self.accept_selected)  # type: ignore[attr-defined]
-        self.suggestion_view.selectionModel().selectionChanged.connect(lambda *_: self.show_effect())
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.disable_button.clicked.connect(self.toggle_selected)
-        self.delete_button.clicked.connect(self.delete_selected)
+        # every button goes through the window's guard: a workspace that fails (a damaged
+        # page) or refuses (a held lock) is one message, never a traceback
+        guard = window.guard
+        self.refresh_button.clicked.connect(lambda: guard(self.refresh))
+        self.accept_button.clicked.connect(lambda: guard(self.accept_selected))
+        self.suggestion_view.accept_requested.connect(  # type: ignore[attr-defined]
+            lambda: guard(self.accept_selected))
+        self.suggestion_view.selectionModel().selectionChanged.connect(lambda *_: guard(self.show_effect))
+        self.edit_button.clicked.connect(lambda: guard(self.edit_selected))
+        self.disable_button.clicked.connect(lambda: guard(self.toggle_selected))
+        self.delete_button.clicked.connect(lambda: guard(self.delete_selected))
         window.posting_opened.connect(lambda _pid: self.refresh_fired())
 
     # ---- measuring
@@ -373,14 +377,14 @@ def install_rules_panel(window: Any) -> RulesPanel:
     order.setObjectName("order_queue")
     order.setShortcut(QKeySequence("Ctrl+Shift+O"))
     order.setStatusTip("Most disagreement between rules and classifier first, then least sure")
-    order.triggered.connect(lambda _checked=False: panel.order_queue())
+    order.triggered.connect(lambda _checked=False: window.guard(panel.order_queue))
     for menu_action in window.menuBar().actions():
         if menu_action.menu() is not None and menu_action.text().replace("&", "") == "Go":
             menu_action.menu().addAction(order)
             break
     window.addAction(order)
     window.actions_by_name["order_queue"] = order
-    toggle.toggled.connect(lambda on: panel.refresh() if on else None)
+    toggle.toggled.connect(lambda on: window.guard(panel.refresh) if on else None)
     window.rules_panel = panel
     window.rules_dock = dock
     return panel

@@ -40,6 +40,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -469,5 +470,9 @@ class ExportJob:
                                                 **self.options)
         except (OSError, InputError) as e:
             self.error = str(e)
+        except sqlite3.DatabaseError as e:  # a damaged page: one line naming the workspace file
+            from .store import DB_NAME, database_failure
+
+            self.error = str(database_failure(os.path.join(self.directory, DB_NAME), e))
         except Exception as e:  # never die silently in a thread: the window shows it
             self.error = f"{type(e).__name__}: {e}"

@@ -714,9 +714,18 @@ class EditLink:
 
     def load(self) -> tuple[dict[Key, bool], dict[int, bool]]:
         """The posting's edits as the workspace holds them now; units written by someone
-        else since the last load are remembered as changed elsewhere."""
-        self.version = self.ws.data_version()
-        overrides, splits, revs = self.ws.edit_state(self.pid)
+        else since the last load are remembered as changed elsewhere. A read the database
+        fails raises :class:`~jdreview.workspace.store.WorkspaceDamaged` (nothing changes)."""
+        import sqlite3
+
+        from .store import database_failure
+
+        try:
+            version = self.ws.data_version()
+            overrides, splits, revs = self.ws.edit_state(self.pid)
+        except sqlite3.DatabaseError as e:
+            raise database_failure(self.ws.path, e) from None
+        self.version = version
         if self.loaded and revs != self.known:
             self.generation += 1
             for key in revs.keys() | self.known.keys():
@@ -739,8 +748,15 @@ class EditLink:
     def sync(self, session: Session) -> bool:
         """Read the workspace's edits of this posting into ``session`` if another
         connection changed them; True when the session changed."""
-        if self.ws.data_version() == self.version:  # nobody else committed: nothing to read
-            return False
+        import sqlite3
+
+        from .store import database_failure
+
+        try:
+            if self.ws.data_version() == self.version:  # nobody else committed: nothing to read
+                return False
+        except sqlite3.DatabaseError as e:
+            raise database_failure(self.ws.path, e) from None
         generation = self.generation
         overrides, splits = self.load()
         if self.generation == generation:
@@ -789,9 +805,13 @@ def title_of(result: FilterResult) -> str:
 
 
 def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | None = None, *,
-                  cache_later: bool = False) -> FilterResult:
+                  cache_later: bool = False, must_cache: bool = False) -> FilterResult:
     """The filter result of ``pid``: cached rows if current, else filtered and cached
-    (with ``cache_later``, cached at the workspace's next :meth:`~jdreview.workspace.store.Workspace.flush_cache`)."""
+    (with ``cache_later``, cached at the workspace's next :meth:`~jdreview.workspace.store.Workspace.flush_cache`).
+
+    A cache write refused by another program's lock is skipped (the result is returned
+    all the same), unless ``must_cache`` (the indexers: caching is all they are for),
+    which raises :class:`~jdreview.workspace.store.WorkspaceBusy`."""
     posting = posting if posting is not None else ws.load(pid)
     rv, cv = cleaner.rules.version, cleaner.classifier_version
     rows = ws.cached_units(pid, rv, cv)
@@ -807,8 +827,15 @@ def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | 
 
     if cache_later:
         ws.cache_later(pid, save)
-    else:
+    elif must_cache:
         save()
+    else:
+        from .store import WorkspaceBusy
+
+        try:
+            save()
+        except WorkspaceBusy:
+            pass  # another program holds the lock: the cache is the filter's, made again next time
     return result
 
 
@@ -817,11 +844,14 @@ def index_next(ws: Workspace, cleaner: Cleaner, limit: int = 1) -> int:
     stale, so workspace-wide actions (identical lines, rule effects) see them.
     Returns how many were processed (0 when everything is current)."""
     from ..errors import InputError
+    from .store import WorkspaceBusy
 
     todo = ws.stale(cleaner.rules.version, cleaner.classifier_version, limit)
     for pid in todo:
         try:
-            filter_cached(ws, cleaner, pid)
+            filter_cached(ws, cleaner, pid, must_cache=True)
+        except WorkspaceBusy:
+            raise  # a held lock: every posting would wait as long again
         except InputError:
             pass  # recorded on the posting by Workspace.load; the queue shows it
     return len(todo)
@@ -917,7 +947,7 @@ class BackgroundIndexer:
 
     def _run(self) -> None:
         from ..errors import InputError
-        from .store import Workspace
+        from .store import Workspace, WorkspaceBusy
 
         try:
             ws = Workspace.open(self.directory)
@@ -934,7 +964,9 @@ class BackgroundIndexer:
                         break
                     pid = todo[0]
                 try:
-                    filter_cached(ws, self.cleaner, pid)
+                    filter_cached(ws, self.cleaner, pid, must_cache=True)
+                except WorkspaceBusy:
+                    raise  # a held lock: stop (below); the window indexes on demand
                 except (InputError, KeyError):
                     pass  # recorded on the posting (Workspace.load); the queue shows it
                 self.log.append(pid)

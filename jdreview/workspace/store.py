@@ -23,6 +23,10 @@ timestamps and time spent. Per unit: the automatic decision and its reason
 (``units``: a cache of the filter's result, tagged with the rule-set version), the
 person's overrides (``overrides``) and the lines they split or joined (``splits``).
 
+Every write waits at most :attr:`Workspace.edit_timeout` (2 s) for another program's
+write lock, then is refused with :class:`WorkspaceBusy` and nothing written; a damaged
+database fails as :func:`database_failure` says, in one line naming the file.
+
 Postings are added lazily: adding a folder of 10,000 files records their paths; each
 file is read when it is first opened (or by the idle indexer).
 
@@ -236,7 +240,34 @@ class AddReport:
 
 class WorkspaceBusy(InputError):
     """Another program holds the workspace's write lock for longer than the write may
-    wait: nothing was written (the caller shows it and keeps its state as it was)."""
+    wait (:attr:`Workspace.edit_timeout`): nothing was written (the caller shows it and
+    keeps its state as it was)."""
+
+
+class WorkspaceDamaged(InputError):
+    """The workspace database failed while it was in use: a damaged page, a disk that is
+    full or cannot be read. What was being read or written did not happen."""
+
+
+def database_failure(path: str, e: sqlite3.Error) -> InputError:
+    """The one-line error for an SQLite failure on an open workspace at ``path``: a lock
+    held too long is :class:`WorkspaceBusy`, anything else :class:`WorkspaceDamaged`.
+
+    >>> str(database_failure("w.sqlite", sqlite3.DatabaseError("database disk image is malformed")))
+    'w.sqlite: workspace database is damaged (database disk image is malformed); restore it from a backup or recover it with: sqlite3 w.sqlite .recover'
+    """
+    text = str(e)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return WorkspaceBusy(path, f"the workspace is locked by another program ({text}); the change "
+                             "was not saved, try it again")
+    if "full" in low:
+        return WorkspaceDamaged(path, f"the disk holding the workspace is full ({text}); the change was "
+                                "not saved: free some space and try again")
+    if "readonly" in low or "read-only" in low:
+        return WorkspaceDamaged(path, f"the workspace became read-only ({text}); the change was not saved")
+    return WorkspaceDamaged(path, f"workspace database is damaged ({text}); restore it from a backup or "
+                            f"recover it with: sqlite3 {path} .recover")
 
 
 def unknown_files(paths: Iterable[str]) -> list[str]:
@@ -258,13 +289,14 @@ def unknown_files(paths: Iterable[str]) -> list[str]:
 class Workspace:
     """The workspace database. Not thread-safe: one instance per thread."""
 
-    #: Seconds an edit waits for another program's write lock before it is refused
-    #: (:class:`WorkspaceBusy`); other writes wait up to the connection's 10 s.
-    edit_timeout: float = 2.0
+    #: Seconds any write waits for another program's write lock before it is refused
+    #: with :class:`WorkspaceBusy` (nothing written): the window never freezes longer.
+    EDIT_TIMEOUT = 2.0
 
     def __init__(self, directory: str, conn: sqlite3.Connection) -> None:
         self.directory = directory
         self.conn = conn
+        self.edit_timeout = self.EDIT_TIMEOUT
         #: cache writes held back by cache_later, by posting, in the order they came
         self._later: dict[int, Callable[[], None]] = {}
 
@@ -288,7 +320,7 @@ class Workspace:
             pass  # no file yet: a new workspace
         try:
             os.makedirs(directory, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=10.0, isolation_level=None,
+            conn = sqlite3.connect(path, timeout=cls.EDIT_TIMEOUT, isolation_level=None,
                                    check_same_thread=False)
         except (OSError, sqlite3.Error) as e:
             raise InputError(path, f"cannot open workspace: {e}") from None
@@ -296,7 +328,7 @@ class Workspace:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute(f"PRAGMA busy_timeout={int(cls.EDIT_TIMEOUT * 1000)}")
             with _tx(conn):
                 _check_identity(conn, path)
                 row = _meta_get(conn, "schema")
@@ -320,9 +352,22 @@ class Workspace:
             raise
         return cls(directory, conn)
 
+    @property
+    def edit_timeout(self) -> float:
+        """Seconds every write of this connection waits for another program's write lock
+        (edits, status, flag, note, removing, the decision cache) before it is refused."""
+        return self._edit_timeout
+
+    @edit_timeout.setter
+    def edit_timeout(self, seconds: float) -> None:
+        self._edit_timeout = seconds
+        self.conn.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+
     def close(self) -> None:
         try:
             self.flush_cache()
+        except InputError:
+            pass  # a held lock or a damaged page: the cache is only the filter's, made again
         finally:
             self.conn.close()
 
@@ -501,7 +546,7 @@ class Workspace:
     # ------------------------------------------------------------------ automatic decisions
     def cached_units(self, pid: int, rules_version: str, classifier_version: str) -> list[tuple[Any, ...]] | None:
         """The cached filter result rows for ``pid`` if made by these versions, else None."""
-        self.flush_cache()
+        self._flush_before_read()
         r = self.conn.execute("SELECT rules_version, classifier_version, text IS NOT NULL "
                               "FROM postings WHERE id = ?", (pid,)).fetchone()
         if r is None or not r[2] or r[0] != rules_version or r[1] != classifier_version:
@@ -548,13 +593,27 @@ class Workspace:
         while self._later:
             pid = next(iter(self._later))
             write = self._later.pop(pid)
-            write()
+            try:
+                write()
+            except WorkspaceBusy:
+                # another program holds the lock: the rest would wait as long again; the
+                # filter makes these decisions again when they are next needed
+                self._later.clear()
+                raise
             done.append(pid)
         return done
 
+    def _flush_before_read(self) -> None:
+        """Flush before a read of the cache; a held lock drops the held writes (they are
+        the filter's, made again) instead of failing the read."""
+        try:
+            self.flush_cache()
+        except WorkspaceBusy:
+            pass
+
     def stale(self, rules_version: str, classifier_version: str, limit: int = 1) -> list[int]:
         """Postings whose cached decisions are missing or out of date (for the indexer)."""
-        self.flush_cache()
+        self._flush_before_read()
         return [r[0] for r in self.conn.execute(
             "SELECT id FROM postings WHERE error = '' AND (rules_version != ? OR "
             "classifier_version != ? OR text IS NULL) ORDER BY id LIMIT ?",
@@ -574,7 +633,7 @@ class Workspace:
 
     def _units(self, where: str, args: Sequence[Any],
                split_ok: str = "coalesce(s.split, 0) = 0") -> list[UnitRow]:
-        self.flush_cache()
+        self._flush_before_read()
         cur = self.conn.execute(
             "SELECT u.posting, u.line, u.seg, u.text, u.norm, u.keep, u.source, u.rule, o.keep, "
             "p.status = 'reviewed' FROM units u JOIN postings p ON p.id = u.posting "
@@ -621,18 +680,11 @@ class Workspace:
         value (``check_elsewhere``). Raises :class:`WorkspaceBusy` (nothing written) when
         another program holds the write lock for more than :attr:`edit_timeout` seconds.
         """
-        stamp = now()
-        self.conn.execute(f"PRAGMA busy_timeout={int(self.edit_timeout * 1000)}")
         try:
             return self._write_change(pid, list(overrides), list(splits), reviewer, list(elsewhere),
-                                      stamp, expect, check_elsewhere)
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) and "busy" not in str(e):
-                raise
-            raise WorkspaceBusy(self.path, f"the workspace is locked by another program ({e}); "
-                                "the edit was not saved, try it again") from None
-        finally:
-            self.conn.execute("PRAGMA busy_timeout=10000")
+                                      now(), expect, check_elsewhere)
+        except sqlite3.DatabaseError as e:  # a damaged page, a full disk: nothing was written
+            raise database_failure(self.path, e) from None
 
     def _write_change(self, pid: int, overrides: list[tuple[Key, bool | None, bool | None]],
                       splits: list[tuple[int, bool | None, bool | None]], reviewer: str,
@@ -854,6 +906,13 @@ def _create(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('created', ?)", (now(),))
 
 
+def _path_of(conn: sqlite3.Connection) -> str:
+    for _seq, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return str(file)
+    return DB_NAME
+
+
 class _tx:
     """``with _tx(conn):`` one IMMEDIATE transaction (writers queue on the lock, no
     deadlock between two windows), committed on exit, rolled back on error.
@@ -866,7 +925,12 @@ class _tx:
     def __enter__(self) -> sqlite3.Connection:
         self.outer = not self.conn.in_transaction
         if self.outer:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:  # the lock is taken here: waits busy_timeout (Workspace.edit_timeout) at most
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e):
+                    raise
+                raise database_failure(_path_of(self.conn), e) from None
         return self.conn
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
