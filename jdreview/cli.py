@@ -310,9 +310,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"jdreview: error: {e}", file=sys.stderr)
         return EXIT_FAILED
     except sqlite3.DatabaseError as e:  # a workspace damaged after it was opened
-        where = getattr(args, "workspace", None) or "the workspace"
-        print(f"jdreview: error: {where}: workspace database is damaged ({e}); restore it from a "
-              "backup or recover it with: sqlite3 workspace.sqlite .recover", file=sys.stderr)
+        import os
+
+        from .workspace.store import DB_NAME, database_failure, default_workspace_dir
+
+        where = os.path.join(getattr(args, "workspace", None) or default_workspace_dir(), DB_NAME)
+        print(f"jdreview: error: {database_failure(where, e)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("jdreview: interrupted", file=sys.stderr)

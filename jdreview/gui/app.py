@@ -118,7 +118,7 @@ def load_queue(window: MainWindow, paths: Sequence[str], *, ask: bool = True) ->
         for err in report.errors or ():
             print(f"jdreview: error: {err}", file=sys.stderr)
         return not report.errors
-    window.open_first()
+    window.guard(window.open_first)  # a damaged workspace: one line, the window stays up
     return True
 
 

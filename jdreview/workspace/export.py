@@ -189,6 +189,7 @@ def iter_sessions(ws: Workspace, cleaner: Cleaner, *, reviewed_only: bool = Fals
     Postings that cannot be read are reported in ``errors`` and skipped.
     """
     from .session import open_session
+    from .store import WorkspaceBusy, WorkspaceDamaged
 
     for pid in ws.ids():
         meta = ws.meta(pid)
@@ -196,6 +197,8 @@ def iter_sessions(ws: Workspace, cleaner: Cleaner, *, reviewed_only: bool = Fals
             continue
         try:
             session = open_session(ws, cleaner, pid)
+        except (WorkspaceBusy, WorkspaceDamaged):
+            raise  # the workspace itself failed: no export (the one already there is kept)
         except InputError as e:
             if errors is not None:
                 errors.append(str(e))

@@ -256,7 +256,9 @@ def database_failure(path: str, e: sqlite3.Error) -> InputError:
     >>> str(database_failure("w.sqlite", sqlite3.DatabaseError("database disk image is malformed")))
     'w.sqlite: workspace database is damaged (database disk image is malformed); restore it from a backup or recover it with: sqlite3 w.sqlite .recover'
     """
-    text = str(e)
+    text = " ".join(str(e).split())  # SQLite quotes the bad text it met: one line, short
+    if len(text) > 120:
+        text = text[:119] + "…"
     low = text.lower()
     if "locked" in low or "busy" in low:
         return WorkspaceBusy(path, f"the workspace is locked by another program ({text}); the change "
