@@ -60,18 +60,33 @@ class WrapDelegate(QStyledItemDelegate):
     text only for the width it is given, and the tree view gives none, so this gives
     the column's width (less the indentation of a segment row)."""
 
+    #: cached sizes at most (a posting's rows at a few widths); then the cache starts over
+    CACHE_MAX = 20_000
+
     def __init__(self, view: QTreeView) -> None:
         super().__init__(view)
         self.view = view
+        # (text, width, font) -> size. The view asks again for every row it lays out
+        # (each open, each resize, each row a toggle touched); wrapping a long line costs
+        # a text layout, a lookup costs nothing. The size depends on nothing else: the
+        # text column's font is the same whatever the row's label (see LineModel._cells).
+        self._sizes: dict[tuple[str, int, str], Any] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> Any:  # noqa: N802 - Qt override
-        opt = QStyleOptionViewItem(option)
         width = self.view.header().sectionSize(index.column())
-        if index.parent().isValid():
+        if index.internalId() != 0:  # a segment row, indented under its line
             width -= self.view.indentation()
-        opt.rect = QRect(0, 0, max(width, 20), 1)  # the style wraps only within a valid rect
-        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
-        return super().sizeHint(opt, index)
+        width = max(width, 20)
+        key = (str(index.data(Qt.ItemDataRole.DisplayRole) or ""), width, option.font.key())
+        size = self._sizes.get(key)
+        if size is None:
+            opt = QStyleOptionViewItem(option)
+            opt.rect = QRect(0, 0, width, 1)  # the style wraps only within a valid rect
+            opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+            if len(self._sizes) >= self.CACHE_MAX:
+                self._sizes.clear()
+            size = self._sizes[key] = super().sizeHint(opt, index)
+        return size
 
 
 class LinePane(QTreeView):

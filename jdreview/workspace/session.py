@@ -105,6 +105,10 @@ class Session:
     def __post_init__(self) -> None:
         self.lines: list[LineResult] = []
         self._counts: dict[str, int] | None = None  # counts(), kept up to date by apply
+        # what each line contributes to the preview (None: to be made): a toggle makes
+        # again the texts of its own lines, not of the posting's 2,000
+        self._texts: list[str] | None = None
+        self._preview: Preview | None = None
         self._rebuild()
 
     @property
@@ -127,6 +131,7 @@ class Session:
                 out.append(lr)
         self.lines = out
         self._counts = None
+        self._texts = self._preview = None
 
     def set_result(self, result: FilterResult) -> None:
         """Swap in a new filter result (rules changed); edits are kept."""
@@ -280,6 +285,11 @@ class Session:
             else:
                 self.overrides[key] = after
         self._tally(keys, 1)
+        if self._texts is not None and not change.splits:
+            self._preview = None
+            for line in {k[0] for k, _b, _a in change.overrides}:
+                if 0 <= line < len(self._texts):
+                    self._texts[line] = self._line_text(line)
         if change.splits:
             for line, _before, after in change.splits:
                 if after is None:
@@ -309,31 +319,52 @@ class Session:
         """Exactly what export writes for this posting."""
         return cleaned_text(self.lines, self.effective_overrides())
 
+    def _line_text(self, i: int) -> str:
+        """What line ``i`` contributes to the preview, as :func:`~jdreview.filter.decision.line_texts`
+        makes it from :meth:`effective_overrides`."""
+        lr = self.lines[i]
+        if lr.decision is None:
+            return ""
+        ov = self.overrides
+        if lr.segments is None:
+            return lr.kept_text(ov.get((i, None)))
+        seg_over = {k: ov[(i, k)] for k in range(len(lr.segments)) if (i, k) in ov} or None
+        return lr.kept_text(None, seg_over)
+
     def preview(self) -> Preview:
         """The cleaned text with the line mapping the window needs to scroll in step.
 
-        Built the same way as :func:`jdreview.filter.decision.cleaned_text` (a test checks
-        they agree on arbitrary text).
+        Built the same way as :func:`jdreview.filter.decision.cleaned_text` (tests check
+        they agree on arbitrary text and edits); each line's text is kept between calls
+        and made again only for the lines a change touched.
         """
+        if self._preview is not None:
+            return self._preview
+        if self._texts is None:
+            overrides = self.effective_overrides()
+            self._texts = [text for _i, text, _b in line_texts(self.lines, overrides)]
         out: list[str] = []
-        rows = [0] * len(self.lines)
-        shown = [False] * len(self.lines)
-        waiting: list[int] = []
-        for i, text, blank_before in line_texts(self.lines, self.effective_overrides()):
+        n = len(self.lines)
+        rows = [0] * n
+        shown = [False] * n
+        first_waiting = 0  # lines from here on wait for the next shown line
+        pending_blank = False
+        for i, text in enumerate(self._texts):
             if text:
-                if blank_before:
+                if pending_blank and out:
                     out.append("")
                 out.append(text)
-                rows[i] = len(out) - 1
+                row = len(out) - 1
+                rows[first_waiting:i + 1] = [row] * (i + 1 - first_waiting)
                 shown[i] = True
-                for w in waiting:
-                    rows[w] = len(out) - 1
-                waiting = []
-            else:
-                waiting.append(i)
-        for w in waiting:
-            rows[w] = max(len(out) - 1, 0)
-        return Preview("\n".join(out) + "\n" if out else "", rows, shown)
+                first_waiting = i + 1
+                pending_blank = False
+            elif self.lines[i].decision is None:
+                pending_blank = True
+        if first_waiting < n:
+            rows[first_waiting:] = [max(len(out) - 1, 0)] * (n - first_waiting)
+        self._preview = Preview("\n".join(out) + "\n" if out else "", rows, shown)
+        return self._preview
 
     def counts(self) -> dict[str, int]:
         """Units kept, dropped and changed by the person."""

@@ -62,3 +62,29 @@ def test_review_of_an_unknown_file_type_fails_and_queues_nothing(tmp_path, qapp,
     assert "x.pdf" in capsys.readouterr().err
     with Workspace.open(str(tmp_path / "ws")) as ws:
         assert ws.ids() == []
+
+
+# ---------------------------------------------------------------- a toggle lays out one row
+def test_a_toggle_keeps_the_rows_height_so_only_its_row_repaints(make_window, seeds, qtbot):
+    """A changed line is marked by its shading, ✎ and "you", not by a bolder text font: a
+    bold italic line wraps wider, its row grows, and the view then lays out and repaints
+    every row below it (13-16 ms on a 2,000-line posting instead of 1)."""
+    from PySide6.QtGui import QFontMetrics
+
+    from jdreview.gui.line_model import COL_LABEL, COL_TEXT
+
+    w = make_window(seeds)
+    s = w.session
+    line = max((i for i, lr in enumerate(s.lines) if lr.decision is not None and lr.segments is None),
+               key=lambda i: len(s.lines[i].text))  # the longest line: wrapped over several rows
+    w.lines.go_to(w.model.index(line, 0))
+    before_font = w.model.index(line, COL_TEXT).data(Qt.ItemDataRole.FontRole)
+    height = w.lines.visualRect(w.model.index(line, COL_TEXT)).height()
+    qtbot.keyClick(w.lines, Qt.Key.Key_Space)
+    assert s.changed((line, None))
+    font = w.model.index(line, COL_TEXT).data(Qt.ItemDataRole.FontRole)
+    assert not font.bold() and not font.italic()
+    text = s.lines[line].text
+    assert QFontMetrics(font).horizontalAdvance(text) == QFontMetrics(before_font).horizontalAdvance(text)
+    assert w.lines.visualRect(w.model.index(line, COL_TEXT)).height() == height
+    assert w.model.index(line, COL_LABEL).data(Qt.ItemDataRole.FontRole).bold()  # still marked in the gutter

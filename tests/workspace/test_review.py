@@ -125,6 +125,29 @@ def test_preview_equals_cleaned_text_on_arbitrary_edits(lines, edits, splits):
     assert len(pv.rows) == len(s.lines)
 
 
+@settings(max_examples=100, deadline=None)
+@given(_lines, st.lists(st.tuples(st.sampled_from(["toggle", "split", "undo"]), st.integers(0, 11),
+                                  st.integers(-1, 3)), max_size=10))
+def test_the_preview_kept_between_edits_is_the_one_made_afresh(lines, steps):
+    """The session keeps each line's preview text and makes again only those an edit
+    touched: after every step it must read as a session made afresh from the same edits."""
+    s = session("\n".join(lines) + "\n")
+    done = []
+    s.preview()
+    for op, line, seg in steps:
+        if line >= len(s.lines):
+            continue
+        if op == "undo":
+            if done:
+                s.apply(done.pop().inverse())
+        else:
+            change = s.split_or_join(line) if op == "split" else s.toggle([(line, None if seg < 0 else seg)])
+            s.apply(change)
+            done.append(change)
+        fresh = Session(s.result, dict(s.overrides), dict(s.splits)).preview()
+        assert s.preview() == fresh
+
+
 def _recount(s: Session) -> dict[str, int]:
     keys = s.all_keys()
     kept = sum(s.final(k) for k in keys)
