@@ -133,8 +133,10 @@ class LineModel(QAbstractItemModel):
         self._palette_key = pal.cacheKey()
         self._grey = pal.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         hi, bg = pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.Base)
-        self._changed_bg = QBrush(QColor((hi.red() + 3 * bg.red()) // 4, (hi.green() + 3 * bg.green()) // 4,
-                                         (hi.blue() + 3 * bg.blue()) // 4))
+        # a third of the way from Base to Highlight: plain on white, and still plain on a
+        # dark Base (a quarter was hard to see there)
+        self._changed_bg = QBrush(QColor((hi.red() + 2 * bg.red()) // 3, (hi.green() + 2 * bg.green()) // 3,
+                                         (hi.blue() + 2 * bg.blue()) // 3))
 
     # ------------------------------------------------------------------ session
     def set_session(self, session: Session | None, stack: QUndoStack | None) -> None:

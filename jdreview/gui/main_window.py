@@ -794,6 +794,8 @@ class MainWindow(QMainWindow):
         self.preview.scroll_to_line(line, centre=True)
 
     def _schedule_queue_refresh(self, all_rows: bool = False) -> None:
+        if self._closed:  # a closed window (its workspace maybe closed too) repaints no figures
+            return
         self._queue_all = getattr(self, "_queue_all", False) or all_rows
         self._queue_timer.start()
 

@@ -22,6 +22,9 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
     QGuiApplication,
     QKeyEvent,
     QPalette,
@@ -89,6 +92,44 @@ class WrapDelegate(QStyledItemDelegate):
         return size
 
 
+class CheckDelegate(QStyledItemDelegate):
+    """The Label column, its check box legible in a dark palette too: Fusion draws the
+    box's frame a shade darker than the palette's Window colour, which on a dark Base is
+    all but invisible (an unchecked line looked like no box at all). In a dark palette the
+    box is drawn as if on a light Window, so its frame reads as a mid grey."""
+
+    def __init__(self, view: QTreeView) -> None:
+        super().__init__(view)
+        self._key = -1
+        self._palette: QPalette | None = None  # None: the palette is light, nothing to do
+
+    def paint(self, painter: Any, option: QStyleOptionViewItem, index: Index) -> None:
+        pal = option.palette
+        if pal.cacheKey() != self._key:
+            self._key = pal.cacheKey()
+            self._palette = check_palette(pal)
+        if self._palette is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        opt.palette = self._palette
+        super().paint(painter, opt, index)
+
+
+def check_palette(pal: QPalette) -> QPalette | None:
+    """``pal`` with a Window colour whose darker shade (Fusion's frame colour) stands out
+    from Base by half the way to Text; None when ``pal`` is light (Base lighter than Text)."""
+    base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+    if base.lightness() >= text.lightness():
+        return None
+    frame = QColor((base.red() + text.red()) // 2, (base.green() + text.green()) // 2,
+                   (base.blue() + text.blue()) // 2)
+    out = QPalette(pal)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+        out.setColor(group, QPalette.ColorRole.Window, frame.lighter(140))
+    return out
+
+
 class LinePane(QTreeView):
     """The raw posting, one row per line (segments as child rows)."""
 
@@ -113,12 +154,18 @@ class LinePane(QTreeView):
         self.setAllColumnsShowFocus(True)
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.setItemDelegateForColumn(COL_TEXT, WrapDelegate(self))
+        self.setItemDelegateForColumn(COL_LABEL, CheckDelegate(self))
         h = self.header()
         h.setStretchLastSection(False)
         h.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
         em = self.fontMetrics().horizontalAdvance("M")
+        # the label as wide as its widest form (bold italic, changed by you) beside the box
+        bold = QFont(self.font())
+        bold.setBold(True)
+        bold.setItalic(True)
+        label = QFontMetrics(bold).horizontalAdvance("◐ part ✎") + 3 * em
         # a gutter (number, state) and a compact reason chip; the text takes the rest
-        for col, width in ((COL_NUMBER, 4 * em), (COL_LABEL, 8 * em), (COL_REASON, 9 * em)):
+        for col, width in ((COL_NUMBER, 4 * em), (COL_LABEL, max(8 * em, label)), (COL_REASON, 9 * em)):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             h.resizeSection(col, width)
         model.modelReset.connect(self._expand_segmented)

@@ -88,3 +88,63 @@ def test_a_toggle_keeps_the_rows_height_so_only_its_row_repaints(make_window, se
     assert QFontMetrics(font).horizontalAdvance(text) == QFontMetrics(before_font).horizontalAdvance(text)
     assert w.lines.visualRect(w.model.index(line, COL_TEXT)).height() == height
     assert w.model.index(line, COL_LABEL).data(Qt.ItemDataRole.FontRole).bold()  # still marked in the gutter
+
+
+# ---------------------------------------------------------------- dark palette
+def _dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    r = QPalette.ColorRole
+    for role, c in ((r.Window, "#353535"), (r.WindowText, "#e8e8e8"), (r.Base, "#232323"),
+                    (r.AlternateBase, "#2c2c2c"), (r.Text, "#e8e8e8"), (r.Button, "#353535"),
+                    (r.ButtonText, "#e8e8e8"), (r.Highlight, "#2a82da"), (r.HighlightedText, "#ffffff")):
+        pal.setColor(role, QColor(c))
+    return pal
+
+
+def _contrast(image, rect, base) -> int:
+    """The largest lightness difference from ``base`` of any pixel in ``rect`` of ``image``."""
+    from PySide6.QtGui import QColor
+
+    return max(abs(QColor(image.pixel(x, y)).lightness() - base.lightness())
+               for x in range(rect.left(), rect.right() + 1) for y in range(rect.top(), rect.bottom() + 1))
+
+
+def test_dark_palette_unchecked_boxes_and_changed_shading_are_visible(make_window, seeds, qtbot):
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication
+
+    from jdreview.gui.line_model import COL_LABEL
+
+    old_palette = QApplication.palette()
+    w = make_window(seeds)
+    assert w.lines.style().name().lower() == "fusion"  # the offscreen default, as on most Linux desktops
+    try:
+        QApplication.setPalette(_dark_palette())
+        dark_base = _dark_palette().color(_dark_palette().ColorRole.Base)
+        qtbot.waitUntil(lambda: w.lines.palette().color(w.lines.palette().ColorRole.Base) == dark_base)
+        s = w.session
+        dropped = next(i for i, lr in enumerate(s.lines) if lr.decision is not None and not s.line_final(i))
+        kept = next(i for i, lr in enumerate(s.lines) if lr.decision is not None and s.line_final(i)
+                    and i != dropped)
+        w.lines.go_to(w.model.index(kept, 0))
+        qtbot.keyClick(w.lines, Qt.Key.Key_Space)  # kept -> dropped by you: changed, unchecked
+        other = next(i for i, lr in enumerate(s.lines) if lr.decision is not None and i not in (kept, dropped))
+        w.lines.setCurrentIndex(w.model.index(other, 0))  # the cursor away from both rows
+        w.lines.clearSelection()
+        w.lines.scrollTo(w.model.index(dropped, 0))
+        image = w.lines.viewport().grab().toImage()
+        base = QApplication.palette().color(QApplication.palette().ColorRole.Base)
+        cell = w.lines.visualRect(w.model.index(dropped, COL_LABEL))
+        box = QRect(cell.left(), cell.top() + 2, 24, max(cell.height() - 4, 1))  # the check box, left of "✗ drop"
+        assert _contrast(image, box, base) >= 60, "an unchecked box on a dark Base is all but invisible"
+        w.lines.scrollTo(w.model.index(kept, 0))
+        image = w.lines.viewport().grab().toImage()
+        text = w.lines.visualRect(w.model.index(kept, 3))  # the Why cell of the changed row: its shading
+        shade = QColor(image.pixel(text.right() - 3, text.top() + 1))
+        assert abs(shade.lightness() - base.lightness()) >= 20 or abs(shade.blue() - base.blue()) >= 40, \
+            f"changed shading {shade.name()} hard to tell from Base {base.name()}"
+    finally:
+        QApplication.setPalette(old_palette)
