@@ -619,6 +619,7 @@ class QueuePane(QWidget):
         self.progress_bar.setRange(0, max(int(p["total"]), 1))
         self.progress_bar.setValue(int(p["reviewed"]))
         self.progress.setText(
-            f"Reviewed {int(p['reviewed'])} of {int(p['total'])} · {int(p['changed'])} lines changed · "
+            f"Reviewed {int(p['reviewed'])} of {int(p['total'])} · {int(p['changed'])} "
+            f"line{'' if int(p['changed']) == 1 else 's'} changed · "
             f"{p['per_hour']:.0f} postings/hour"
             + (f" · {int(p['flagged'])} flagged" if p["flagged"] else ""))

@@ -148,3 +148,9 @@ def test_dark_palette_unchecked_boxes_and_changed_shading_are_visible(make_windo
             f"changed shading {shade.name()} hard to tell from Base {base.name()}"
     finally:
         QApplication.setPalette(old_palette)
+
+
+def test_the_queue_progress_counts_one_line_in_the_singular(make_window, seeds, qtbot):
+    w = make_window(seeds)
+    qtbot.keyClick(w.lines, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "1 line changed" in w.queue.progress.text())
