@@ -117,6 +117,19 @@ def build(root: Path, *, unreadable: bool = True) -> Catalogue:
         locked.chmod(0)
         cat.bad["h_locked"] = ""
 
+    # item 7: 4,000 wrapped lines without a full stop (was quadratic: minutes): bounded time
+    wrapped = [f"and keep pipeline number {k} and its report running for the {k % 97} people who rely on it"
+               for k in range(4000)]
+    (root / "j_wrapped.txt").write_text("Hotel Engineer\nApply\nYou run the Hotel data platform with the "
+                                        "analytics team\n" + "\n".join(wrapped) + "\n", encoding="utf-8")
+    cat.good_files["j_wrapped.txt"] = "Hotel"
+
+    # refused whole: an empty file, a binary file named like a posting
+    (root / "k_empty.txt").write_bytes(b"")
+    cat.bad["k_empty.txt"] = ""
+    (root / "l_doc.txt").write_bytes(b"%PDF-1.7\n\x00\x01\x02 binary\x00" * 50)
+    cat.bad["l_doc.txt"] = ""
+
     # item 2: inputs whose outputs would share names under --explain
     (root / "x.txt").write_text(posting("Xray"), encoding="utf-8")
     (root / "x.explain.txt").write_text(posting("Yankee"), encoding="utf-8")
