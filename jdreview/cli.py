@@ -136,6 +136,11 @@ def _learn_parsers(sub: Any) -> None:
     t.add_argument("--min-postings", type=int, default=3,
                    help="a word counts only when seen in this many training postings (default 3)")
     t.add_argument("--smoothing", type=float, default=0.3, help="neighbour smoothing of scores (default 0.3)")
+    t.add_argument("--adapt", action="store_true",
+                   help="do not retrain: adapt the --base classifier to the sites of LABELS (the site "
+                        "memory of what you decided about each site's lines, and a per-site correction)")
+    t.add_argument("--base", metavar="FILE",
+                   help="with --adapt: the classifier to adapt (default: the shipped one)")
 
     r = sub.add_parser("rules", help="the rule workbench: suggest rules from labels, measure rules")
     rsub = r.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=_Parser)
@@ -185,13 +190,17 @@ def _learn_command(args: argparse.Namespace) -> int:
             print("jdreview: error: train: give -o FILE, --report, or both", file=sys.stderr)
             return EXIT_USAGE
         kw = {"c": args.c, "min_postings": args.min_postings, "smoothing": args.smoothing}
+        if args.adapt:
+            return _train_adapt(args, postings, rules)
         if args.report:
             print(format_loso(loso_report(postings, rules, **kw)), end="")
         if args.output:
             clf = train_classifier(postings, rules, **kw)
             clf.save(args.output)
+            n_sites = len(clf.memory.sites) if clf.memory else 0
             print(f"jdreview: wrote classifier {clf.version} ({len(clf.weights)} weights, "
-                  f"{len(postings)} postings) to {args.output}", file=sys.stderr)
+                  f"{len(postings)} postings, site memory of {n_sites} sites) to {args.output}",
+                  file=sys.stderr)
         return EXIT_OK
     from .learn import workbench
 
@@ -219,6 +228,28 @@ def _learn_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     print("jdreview: error: rules: give an action (suggest or stats)", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _train_adapt(args: argparse.Namespace, postings: list[Any], rules: Any) -> int:
+    from .filter.classifier import default_classifier, load_classifier
+    from .learn.labelled import adapt_classifier
+
+    if not args.output:
+        print("jdreview: error: train --adapt: give -o FILE", file=sys.stderr)
+        return EXIT_USAGE
+    base = load_classifier(args.base) if args.base else default_classifier()
+    clf = adapt_classifier(base, postings, rules)
+    if clf.memory is None:
+        print("jdreview: error: train --adapt: no labelled posting names its site "
+              "(what is learned is kept per site)", file=sys.stderr)
+        return EXIT_FAILED
+    clf.save(args.output)
+    sites = ", ".join(f"{s} ({t['postings']}{', corrected' if t.get('model') else ''})"
+                      for s, t in sorted(clf.memory.sites.items()))
+    print(f"jdreview: wrote classifier {clf.version} (the {'given' if args.base else 'shipped'} "
+          f"classifier {base.version} with the site memory of {sites}) to {args.output}",
+          file=sys.stderr)
+    return EXIT_OK
 
 
 def _export_gold(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ from .features import (
     site_repeat_names,
     split_features,
 )
+from .memory import SiteMemory
 from .regions import COST_KEYS
 
 if TYPE_CHECKING:
@@ -77,12 +78,17 @@ class Classifier:
     ``sites`` is the site-repetition memory: for each site seen in training, how many
     of its postings hold each (hashed) line. A line that every posting of a site
     repeats is that site's chrome; a posting of an unseen site gets no such feature.
+
+    ``memory`` is the site memory of reviewed postings (:class:`~jdreview.filter.memory.SiteMemory`):
+    the filter lets it decide the lines of a known site that the reviewer decided the
+    same way on that site's reviewed postings, before the classifier scores the rest.
     """
 
     def __init__(self, weights: Mapping[str, float], bias: float = 0.0,
                  smoothing: float = 0.0, meta: Mapping[str, Any] | None = None,
                  sites: Mapping[str, Mapping[str, int]] | None = None,
-                 transitions: Mapping[str, float] | None = None) -> None:
+                 transitions: Mapping[str, float] | None = None,
+                 memory: SiteMemory | None = None) -> None:
         self.weights = dict(weights)
         self.bias = float(bias)
         self.smoothing = float(smoothing)
@@ -90,6 +96,7 @@ class Classifier:
         self.sites = {k: dict(v) for k, v in (sites or {}).items()}
         # the region decoder's costs of changing state (jdreview.filter.regions); none: line by line
         self.transitions = {k: float(v) for k, v in (transitions or {}).items()}
+        self.memory = memory if memory else None
         self.version = self._digest()[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
         self._cw: dict[str, float] | None = None
@@ -98,7 +105,8 @@ class Classifier:
         body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing,
                            **({"sites": {k: sorted(v.items()) for k, v in sorted(self.sites.items())}}
                               if self.sites else {}),
-                           **({"t": sorted(self.transitions.items())} if self.transitions else {})},
+                           **({"t": sorted(self.transitions.items())} if self.transitions else {}),
+                           **({"m": self.memory.digest_body()} if self.memory else {})},
                           separators=(",", ":"))
         return hashlib.sha256(body.encode()).hexdigest()
 
@@ -280,6 +288,8 @@ class Classifier:
             z = self.fast_logits(*split_features(posting, units, norms, dec), extra)
         else:
             z = self.open_logits(posting, units, norms, dec)
+        if self.memory is not None:
+            z = self.memory.adjust(posting, units, norms, dec, z)
         exp = math.exp
         return {i: 1.0 / (1.0 + exp(-(v if -30.0 < v < 30.0 else 30.0 if v > 0 else -30.0)))
                 for i, v in zip(units, z, strict=True) if all_units or i not in dec}
@@ -298,8 +308,15 @@ class Classifier:
             body["sites"] = {k: dict(sorted(v.items())) for k, v in sorted(self.sites.items())}
         if self.transitions:
             body["transitions"] = dict(sorted(self.transitions.items()))
+        if self.memory:
+            body["memory"] = self.memory.to_json()
         body["checksum"] = self._digest()
         return body
+
+    def with_memory(self, memory: SiteMemory | None) -> Classifier:
+        """The same classifier with ``memory`` as its site memory (a new version)."""
+        return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
+                          self.transitions, memory)
 
     def save(self, path: str) -> None:
         from ..io.atomic import atomic_write_text
@@ -338,7 +355,8 @@ class Classifier:
                 and math.isfinite(v) and v >= 0 for k, v in trans.items()):
             raise InputError(source, "classifier 'transitions' must map "
                              f"{', '.join(COST_KEYS)} to non-negative numbers")
-        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans)
+        memory = SiteMemory.from_json(obj["memory"], source) if "memory" in obj else None
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory)
         if obj.get("checksum") != clf._digest():
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")

@@ -14,10 +14,11 @@ if TYPE_CHECKING:
     pass
 
 
-#: Which stage made a decision: a rule, a structural rule, the classifier, the default
-#: (keep, no classifier), a decision inherited from the sentence before (``follows``), or
-#: ``missing`` (a unit the filter was not asked about).
-Source = Literal["rule", "structure", "classifier", "default", "follows", "missing"]
+#: Which stage made a decision: a rule, a structural rule, the site memory (what the
+#: reviewer decided about the same line on the site's reviewed postings), the classifier,
+#: the default (keep, no classifier), a decision inherited from the sentence before
+#: (``follows``), or ``missing`` (a unit the filter was not asked about).
+Source = Literal["rule", "structure", "memory", "classifier", "default", "follows", "missing"]
 SOURCES: tuple[Source, ...] = get_args(Source)
 
 
@@ -75,7 +76,7 @@ class Decision:
 
     @property
     def reason(self) -> str:
-        if self.source in ("rule", "structure", "follows"):
+        if self.source in ("rule", "structure", "follows", "memory"):
             return f"{self.source}:{self.rule}"
         if self.source == "classifier":
             # "classifier:0.62 region:drop": the region decoder overruled the line's own score

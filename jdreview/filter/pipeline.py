@@ -5,8 +5,11 @@ Order of authority, highest first:
 1. keep rules (exact, regex, section) -- a person said this is content;
 2. drop rules (exact, regex, section) and structural rules (repeated header block,
    repeated title);
-3. the classifier's score against the threshold;
-4. the default (keep) when no classifier is given.
+3. the site memory the classifier carries (:mod:`jdreview.filter.memory`): on a site the
+   reviewer has reviewed, a line they decided alike on its reviewed postings
+   (``memory:<site>``);
+4. the classifier's score against the threshold;
+5. the default (keep) when no classifier is given.
 
 Kept lines that hold a separator or several sentences are split into segments,
 and segment rules trim the noise parts ("Cambridge, MA · 1 week ago · 36 people
@@ -115,7 +118,11 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
     freed = _free_values(pairs, dec, rules)
     budget.check("the classifier")
 
-    # 4. the classifier decides what no rule did
+    # 4. the classifier decides what no rule did; the site memory then overrules it on the
+    # lines the reviewer decided alike on the site's reviewed postings (after scoring, so
+    # the classifier sees the neighbours it was trained with)
+    memory = getattr(classifier, "memory", None)
+    learned = memory.decide(posting, units, norms, dec) if memory is not None and len(dec) < len(units) else None
     if len(dec) < len(units):
         if classifier is not None:
             threshold = config.threshold
@@ -131,6 +138,8 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
             for i in units:
                 if i not in dec:
                     dec[i] = default
+    if learned:
+        dec.update(learned)
 
     # a label and its value are one unit: the value follows the label
     for label, value in pairs:

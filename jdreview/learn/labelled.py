@@ -72,6 +72,7 @@ from ..workspace.export import norm_hash as norm_hash
 
 if TYPE_CHECKING:
     from ..filter.classifier import Classifier, LineScorer
+    from ..filter.memory import SiteMemory
     from .gold import GoldPosting
 
 LABELS_SCHEMA = LABEL_SCHEMA
@@ -622,15 +623,33 @@ def _safe_name(s: str, used: set[str]) -> str:
 
 def train_classifier(postings: Sequence[LabelledPosting], rules: RuleSet, *, c: float = 0.5,
                      min_postings: int = 3, smoothing: float = 0.3,
-                     meta: Mapping[str, Any] | None = None) -> Classifier:
-    """Train the line classifier on labelled postings (see :func:`jdreview.learn.train.train`).
+                     meta: Mapping[str, Any] | None = None, memory: bool = True) -> Classifier:
+    """Train the line classifier on labelled postings (see :func:`jdreview.learn.train.train`),
+    with the site memory of the postings (``memory``): what ``jdreview train`` writes.
     Deterministic: the same postings in the same order give the same version."""
     from .train import train
 
     sites = sorted({lp.site or lp.posting.site or "unknown" for lp in postings})
     info = {"rules_version": rules.version, "sites": len(sites), **(meta or {})}
     return train([lp.as_gold() for lp in postings], rules, c=c, min_postings=min_postings,
-                 smoothing=smoothing, meta=info)
+                 smoothing=smoothing, meta=info, memory=memory)
+
+
+def learn_memory(postings: Sequence[LabelledPosting]) -> SiteMemory | None:
+    """The site memory of reviewed postings (:mod:`jdreview.filter.memory`), each under
+    its site: what ``jdreview train --memory-only`` adds to a classifier."""
+    from .train import site_memory
+
+    return site_memory(lp.as_gold() for lp in postings)
+
+
+def adapt_classifier(base: Classifier, postings: Sequence[LabelledPosting], rules: RuleSet, *,
+                     c: float = 1.0) -> Classifier:
+    """``base`` adapted to the sites of reviewed postings (:func:`jdreview.learn.train.adapt`):
+    what ``jdreview train --adapt`` writes."""
+    from .train import adapt
+
+    return adapt(base, [lp.as_gold() for lp in postings], rules, c=c)
 
 
 def line_outcome(lp: LabelledPosting, res: FilterResult) -> dict[str, float]:

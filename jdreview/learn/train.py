@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..filter.classifier import Classifier
 from ..filter.features import line_key, posting_features, site_repeat_names
+from ..filter.memory import SiteMemory
 
 if TYPE_CHECKING:
     from ..filter.rules import RuleSet
@@ -99,7 +100,7 @@ def region_sequences(examples: Iterable[GoldPosting]) -> Iterator[tuple[list[str
 def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 1.0,
           min_postings: int = 3, smoothing: float = 0.3, meta: Mapping[str, Any] | None = None,
           site_repeats: bool = True, everything: bool = False, regions: float = 0.0,
-          rule_anchor: float = 2.0) -> Classifier:
+          rule_anchor: float = 2.0, memory: bool = False) -> Classifier:
     """Fit a classifier on labelled postings (scikit-learn's logistic regression).
 
     Deterministic: the same examples give the same weights. ``everything`` makes every
@@ -111,6 +112,11 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 1.0,
     fewer than ``min_postings`` postings are left out so that one employer's words
     are not learned as content or noise. With ``site_repeats``, the classifier also
     remembers how often each line recurs across a site's postings (hashed, no text).
+    With ``memory`` (what ``jdreview train`` does), it also carries the site memory of the
+    examples (:func:`site_memory`): on a site it has seen, a line the reviewer decided
+    alike on the site's postings is decided so again. Off for the shipped classifier and
+    the leave-one-site-out trainer: a page that site detection takes for another site
+    (a Civil Service page detected as LinkedIn) would meet that site's memory.
     """
     from ..filter.regions import transition_costs
 
@@ -122,9 +128,19 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 1.0,
                    smoothing=smoothing, meta={**(meta or {}), "postings": len(examples),
                                               "lines": len(y)}, posting_ids=owners)
     trans = transition_costs(region_sequences(examples), regions, rule_anchor) if regions > 0 else {}
-    if sites or trans:
-        clf = Classifier(clf.weights, clf.bias, clf.smoothing, clf.meta, sites, trans)
+    mem = site_memory(examples) if memory else None
+    if sites or trans or mem:
+        clf = Classifier(clf.weights, clf.bias, clf.smoothing, clf.meta, sites, trans, mem)
     return clf
+
+
+def site_memory(examples: Iterable[GoldPosting]) -> SiteMemory | None:
+    """The site memory of labelled postings, each under its site (the example's, else
+    the posting's); None when no example has a site."""
+    examples = list(examples)
+    mem = SiteMemory.learn(((ex.posting, ex.labels) for ex in examples),
+                           {k: ex.site or ex.posting.site for k, ex in enumerate(examples)})
+    return mem if mem else None
 
 
 def fit_rows(X: list[list[tuple[str, float]]], y: list[int], groups: list[str], *, c: float,
@@ -158,3 +174,103 @@ def fit_rows(X: list[list[tuple[str, float]]], y: list[int], groups: list[str], 
     names = vec.get_feature_names_out()
     weights = {str(n): round(float(w), 5) for n, w in zip(names, model.coef_[0], strict=True) if abs(w) > 1e-4}
     return Classifier(weights, round(float(model.intercept_[0]), 5), smoothing, meta)
+
+
+# --------------------------------------------------------------------------- adapting to sites
+
+
+def adapt(base: Classifier, examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = 1.0,
+          min_lines: int = 20) -> Classifier:
+    """``base`` adapted to the sites of ``examples`` (reviewed postings), without retraining
+    it: the site memory of their lines (:func:`site_memory`) and, for each site with at
+    least ``min_lines`` lines the rules leave to the classifier, a correction of the
+    classifier fitted on them (:func:`fit_correction`, on top of ``base``'s own logits,
+    so it learns only what ``base`` gets wrong on that site).
+
+    ``base``'s logits on the examples are out of sample when ``base`` never saw them (the
+    shipped classifier and a person's own reviews): what the correction is fitted against
+    is then what it will meet.
+    """
+    from ..filter.pipeline import rule_decisions
+    from ..filter.rules import normalise
+
+    examples = list(examples)
+    mem = site_memory(examples)
+    if mem is None:
+        return base.with_memory(None)
+    plain = base.with_memory(None)
+    rows: dict[str, tuple[list[list[tuple[str, float]]], list[float], list[int]]] = {}
+    for ex in examples:
+        site = ex.site or ex.posting.site
+        if not site:
+            continue
+        p = ex.posting
+        units = [i for i, line in enumerate(p.lines) if line.strip()]
+        norms = {i: normalise(p.lines[i]) for i in units}
+        dec = rule_decisions(p, units, norms, rules)
+        z = plain.open_logits(p, units, norms, dec)
+        feats = posting_features(p, units, norms, dec)
+        X, off, y = rows.setdefault(site, ([], [], []))
+        for k, i in enumerate(units):
+            if i in dec or i not in ex.labels:
+                continue
+            X.append(feats[k])
+            off.append(z[k])
+            y.append(1 if ex.labels[i] else 0)
+    for site, (X, off, y) in rows.items():
+        if len(y) >= min_lines and site in mem.sites:
+            bias, weights = fit_correction(X, off, y, c=c)
+            if weights or bias:
+                mem.set_model(site, bias, weights)
+    return base.with_memory(mem)
+
+
+def fit_correction(X: list[list[tuple[str, float]]], offset: list[float], y: list[int], *,
+                   c: float = 1.0, fit_bias: bool = False,
+                   words_only: bool = True) -> tuple[float, dict[str, float]]:
+    """A logistic correction on top of fixed logits: minimises the log loss of
+    ``offset + bias + w . x`` plus ``|w|^2 / (2c)``, so with little data the correction
+    stays near zero and the base decides. By default over word features only and without
+    a bias: measured on ``benchmarks/learning_curve.py``, a bias learned on one kind of
+    capture of a site (its HTML pages, mostly chrome) and the position and context
+    features mislead on another (its copied text, mostly content). Returns the bias and the weights (by hashed
+    feature name, :func:`jdreview.filter.memory.feature_key`), rounded, without zeros."""
+    try:
+        import numpy as np
+        from scipy.optimize import minimize
+        from scipy.sparse import csr_matrix
+    except ImportError:
+        raise InputError("train", "adapting needs scikit-learn: pip install 'jdreview[learn]'") from None
+    from ..filter.memory import feature_key
+
+    index: dict[str, int] = {}
+    data, cols, ptr = [], [], [0]
+    for feats in X:
+        for name, v in feats:
+            if words_only and not name.startswith("w:"):
+                continue
+            cols.append(index.setdefault(feature_key(name), len(index)))
+            data.append(float(v))
+        ptr.append(len(cols))
+    M = csr_matrix((data, cols, ptr), shape=(len(X), len(index)))
+    z0 = np.asarray(offset, dtype=float)
+    t = np.asarray(y, dtype=float)
+    lam = 1.0 / c
+
+    def loss(theta: Any) -> tuple[float, Any]:
+        b, w = theta[0], theta[1:]
+        if not fit_bias:
+            b = 0.0
+        z = z0 + b + M @ w
+        # log(1 + e^z) - t z, computed stably
+        ll = np.logaddexp(0.0, z) - t * z
+        g = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))) - t
+        grad = np.concatenate(([g.sum() if fit_bias else 0.0], M.T @ g + lam * w))
+        return float(ll.sum() + 0.5 * lam * float(w @ w)), grad
+
+    res = minimize(loss, np.zeros(len(index) + 1), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 500})
+    theta = res.x
+    names = sorted(index, key=index.__getitem__)
+    weights = {n: round(float(theta[1 + k]), 5) for k, n in enumerate(names) if abs(theta[1 + k]) > 1e-3}
+    return (round(float(theta[0]), 5) if fit_bias else 0.0), weights

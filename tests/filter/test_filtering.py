@@ -280,5 +280,5 @@ def test_decision_sources_and_rule_kinds_are_closed_sets() -> None:
     from jdreview.filter.decision import SOURCES
     from jdreview.filter.rules import ACTIONS, KINDS, UNITS
 
-    assert set(SOURCES) == {"rule", "structure", "classifier", "default", "follows", "missing"}
+    assert set(SOURCES) == {"rule", "structure", "memory", "classifier", "default", "follows", "missing"}
     assert ACTIONS == ("drop", "keep") and UNITS == ("line", "segment") and "section" in KINDS

@@ -1,0 +1,322 @@
+"""The site memory: what a reviewer decided about the lines of each site, learned from
+reviewed postings and applied to that site's next postings.
+
+Page chrome repeats on every posting of a site ("Save", "Show more", "36 applicants",
+"See who Acme has hired for this role"), and so does a site's own boilerplate (its EEO
+paragraph, its "About us"). Once a person has reviewed a few postings of a site, their
+decisions about those lines are the best evidence there is about the same lines on the
+next posting -- better than any classifier trained on other sites. The memory keeps, per
+site, for every line the reviewed postings held:
+
+- its exact form (whitespace and case folded), hashed: how many reviewed postings kept
+  it and how many dropped it;
+- its *shape*: the same line with digits, dates, times and the posting's own title and
+  company words masked ("36 applicants", "Posted 3 days ago", "See who Acme has hired
+  for this role" match their siblings on the next posting), counted the same way.
+
+At cleaning time an undecided line (no rule, no structure) of a site the memory knows
+is decided by the memory when the reviewed postings agree on it (reason
+``memory:<site>``, score the share of postings that kept it); rules and the person keep
+their authority above it, and the classifier decides what the memory does not know, with
+the memory's decisions as its neighbours. A posting whose site is not known (no URL, no
+site field) is matched to the memory's site that shares most of its lines, when that is
+clearly one (:data:`MIN_SHARED` lines and :data:`MIN_SHARE` of its distinct lines).
+
+A site may also carry a *correction* of the classifier learned from its reviewed postings
+(``model``: a bias and weights over the classifier's own features, fitted as a
+logistic model on top of the classifier's logit, :func:`jdreview.learn.train.adapt`), so a
+line the memory has never seen still gains from the site's reviews ("School alumni from
+<a university>" after "School alumni from <another>" was dropped): the classifier's logit
+of a line of that site is the base logit plus the correction.
+
+The memory is data: lines and feature names are stored as 12-hex-digit hashes (no text),
+inside the classifier's JSON file and under its checksum (:mod:`jdreview.filter.classifier`).
+
+>>> from jdreview.io.posting import Posting
+>>> from jdreview.filter.decision import Decision
+>>> mem = SiteMemory.learn([(Posting.from_text("Data Engineer\\n36 applicants\\nSave\\n", site="demo"),
+...                          {0: True, 1: False, 2: False})])
+>>> p = Posting.from_text("Analyst\\n7 applicants\\nSave\\nWe build data pipelines.\\n", site="demo")
+>>> units = [0, 1, 2, 3]
+>>> d = mem.decide(p, units, {i: p.lines[i].lower() for i in units}, {})
+>>> sorted((i, x.reason) for i, x in d.items())
+[(1, 'memory:demo'), (2, 'memory:demo')]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from .decision import Decision
+from .features import line_key, posting_features
+from .rules import normalise
+from .words import word_count
+
+if TYPE_CHECKING:
+    from ..io.posting import Posting
+
+KIND = "jdreview-site-memory"
+SCHEMA = 1
+#: a posting of an unknown site is matched to a memory site sharing at least this many
+#: distinct lines with it ...
+MIN_SHARED = 6
+#: ... and at least this share of its distinct lines
+MIN_SHARE = 0.15
+#: a line the reviewed postings disagree on is decided only with this many of them and
+#: this share agreeing (otherwise the classifier decides it)
+MAJORITY_SUPPORT = 3
+MAJORITY_SHARE = 0.8
+#: lines of more words than this are matched exactly only (a shape of a paragraph with
+#: its numbers masked is still that paragraph, but a long content line seen once is no
+#: evidence about a different long line that happens to share its shape)
+SHAPE_WORDS = 30
+#: a site correction's bias and weights are a few units; beyond this the file is damaged
+MAX_WEIGHT = 1e3
+
+_DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_MONTHS = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
+_AGO = re.compile(r"\b(?:an?|one)\s+(?=(?:second|minute|hour|day|week|month|year)s?\s+ago\b)")
+_UNIT = re.compile(r"\b(second|minute|hour|day|week|month|year)s\b")
+
+
+def shape(norm: str, names: frozenset[str] = frozenset()) -> str:
+    """A normalised line with what varies between a site's postings masked: numbers
+    (``0``), month names and "a day ago" forms, and the words in ``names`` (the
+    posting's own title and company words, ``@``).
+
+    >>> shape("posted 3 days ago · 36 applicants")
+    'posted 0 day ago · 0 applicants'
+    >>> shape("see who acme has hired for this role", frozenset({"acme"}))
+    'see who @ has hired for this role'
+    """
+    s = _DIGITS.sub("0", norm)
+    s = _AGO.sub("0 ", s)
+    s = _UNIT.sub(r"\1", s)
+    s = _MONTHS.sub("mon", s)
+    if names:
+        s = " ".join("@" if w.strip(".,:;!?()'\"") in names else w for w in s.split())
+    return s
+
+
+_NAME_WORD = re.compile(r"\w+")
+
+
+def posting_names(posting: Posting) -> frozenset[str]:
+    """The words of the posting's own title and company (from the record, when known):
+    masked in shapes, since they change from one posting of a site to the next."""
+    words: set[str] = set()
+    for text in (posting.title, posting.company):
+        if text:
+            words.update(w for w in _NAME_WORD.findall(text.casefold()) if len(w) >= 3)
+    return frozenset(words)
+
+
+def feature_key(name: str) -> str:
+    """A feature name as a site correction stores it: hashed, like lines."""
+    return line_key("f:" + name)
+
+
+def _finite(v: Any) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            and abs(v) <= MAX_WEIGHT)
+
+
+def _check_model(m: Any, where: str, site: str) -> None:
+    if (not isinstance(m, dict) or set(m) != {"bias", "weights"} or not _finite(m["bias"])
+            or not isinstance(m["weights"], dict)
+            or not all(isinstance(k, str) and _finite(v) for k, v in m["weights"].items())):
+        raise InputError(where, f"site {site!r}: model must be a bias and a table of weights, "
+                         f"finite numbers of at most {MAX_WEIGHT:g} either way")
+
+
+def _pair(v: Any) -> bool:
+    return (isinstance(v, list) and len(v) == 2
+            and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in v))
+
+
+class SiteMemory:
+    """Per site: the reviewer's keep/drop counts of exact lines and of line shapes.
+
+    ``sites`` maps a site to ``{"postings": n, "lines": {hash: [keep, drop]},
+    "shapes": {hash: [keep, drop]}}`` (hashes from :func:`~jdreview.filter.features.line_key`).
+    """
+
+    def __init__(self, sites: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.sites: dict[str, dict[str, Any]] = {}
+        for site, t in (sites or {}).items():
+            self.sites[site] = {"postings": int(t.get("postings", 0)),
+                                "lines": {k: [int(a), int(b)] for k, (a, b) in t.get("lines", {}).items()},
+                                "shapes": {k: [int(a), int(b)] for k, (a, b) in t.get("shapes", {}).items()}}
+            model = t.get("model")
+            if model:
+                self.set_model(site, float(model["bias"]), model["weights"])
+
+    def set_model(self, site: str, bias: float, weights: Mapping[str, float]) -> None:
+        """The site's correction of the classifier: ``weights`` keyed by hashed feature name."""
+        self.sites[site]["model"] = {"bias": float(bias),
+                                     "weights": {k: float(v) for k, v in sorted(weights.items())}}
+
+    def __bool__(self) -> bool:
+        return bool(self.sites)
+
+    # ---- learning
+    @classmethod
+    def learn(cls, postings: Iterable[tuple[Posting, Mapping[int, bool]]],
+              site_of: Mapping[int, str] | None = None) -> SiteMemory:
+        """A memory of ``(posting, labels)`` pairs (line index -> keep), each under its
+        posting's ``site`` (or ``site_of[k]`` for the k-th pair). A posting without a
+        site teaches nothing (the memory could not tell when to use it)."""
+        mem = cls()
+        for k, (p, labels) in enumerate(postings):
+            site = (site_of or {}).get(k) or p.site
+            if site:
+                mem.add(site, p, labels)
+        return mem
+
+    def add(self, site: str, posting: Posting, labels: Mapping[int, bool]) -> None:
+        """Add one reviewed posting's labels under ``site``."""
+        t = self.sites.setdefault(site, {"postings": 0, "lines": {}, "shapes": {}})
+        t["postings"] += 1
+        names = posting_names(posting)
+        seen_l: set[tuple[str, bool]] = set()
+        seen_s: set[tuple[str, bool]] = set()
+        for i, keep in labels.items():
+            if i >= len(posting.lines) or not posting.lines[i].strip():
+                continue
+            norm = normalise(posting.lines[i])
+            seen_l.add((line_key(norm), keep))
+            sh = shape(norm, names)
+            if sh != norm and word_count(norm) <= SHAPE_WORDS:
+                seen_s.add((line_key(sh), keep))
+        for table, seen in ((t["lines"], seen_l), (t["shapes"], seen_s)):
+            for key, keep in seen:
+                c = table.setdefault(key, [0, 0])
+                c[0 if keep else 1] += 1
+
+    # ---- applying
+    def site_for(self, posting: Posting, norms: Iterable[str]) -> str:
+        """The memory site to use for ``posting``: its own site when the memory knows it,
+        else the site sharing most of its distinct lines, when that is clearly one; ``""``."""
+        if posting.site in self.sites:
+            return posting.site
+        if not self.sites:
+            return ""
+        keys = {line_key(n) for n in norms}
+        if len(keys) < MIN_SHARED:
+            return ""
+        best, hits = "", 0
+        for site, t in self.sites.items():
+            lines = t["lines"]
+            h = sum(1 for k in keys if k in lines)
+            if h > hits:
+                best, hits = site, h
+        if hits >= MIN_SHARED and hits >= MIN_SHARE * len(keys):
+            return best
+        return ""
+
+    @staticmethod
+    def _verdict(c: list[int] | None) -> tuple[bool, float] | None:
+        if c is None:
+            return None
+        keep, drop = c
+        total = keep + drop
+        if total == 0:
+            return None
+        share = keep / total
+        if keep and drop and (total < MAJORITY_SUPPORT or max(share, 1 - share) < MAJORITY_SHARE):
+            return None
+        return share >= 0.5, share
+
+    def decide(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+               dec: Mapping[int, Decision]) -> dict[int, Decision]:
+        """Decisions for the units no rule decided whose line (or shape) the reviewed
+        postings of the posting's site agree on."""
+        site = self.site_for(posting, (norms[i] for i in units))
+        if not site:
+            return {}
+        t = self.sites[site]
+        lines, shapes = t["lines"], t["shapes"]
+        names = posting_names(posting)
+        out: dict[int, Decision] = {}
+        for i in units:
+            if i in dec:
+                continue
+            norm = norms[i]
+            v = self._verdict(lines.get(line_key(norm)))
+            if v is None and shapes:
+                sh = shape(norm, names)
+                if sh != norm and word_count(norm) <= SHAPE_WORDS:
+                    v = self._verdict(shapes.get(line_key(sh)))
+            if v is not None:
+                out[i] = Decision(v[0], "memory", site, v[1])
+        return out
+
+    def adjust(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+               dec: Mapping[int, Decision], z: list[float]) -> list[float]:
+        """The classifier's logits ``z`` (one per unit) with the site's correction added to
+        the units no rule decided; unchanged when the site has none."""
+        site = self.site_for(posting, (norms[i] for i in units))
+        model = self.sites[site].get("model") if site else None
+        if not model:
+            return z
+        w = model["weights"]
+        b = model["bias"]
+        out = list(z)
+        for k, (i, feats) in enumerate(zip(units, posting_features(posting, units, norms, dec), strict=True)):
+            if i not in dec:
+                out[k] += b + sum(w.get(feature_key(name), 0.0) * v for name, v in feats)
+        return out
+
+    # ---- persistence (inside the classifier file, under its checksum)
+    def _site_json(self, t: Mapping[str, Any]) -> dict[str, Any]:
+        out = {"postings": t["postings"], "lines": dict(sorted(t["lines"].items())),
+               "shapes": dict(sorted(t["shapes"].items()))}
+        if t.get("model"):
+            out["model"] = {"bias": t["model"]["bias"], "weights": dict(t["model"]["weights"])}
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": KIND, "schema": SCHEMA,
+                "sites": {s: self._site_json(t) for s, t in sorted(self.sites.items())}}
+
+    def digest_body(self) -> list[Any]:
+        return [[s, t["postings"], sorted(t["lines"].items()), sorted(t["shapes"].items()),
+                 *([t["model"]["bias"], sorted(t["model"]["weights"].items())] if t.get("model") else [])]
+                for s, t in sorted(self.sites.items())]
+
+    @classmethod
+    def from_json(cls, obj: Any, source: str = "<site memory>") -> SiteMemory:
+        """Validate and read a memory table; raises :class:`InputError` with one line."""
+        where = f"{source}: memory"
+        if not isinstance(obj, dict) or obj.get("kind") != KIND:
+            raise InputError(where, "not a jdreview site memory")
+        schema = obj.get("schema")
+        if not isinstance(schema, int) or isinstance(schema, bool) or schema > SCHEMA:
+            raise InputError(where, f"site memory schema {schema!r} is newer than this jdreview "
+                             f"understands ({SCHEMA}); upgrade jdreview")
+        sites = obj.get("sites")
+        if not isinstance(sites, dict):
+            raise InputError(where, "'sites' must map sites to their line tables")
+        for site, t in sites.items():
+            if not isinstance(t, dict) or not {"postings", "lines", "shapes"} <= set(t) <= {
+                    "postings", "lines", "shapes", "model"}:
+                raise InputError(where, f"site {site!r} must hold postings, lines and shapes "
+                                 "(and a model), nothing else")
+            if "model" in t:
+                _check_model(t["model"], where, site)
+            n = t["postings"]
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise InputError(where, f"site {site!r}: postings must be a non-negative integer")
+            for name in ("lines", "shapes"):
+                table = t[name]
+                if not isinstance(table, dict) or not all(
+                        isinstance(k, str) and _pair(v) and max(v) <= n for k, v in table.items()):
+                    raise InputError(where, f"site {site!r}: {name} must map line hashes to "
+                                     "[keep, drop] counts of at most its postings each")
+        return cls(sites)

@@ -1,0 +1,216 @@
+"""Learning from edits: reviewed postings of a site teach the filter that site's lines.
+
+A small hand-written site ("jobhub") whose chrome reads like prose, so that a classifier
+trained elsewhere keeps it; after three reviewed postings of the site, a fourth posting
+of the same site comes out as the reviewer would have it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jdreview.errors import InputError
+from jdreview.filter.classifier import default_classifier, load_classifier
+from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.rules import default_rules
+from jdreview.io.posting import Posting
+from jdreview.learn.labelled import LabelledPosting, learn_memory, line_outcome
+
+JOBS = [("Data Engineer", "build reliable data pipelines in Python and SQL for our analytics team"),
+        ("Platform Engineer", "run our Kubernetes clusters and keep deployments safe and boring"),
+        ("Data Analyst", "turn sales figures into dashboards that our regional managers rely on"),
+        ("ML Engineer", "train and ship ranking models that decide what our customers see first")]
+
+
+def jobhub(k: int) -> LabelledPosting:
+    """One posting of the site: (line, keep) pairs; the chrome varies in its numbers."""
+    title, duty = JOBS[k]
+    rows = [
+        (title, True),
+        (f"Posted {k + 2} days ago · {17 + 9 * k} applicants", False),
+        ("Members who applied to this role also browsed thousands of similar openings on our "
+         "board every single day.", False),
+        (f"In this role you will {duty}, working closely with the product and engineering teams.", True),
+        (f"You have {k + 3} or more years of experience and enjoy explaining your work to others.", True),
+        ("Your profile stays visible to the recruiters of every company you follow, and you can "
+         "change that in your settings at any time.", False),
+        ("We offer flexible hours, a learning budget and thirty days of paid holiday each year.", True),
+    ]
+    p = Posting.from_text("\n".join(r[0] for r in rows) + "\n", id=f"jobhub-{k}", site="jobhub")
+    return LabelledPosting(p, {i: keep for i, (_, keep) in enumerate(rows)}, site="jobhub")
+
+
+def toggles(lp: LabelledPosting, clf: object) -> int:
+    return int(line_outcome(lp, auto_filter(lp.posting, default_rules(), clf))["toggles"])  # type: ignore[arg-type]
+
+
+def test_reviewing_a_site_teaches_its_next_posting() -> None:
+    reviewed = [jobhub(k) for k in range(3)]
+    new = jobhub(3)
+    before = toggles(new, default_classifier())
+    learned = default_classifier().with_memory(learn_memory(reviewed))
+    after = toggles(new, learned)
+    assert before >= 2  # the shipped classifier keeps the site's prose-like chrome
+    assert after == 0
+    reasons = {lr.index: lr.decision.reason for lr in auto_filter(new.posting, default_rules(), learned).lines
+               if lr.decision is not None}
+    assert reasons[2] == reasons[5] == "memory:jobhub"
+    # the applicant counter differs from every reviewed one: its shape (numbers masked) matched
+    assert reasons[1].startswith(("memory:jobhub", "rule:"))
+    # another site learns nothing from jobhub's reviews
+    other = jobhub(3)
+    other.posting.site = "elsewhere"
+    other.posting.lines[0] = "Completely different header"
+    assert toggles(other, learned) == before
+
+
+def test_retraining_on_reviewed_postings_carries_the_memory(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from jdreview.learn.labelled import train_classifier
+
+    background = [LabelledPosting(Posting.from_text(
+        f"Analyst {k}\nOther openings near region {k}\nYou will forecast budgets for region {k} with our "
+        "finance team every week.\nFollow our company page for news\n",
+        id=f"bg{k}", site=f"bg{k}"), {0: True, 1: False, 2: True, 3: False}, site=f"bg{k}") for k in range(4)]
+    new = jobhub(3)
+    assert toggles(new, train_classifier(background, default_rules(), min_postings=1)) >= 2
+    clf = train_classifier(background + [jobhub(k) for k in range(3)], default_rules(), min_postings=1)
+    # what ``jdreview train`` writes from the reviews teaches the site's next posting
+    assert toggles(new, clf) == 0
+    assert clf.memory is not None and "jobhub" in clf.memory.sites
+    path = tmp_path / "learned.json"
+    clf.save(str(path))
+    again = load_classifier(str(path))
+    assert again.version == clf.version
+    assert toggles(jobhub(3), again) == 0
+
+
+def test_a_posting_without_its_site_is_matched_by_the_lines_it_shares() -> None:
+    mem = learn_memory([jobhub(k) for k in range(3)])
+    assert mem is not None
+    new = jobhub(3)
+    new.posting.site = ""
+    # seven lines, of which the title and the body lines are new: too few shared lines
+    assert mem.site_for(new.posting, [x.casefold() for x in new.posting.lines]) == ""
+    big = Posting.from_text("\n".join(jobhub(0).posting.lines * 2) + "\n")
+    assert mem.site_for(big, [" ".join(x.split()).casefold() for x in big.lines]) == "jobhub"
+
+
+def _saved(tmp_path: Path) -> tuple[Path, dict[str, object]]:
+    clf = default_classifier().with_memory(learn_memory([jobhub(k) for k in range(3)]))
+    path = tmp_path / "learned.json"
+    clf.save(str(path))
+    return path, json.loads(path.read_text())
+
+
+def test_the_memory_is_hashed_data_under_the_classifier_checksum(tmp_path: Path) -> None:
+    path, obj = _saved(tmp_path)
+    mem = obj["memory"]
+    text = json.dumps(mem)
+    assert "members who applied" not in text.casefold() and "browsed" not in text  # hashes, no text
+    assert isinstance(mem, dict) and mem["kind"] == "jdreview-site-memory"
+    assert mem["sites"]["jobhub"]["postings"] == 3
+    # flipping one count (drop -> keep) is tampering: refused with one line
+    table = mem["sites"]["jobhub"]["lines"]
+    key = next(iter(table))
+    table[key] = table[key][::-1]
+    path.write_text(json.dumps(obj))
+    with pytest.raises(InputError, match="checksum") as e:
+        load_classifier(str(path))
+    assert "\n" not in str(e.value) and str(path) in str(e.value)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda m: m.update(kind="something"), "not a jdreview site memory"),
+    (lambda m: m.update(schema=99), "newer"),
+    (lambda m: m.update(sites=[]), "'sites' must map"),
+    (lambda m: m["sites"]["jobhub"].pop("shapes"), "must hold postings, lines and shapes"),
+    (lambda m: m["sites"]["jobhub"].update(postings=-1), "non-negative"),
+    (lambda m: m["sites"]["jobhub"]["lines"].update(x=[1]), "keep, drop"),
+    (lambda m: m["sites"]["jobhub"]["lines"].update(x=[9, 0]), "at most its postings"),
+    (lambda m: m["sites"]["jobhub"]["shapes"].update(x=["1", 0]), "keep, drop"),
+])
+def test_a_malformed_memory_is_refused_with_one_line(tmp_path: Path, damage: object, message: str) -> None:
+    path, obj = _saved(tmp_path)
+    damage(obj["memory"])  # type: ignore[operator]
+    path.write_text(json.dumps(obj))
+    with pytest.raises(InputError, match=message) as e:
+        load_classifier(str(path))
+    assert "\n" not in str(e.value) and str(path) in str(e.value)
+
+
+UNIS = ["Leeds", "McMaster", "Toronto Metropolitan", "Waterloo"]
+
+
+def alumni(k: int) -> LabelledPosting:
+    """A jobhub posting with a widget line that names a different school every time."""
+    lp = jobhub(k)
+    lines = lp.posting.lines
+    at = len(lines)
+    widget = f"Alumni of {UNIS[k]} University already working at this employer are ready to introduce you"
+    p = Posting.from_text("\n".join([*lines, widget]) + "\n", id=lp.posting.id, site="jobhub")
+    return LabelledPosting(p, {**lp.labels, at: False}, site="jobhub")
+
+
+def test_adapting_corrects_lines_the_memory_has_never_seen() -> None:
+    pytest.importorskip("scipy")
+    from jdreview.learn.labelled import adapt_classifier
+
+    reviewed = [alumni(k) for k in range(3)]
+    new = alumni(3)
+    last = len(new.posting.lines) - 1
+    memory_only = default_classifier().with_memory(learn_memory(reviewed))
+    res = auto_filter(new.posting, default_rules(), memory_only)
+    assert res.lines[last].decision is not None and res.lines[last].decision.keep  # never seen: kept
+    adapted = adapt_classifier(default_classifier(), reviewed, default_rules())
+    assert adapted.memory is not None and adapted.memory.sites["jobhub"].get("model")
+    res = auto_filter(new.posting, default_rules(), adapted)
+    d = res.lines[last].decision
+    assert d is not None and not d.keep and d.source == "classifier"
+    assert toggles(new, adapted) == 0
+    # the correction belongs to its site: elsewhere the same line scores as before
+    other = Posting.from_text("\n".join(new.posting.lines) + "\n", site="elsewhere")
+    a = auto_filter(other, default_rules(), adapted).lines[last].decision
+    b = auto_filter(other, default_rules(), default_classifier()).lines[last].decision
+    assert a is not None and b is not None and a.score == b.score
+
+
+def test_train_adapt_writes_a_classifier_clean_uses(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    import subprocess
+    import sys
+
+    from jdreview.learn.labelled import label_records, write_jsonl
+
+    labels = tmp_path / "labels.jsonl"
+    write_jsonl(str(labels), label_records([alumni(k) for k in range(3)], default_rules()))
+    out = tmp_path / "learned.json"
+    proc = subprocess.run([sys.executable, "-m", "jdreview", "train", str(labels), "--adapt", "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "jobhub (3, corrected)" in proc.stderr
+    clf = load_classifier(str(out))
+    assert toggles(alumni(3), clf) == 0
+    assert toggles(alumni(3), default_classifier()) >= 3
+
+
+@pytest.mark.parametrize("damage", [
+    lambda m: m.update(bias="0"),
+    lambda m: m.update(bias=1e9),
+    lambda m: m["weights"].update(x=float("nan")),
+    lambda m: m.update(extra=1),
+])
+def test_a_damaged_site_correction_is_refused_with_one_line(tmp_path: Path, damage: object) -> None:
+    pytest.importorskip("scipy")
+    from jdreview.learn.labelled import adapt_classifier
+
+    path = tmp_path / "learned.json"
+    adapt_classifier(default_classifier(), [alumni(k) for k in range(3)], default_rules()).save(str(path))
+    obj = json.loads(path.read_text())
+    damage(obj["memory"]["sites"]["jobhub"]["model"])  # type: ignore[operator]
+    path.write_text(json.dumps(obj))
+    with pytest.raises(InputError, match="model must be a bias and a table of weights") as e:
+        load_classifier(str(path))
+    assert "\n" not in str(e.value) and str(path) in str(e.value)
