@@ -8,16 +8,47 @@ The public API, for notebooks and scripts:
 'Data Engineer\\n'
 """
 
-from .engines.local import Cleaner
+from typing import TYPE_CHECKING, Any
+
 from .errors import InputError
-from .filter.classifier import Classifier, default_classifier, load_classifier
-from .filter.decision import Decision, FilterConfig, FilterResult
-from .filter.pipeline import auto_filter
-from .filter.rules import Rule, RuleSet, default_rules, load_rule_sets, load_rules
-from .filter.segments import split_segments
-from .io.inputs import load_posting
-from .io.posting import Posting
 from .version import __version__
+
+# The names below load when first used (PEP 562): the review window imports
+# jdreview.gui, and so this package, before it shows; the filter loads afterwards.
+_LAZY = {
+    "Cleaner": "engines.local", "Classifier": "filter.classifier", "default_classifier": "filter.classifier",
+    "load_classifier": "filter.classifier", "Decision": "filter.decision", "FilterConfig": "filter.decision",
+    "FilterResult": "filter.decision", "auto_filter": "filter.pipeline", "Rule": "filter.rules",
+    "RuleSet": "filter.rules", "default_rules": "filter.rules", "load_rule_sets": "filter.rules",
+    "load_rules": "filter.rules", "split_segments": "filter.segments", "load_posting": "io.inputs",
+    "Posting": "io.posting",
+}
+
+if TYPE_CHECKING:
+    from .engines.local import Cleaner
+    from .filter.classifier import Classifier, default_classifier, load_classifier
+    from .filter.decision import Decision, FilterConfig, FilterResult
+    from .filter.pipeline import auto_filter
+    from .filter.rules import Rule, RuleSet, default_rules, load_rule_sets, load_rules
+    from .filter.segments import split_segments
+    from .io.inputs import load_posting
+    from .io.posting import Posting
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jdreview' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Classifier", "Cleaner", "Decision", "FilterConfig", "FilterResult", "InputError", "Posting", "Rule", "RuleSet",

@@ -13,7 +13,7 @@ shows them. Refreshing is on demand (it re-reads every reviewed posting).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -40,9 +40,11 @@ from PySide6.QtWidgets import (
 from ..errors import InputError
 from ..filter.rulefile import base_rules, delete_rule, disable_rule, enable_rule, replace_rule
 from ..filter.rules import Rule, load_rules
-from ..learn.labelled import labelled_from_workspace
-from ..learn.workbench import RuleStat, Suggestion, fired_rules, rule_stats, suggest_rules
 from ..workspace.session import RuleEffect, queue_order, rule_effect
+
+if TYPE_CHECKING:  # the workbench (and the filter pipeline under it) loads when first measured,
+    # after the window is on screen
+    from ..learn.workbench import RuleStat, Suggestion
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -239,6 +241,9 @@ class RulesPanel(QWidget):
     # ---- measuring
     def refresh(self) -> None:
         """Re-measure on the workspace's reviewed postings."""
+        from ..learn.labelled import labelled_from_workspace
+        from ..learn.workbench import rule_stats, suggest_rules
+
         w = self.window_
         errors: list[str] = []
         postings = labelled_from_workspace(w.ws, w.cleaner, reviewed_only=True, errors=errors)
@@ -263,6 +268,8 @@ class RulesPanel(QWidget):
     def refresh_fired(self) -> None:
         """The rules that decided units of the open posting, then the rules disabled in the
         workspace's rule file (so they can be enabled again)."""
+        from ..learn.workbench import fired_rules
+
         s = self.window_.session
         rules = self.window_.cleaner.rules
         here = fired_rules(s.result.units()) if s is not None else {}

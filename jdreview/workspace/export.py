@@ -46,7 +46,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..engines.local import unique_stem
 from ..errors import InputError
 from ..filter.rules import normalise
 from ..io.jsonio import iter_json_lines
@@ -392,6 +391,7 @@ def export_workspace(ws: Workspace, cleaner: Cleaner, outdir: str, *, reviewed_o
     (:class:`ExportFolder`); records go to disk as each posting is done. An export with
     no posting never replaces one with labels (:class:`InputError`).
     """
+    from ..engines.local import unique_stem  # here: the review window imports this module at start
     from .store import now
 
     summary = ExportSummary(outdir=outdir)
