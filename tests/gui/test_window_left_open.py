@@ -154,3 +154,19 @@ def test_the_queue_progress_counts_one_line_in_the_singular(make_window, seeds, 
     w = make_window(seeds)
     qtbot.keyClick(w.lines, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "1 line changed" in w.queue.progress.text())
+
+
+# ---------------------------------------------------------------- visible before the filter loads
+def test_the_window_module_does_not_load_the_filter_pipeline():
+    """The window shows before the rules compile; importing it must not drag in the
+    pipeline, the classifier or the learn modules (about a fifth of the time to visible)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, jdreview.gui.app; "
+            "print(sorted(m for m in sys.modules if m.startswith(('jdreview.filter.pipeline', "
+            "'jdreview.filter.classifier', 'jdreview.engines', 'jdreview.learn'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout
+    assert out.strip() == "[]", out
