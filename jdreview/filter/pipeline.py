@@ -149,6 +149,11 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
         if value in freed or dv.source in ("classifier", "default"):
             dec[value] = Decision(dl.keep, "structure", "label-value", dl.score)
 
+    # a heading whose section the filter dropped whole goes with it
+    if config.structure and classifier is not None:
+        for i in empty_headings(units, norms, dec):
+            dec[i] = Decision(False, "structure", "empty-heading", dec[i].score)
+
     # 5. segments: trim noise parts of kept lines
     budget.check("segments")
     results = list(map(LineResult, range(n), lines, map(dec.get, range(n))))
@@ -231,6 +236,51 @@ def boilerplate_paragraphs(lines: list[str], units: list[int], norms: Mapping[in
                     if units[m] not in dec:
                         out[units[m]] = spread
         k = j
+    return out
+
+
+#: a heading is a short line that ends no sentence; the prose under it has this many words
+_HEADING_WORDS = 8
+_PROSE_WORDS = 15
+_HEADING_END = re.compile(r"[.!,;]\W*$")
+
+
+def empty_headings(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+    """Headings the classifier kept over a section the filter dropped whole: a short
+    line that ends no sentence (and is no item of a kept list of such lines), right
+    above a paragraph of prose a rule dropped, with nothing kept under it before the
+    next such short line ("Agency Disclaimer" over a no-agency paragraph, "Diversity &
+    Inclusion at Acme" over an EEO statement). A heading a rule kept stays.
+
+    >>> ls = ["Diversity at Acme", "We welcome applicants of every background, and we never discriminate "
+    ...       "on the basis of race, religion or age.",
+    ...       "Benefits", "Free lunch and a pension plan for all staff members."]
+    >>> d = {0: Decision(True, "classifier", "", 0.8), 1: Decision(False, "rule", "eeo"),
+    ...      2: Decision(True, "classifier", "", 0.9), 3: Decision(True, "classifier", "", 0.9)}
+    >>> empty_headings([0, 1, 2, 3], {i: x.lower() for i, x in enumerate(ls)}, d)
+    [0]
+    """
+    n = len(units)
+    nw = [word_count(norms[i]) for i in units]
+    heading = [nw[k] <= _HEADING_WORDS and _HEADING_END.search(norms[units[k]]) is None for k in range(n)]
+    out: list[int] = []
+    for k in range(n - 1):
+        d = dec.get(units[k])
+        if d is None or not d.keep or d.source != "classifier" or not heading[k] or not nw[k]:
+            continue
+        nxt = dec.get(units[k + 1])
+        if nxt is None or nxt.keep or nxt.source == "missing" or nw[k + 1] < _PROSE_WORDS:
+            continue
+        if k and heading[k - 1] and (dp := dec.get(units[k - 1])) is not None and dp.keep:
+            continue  # an item of a list of short lines, not a heading
+        j = k + 1
+        while j < n and not heading[j]:
+            dj = dec.get(units[j])
+            if dj is not None and dj.keep:
+                break
+            j += 1
+        else:
+            out.append(units[k])
     return out
 
 

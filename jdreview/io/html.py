@@ -52,7 +52,8 @@ def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | No
         warnings.append(f"{source or '<input>'}: warning: HTML looks truncated "
                         "(no closing </html>); cleaned what was there")
     pieces: list[tuple[str, int]] | None = [] if attrs is not None else None
-    rendered = _render_lexbor(html, pieces)
+    trees: list[Any] = []
+    rendered = _render_lexbor(html, pieces, trees)
     if rendered is None or not rendered[0].strip():
         pieces = None  # the fallback records no structure
         rendered = _render_bs4(html, source)
@@ -64,6 +65,11 @@ def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | No
         attrs.extend(_line_attrs(pieces))
         if len(attrs) != len(lines):  # never guess: no evidence rather than wrong evidence
             attrs.clear()
+        elif "JobPosting" in html:  # the page's own schema.org data names its job lines
+            from .jobposting import job_posting_fields, line_marks
+
+            marks = line_marks(lines, job_posting_fields(html, trees[0] if trees else None))
+            attrs[:] = [a + m for a, m in zip(attrs, marks, strict=True)]
     return lines, warnings
 
 
@@ -192,7 +198,8 @@ def _line_attrs(pieces: list[tuple[str, int]]) -> list[tuple[str, ...]]:
     return out
 
 
-def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None) -> tuple[str, str] | None:
+def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None,
+                   trees: list[Any] | None = None) -> tuple[str, str] | None:
     """Lines of a page from lexbor's tree (selectolax), in the text form ``_split_rendered``
     takes: blocks start lines, inline elements join, dropped tags and hidden elements
     are skipped. lexbor parses in C at about three times lxml's speed and builds no
@@ -204,7 +211,8 @@ def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None) -> tu
     lexbor builds the tree a browser builds (HTML5), as lxml did not.
 
     With ``pieces``, every piece of text is also recorded with the bits of the elements
-    that contain it (:func:`_render_lexbor_structure`); the text is the same.
+    that contain it (:func:`_render_lexbor_structure`); the text is the same. With
+    ``trees``, lexbor's tree is appended to it (for the page's structured data).
     """
     from selectolax.lexbor import LexborHTMLParser
 
@@ -212,6 +220,8 @@ def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None) -> tu
         tree = LexborHTMLParser(html)
     except Exception:  # pragma: no cover - lexbor takes any str; a failure is not a crash
         return None
+    if trees is not None:
+        trees.append(tree)
     title_el = tree.css_first("title")
     title = " ".join(title_el.text(deep=True).split()) if title_el is not None else ""
     out: list[str] = []
