@@ -366,6 +366,7 @@ class MainWindow(QMainWindow):
         self.model.set_session(session, stack)
         first = next((i for i, lr in enumerate(session.lines) if lr.decision is not None), 0)
         self.lines.go_to(self.model.index(first, 0))
+        self.lines.measure_first_row()
         self.lines.setFocus()
         self.queue_model.refresh(pid)
         self._update_title()

@@ -178,6 +178,14 @@ class LinePane(QTreeView):
         self._after_paint: dict[str, Callable[[], None]] = {}
         self.placeholder = ""
 
+    def measure_first_row(self) -> None:
+        """Qt takes the view's default row height from row 0 when row 0 changes, and when
+        it differs repaints the whole pane: measure it now (the posting paints whole
+        anyway), not on the first toggle of the first line (about 15 ms on a posting)."""
+        model = self.model()
+        if model.rowCount() > 0:
+            self.dataChanged(model.index(0, 0), model.index(0, model.columnCount() - 1), [])
+
     def after_paint(self, name: str, callback: Callable[[], None]) -> None:
         """Call ``callback`` once, from the event loop, after the lines are next painted
         (work that can wait until the person sees the posting); it replaces a callback

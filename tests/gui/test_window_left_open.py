@@ -170,3 +170,45 @@ def test_the_window_module_does_not_load_the_filter_pipeline():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout
     assert out.strip() == "[]", out
+
+
+def test_the_first_toggle_of_the_first_line_repaints_its_row(make_window, seeds, qtbot):
+    """Qt re-measures its default row height from row 0 when row 0 changes and, when it
+    differs, repaints the whole pane: the window measures it as a posting opens."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Paints(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rects: list = []
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                self.rects.append(event.rect())
+            return False
+
+    w = make_window(seeds)
+    ids = w.ws.ids()
+    heights = []
+    for pid in ids:
+        w.open_posting(pid)
+        heights.append(w.lines.visualRect(w.model.index(0, 0)).height())
+    a, b = next((x, y) for x in range(len(ids)) for y in range(len(ids)) if heights[x] != heights[y])
+    w.open_posting(ids[a])
+    w.lines.go_to(w.model.index(0, 0))
+    w.toggle_selection()  # row 0 changed: the view takes its height as the default
+    w.open_posting(ids[b])  # another height of row 0
+    w.repaint()
+    w.open_posting(ids[a])
+    w.open_posting(ids[b])
+    w.repaint()
+    assert w.lines.current_line() == 0
+    paints = Paints()
+    viewport = w.lines.viewport()
+    viewport.installEventFilter(paints)
+    try:
+        w.toggle_selection()
+        qtbot.waitUntil(lambda: bool(paints.rects))
+    finally:
+        viewport.removeEventFilter(paints)
+    assert max(r.height() for r in paints.rects) < viewport.height() // 2, [r.getRect() for r in paints.rects]
