@@ -508,6 +508,11 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
                     keep_hits.add(j)
                 elif j not in keep_hits:
                     dec.setdefault(j, Decision(False, "rule", rule.id))
+                elif k3 > k and _bare_value(dec[j], rules) and (bounds is None or not bounds.opens_body(k3, keep_hits)):
+                    # a bare value a keep rule named ("Remote", "Contract") inside a similar
+                    # job's card: the section holds it
+                    dec[j] = Decision(False, "rule", rule.id)
+                    keep_hits.discard(j)
             k = max(stop, k + 1)
 
     # boilerplate spreads over its paragraph: a text paragraph mostly dropped by a
@@ -540,6 +545,14 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
     return dec
 
 
+def _bare_value(d: Decision, rules: RuleSet) -> bool:
+    """A keep decision of an exact rule: a line that is one value ("Remote", "Full-time")."""
+    if not d.keep or d.source != "rule":
+        return False
+    r = rules.get(d.rule)
+    return r is not None and r.kind == "exact"
+
+
 class SectionBounds:
     """Where a drop section must stop: it never runs into the main body.
 
@@ -570,7 +583,7 @@ class SectionBounds:
         self.title = normalise_title(posting, units, norms)
         self.norms = norms
 
-    def _opens_body(self, k: int, keep_hits: set[int]) -> bool:
+    def opens_body(self, k: int, keep_hits: set[int]) -> bool:
         """A line a keep rule kept with prose right under it: a heading that opens
         the description ("About the job")."""
         nxt = k + 1
@@ -581,11 +594,11 @@ class SectionBounds:
         """The unit index (exclusive) where a drop section that starts at unit ``k``
         and would run to ``stop`` ends."""
         a = self.a
-        if self.b < 0 or k >= a or any(self._opens_body(k2, keep_hits) for k2 in range(k)):
+        if self.b < 0 or k >= a or any(self.opens_body(k2, keep_hits) for k2 in range(k)):
             return stop  # inside or after the body: the section may run on
         units = self.units
         for k2 in range(k + 1, min(stop, a)):
-            if self._opens_body(k2, keep_hits):
+            if self.opens_body(k2, keep_hits):
                 return k2
         title = self.title
         for k2 in range(k + 1, min(stop, a)):
@@ -633,8 +646,16 @@ def _segment_line(lr: LineResult, rules: RuleSet, site: str) -> None:
     lr.segments = segs
 
 
+#: a repeated run of prose lines (each this many words) is a copy only when it is this long
+_PROSE_REPEAT_WORDS = 12
+_PROSE_REPEAT_LINES = 6
+
+
 def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2) -> set[int]:
-    """Units that repeat, as a run of at least ``min_lines``, a run seen earlier.
+    """Units that repeat, as a run of at least ``min_lines``, a run seen earlier. A run
+    of prose lines (each of :data:`_PROSE_REPEAT_WORDS` words or more) shorter than
+    :data:`_PROSE_REPEAT_LINES` is no copy: duties that two streams of one posting share,
+    a paragraph the employer says twice.
 
     >>> lines = ["Title", "Acme", "Apply", "Title", "Acme", "Body text here."]
     >>> sorted(repeated_blocks(list(range(6)), {i: l.lower() for i, l in enumerate(lines)}))
@@ -664,6 +685,9 @@ def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2)
                 if length > best:
                     best = length
         earlier.append(k)
+        if best >= min_lines and best < _PROSE_REPEAT_LINES and all(
+                word_count(seq[m]) >= _PROSE_REPEAT_WORDS for m in range(k, k + best)):
+            best = 0  # a few sentences said twice (duties shared by two streams): the posting's own
         if best >= min_lines:
             for m in range(k, k + best):
                 hits.add(units[m])
@@ -849,6 +873,8 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
             if words > 25:
                 break
             continue
+        if words >= _PROSE_REPEAT_WORDS and _HEADING_END.search(text):
+            continue  # a sentence said twice is no header line
         if text in seen and k - seen[text] <= 12 and i not in dec and units[seen[text]] not in hits:
             hits.add(i)
         seen.setdefault(text, k)
