@@ -875,6 +875,8 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
             continue
         if words >= _PROSE_REPEAT_WORDS and _HEADING_END.search(text):
             continue  # a sentence said twice is no header line
+        if not words or _LABEL_END.search(text):
+            continue  # nor is a line of no words (a lone "·") or a label ("Requirements:")
         if text in seen and k - seen[text] <= 12 and i not in dec and units[seen[text]] not in hits:
             hits.add(i)
         seen.setdefault(text, k)
