@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -127,8 +128,12 @@ def _learn_parsers(sub: Any) -> None:
 
     t = sub.add_parser("train", help="train a line classifier on labels (labels.jsonl, export folders, "
                        "corpus folders, pair files)")
-    t.add_argument("labels", nargs="+", metavar="LABELS")
-    t.add_argument("-o", "--output", metavar="FILE", help="write the classifier here (JSON)")
+    t.add_argument("labels", nargs="*", metavar="LABELS")
+    t.add_argument("-o", "--output", metavar="FILE",
+                   help="write the classifier here (JSON; with --workspace, default: the workspace's "
+                        "classifier.json, which reviewing there then uses)")
+    t.add_argument("--workspace", metavar="DIR",
+                   help="also learn from this workspace's reviewed postings (your edits)")
     t.add_argument("--report", action="store_true",
                    help="print leave-one-site-out precision, recall and F1 (line level) and lines to toggle")
     _labels_args(t)
@@ -180,6 +185,15 @@ def _learn_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     rules = load_rule_sets(args.rules, defaults=not args.no_default_rules)
     postings = load_labelled(args.labels, args.gold)
+    if args.command == "train" and args.workspace:
+        postings += _workspace_labels(args)
+        if not args.output:
+            from .workspace.store import CLASSIFIER_NAME
+
+            args.output = os.path.join(args.workspace, CLASSIFIER_NAME)
+    elif not args.labels:
+        print(f"jdreview: error: {args.command}: give LABELS", file=sys.stderr)
+        return EXIT_USAGE
     if not postings:
         print("jdreview: error: no labelled postings in the given LABELS", file=sys.stderr)
         return EXIT_FAILED
@@ -228,6 +242,24 @@ def _learn_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     print("jdreview: error: rules: give an action (suggest or stats)", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _workspace_labels(args: argparse.Namespace) -> list[Any]:
+    """The reviewed postings of ``args.workspace`` as labelled postings: your final
+    decisions over the automatic ones the window showed."""
+    from .learn.labelled import labelled_from_workspace
+    from .workspace.session import cleaner_for
+    from .workspace.store import DB_NAME, Workspace
+
+    if not os.path.exists(os.path.join(args.workspace, DB_NAME)):
+        raise InputError(args.workspace, "no workspace here")
+    with Workspace.open(args.workspace) as ws:
+        errors: list[str] = []
+        cleaner = cleaner_for(ws, args.rules, default_rules=not args.no_default_rules)
+        out = labelled_from_workspace(ws, cleaner, reviewed_only=True, errors=errors)
+    for err in errors:
+        print(f"jdreview: error: {err}", file=sys.stderr)
+    return out
 
 
 def _train_adapt(args: argparse.Namespace, postings: list[Any], rules: Any) -> int:

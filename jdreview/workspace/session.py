@@ -915,7 +915,9 @@ def queue_order(ws: Workspace, cleaner: Cleaner, pids: Iterable[int]) -> list[in
 
 def cleaner_for(ws: Workspace, rule_files: Iterable[str] = (), **options: object) -> Cleaner:
     """The cleaner a workspace reviews with: the default rules, then ``rule_files``, then
-    the workspace's own rule file (``rules.toml``, where saved rules go) when it exists."""
+    the workspace's own rule file (``rules.toml``, where saved rules go) when it exists; and,
+    unless a classifier is given, the one learned from the workspace's reviews
+    (``classifier.json``, written by ``jdreview train --workspace``) when it exists."""
     import os
 
     from ..engines.local import Cleaner
@@ -923,6 +925,9 @@ def cleaner_for(ws: Workspace, rule_files: Iterable[str] = (), **options: object
     files = [*rule_files]
     if os.path.exists(ws.rules_path):
         files.append(ws.rules_path)
+    if not options.get("classifier") and options.get("use_classifier", True) \
+            and os.path.exists(ws.classifier_path):
+        options = {**options, "classifier": ws.classifier_path}
     return Cleaner.create(rule_files=files, **options)  # type: ignore[arg-type]
 
 

@@ -56,6 +56,8 @@ SCHEMA_VERSION = 1
 DB_NAME = "workspace.sqlite"
 #: The user's rule file inside a workspace: "Make a rule from this line" appends here.
 RULES_NAME = "rules.toml"
+#: the classifier ``jdreview train --workspace`` learns from the reviewed postings
+CLASSIFIER_NAME = "classifier.json"
 STATUSES = ("new", "reviewed", "skipped")
 
 #: A unit key: (line index, segment index or None for the whole line).
@@ -387,6 +389,12 @@ class Workspace:
     def rules_path(self) -> str:
         """The user's rule file for this workspace (created by the first saved rule)."""
         return os.path.join(self.directory, RULES_NAME)
+
+    @property
+    def classifier_path(self) -> str:
+        """The classifier learned from this workspace's reviews (``jdreview train --workspace``),
+        which reviewing uses when no other is given."""
+        return os.path.join(self.directory, CLASSIFIER_NAME)
 
     @property
     def schema_version(self) -> int:

@@ -7,6 +7,7 @@ of the same site comes out as the reviewer would have it."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,48 @@ def test_a_damaged_site_correction_is_refused_with_one_line(tmp_path: Path, dama
     with pytest.raises(InputError, match="model must be a bias and a table of weights") as e:
         load_classifier(str(path))
     assert "\n" not in str(e.value) and str(path) in str(e.value)
+
+
+def test_train_from_a_workspace_teaches_the_window(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    from jdreview.cli import main
+    from jdreview.workspace.session import cleaner_for, open_session
+    from jdreview.workspace.store import Workspace
+
+    batch = tmp_path / "jobhub.jsonl"
+    batch.write_text("".join(json.dumps({"id": f"j{k}", "site": "jobhub",
+                                         "text": "\n".join(alumni(k).posting.lines)}) + "\n"
+                             for k in range(4)), encoding="utf-8")
+    wsdir = str(tmp_path / "ws")
+    with Workspace.open(wsdir) as ws:
+        ws.add_paths([str(batch)])
+        ids = ws.ids()
+        for k, pid in enumerate(ids[:3]):  # the reviewer fixes three postings in the window
+            s = open_session(ws, cleaner_for(ws), pid, reviewer="ann")
+            assert s.posting.site == "jobhub"
+            gold = alumni(k).labels
+            for keep in (True, False):
+                keys = [(i, None) for i, v in gold.items() if v is keep and s.final((i, None)) is not keep]
+                if keys:
+                    s.apply(s.set_label(keys, keep))
+            ws.set_status(pid, "reviewed", "ann")
+        before = open_session(ws, cleaner_for(ws), ids[3])
+        wrong_before = sum(before.final((i, None)) is not v for i, v in alumni(3).labels.items())
+    assert wrong_before >= 3
+    assert main(["train", "--workspace", wsdir, "--adapt"]) == 0
+    assert os.path.exists(os.path.join(wsdir, "classifier.json"))
+    with Workspace.open(wsdir) as ws:
+        cleaner = cleaner_for(ws)  # what the window reviews with: the learned classifier
+        assert cleaner.classifier is not None and cleaner.classifier.memory is not None
+        after = open_session(ws, cleaner, ws.ids()[3])
+        assert all(after.final((i, None)) is v for i, v in alumni(3).labels.items())
+
+
+def test_train_needs_labels_or_a_workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jdreview.cli import main
+
+    assert main(["train", "-o", str(tmp_path / "x.json")]) == 2
+    assert "give LABELS" in capsys.readouterr().err
+    assert main(["train", "--workspace", str(tmp_path / "nothing"), "--adapt"]) == 1
+    err = capsys.readouterr().err
+    assert "no workspace here" in err and err.count("\n") == 1
