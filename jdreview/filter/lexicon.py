@@ -95,14 +95,49 @@ def _index() -> tuple[dict[str, tuple[tuple[str, str], ...]], dict[str, tuple[tu
     return ({k: tuple(v) for k, v in spaced.items()}, {k: tuple(v) for k, v in unspaced.items()})
 
 
+@lru_cache(maxsize=1)
+def _any_phrase() -> Any:
+    """Every phrase as a literal in one RE2 set: a single pass over a line's UTF-8
+    says whether any phrase occurs in it at all, word start or not. Most lines hold
+    none; only those that do are looked at word by word."""
+    from re2 import _re2  # the rule engine's dependency; imported when first matched
+
+    opts = _re2.RE2.Options()
+    opts.never_capture = True
+    opts.log_errors = False
+    ps = _re2.Set(_re2.RE2.Anchor.UNANCHORED, opts)
+    for langs in lexicon().values():
+        for phrases in langs.values():
+            for p in phrases:
+                if ps.Add(re.escape(p).encode()) < 0:
+                    raise ValueError(f"lexicon phrase {p!r}: RE2 refused it as a literal")
+    if not ps.Compile():
+        raise ValueError("lexicon phrases: RE2 could not compile the set")
+    return ps
+
+
 @lru_cache(maxsize=CACHE_ENTRIES)
 def cues(text: str) -> tuple[str, ...]:
     """The names of the cues ``text`` holds, in lexicon order (cached per text).
     The classifier's features for boilerplate prose; empty for most lines.
 
-    Linear in the text: each word start is looked up by its first characters, and
-    only the few phrases that begin so are compared."""
+    Linear in the text: one RE2 pass over the line says whether any phrase occurs
+    in it as a substring (a line where none does holds no cue); in a line where one
+    does, each word start is looked up by its first characters, and only the few
+    phrases that begin so are compared."""
     folded = " ".join(text.split()).casefold()
+    try:
+        if not _any_phrase().Match(folded.encode()):
+            return ()
+    except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8 only
+        pass
+    return _cues_folded(folded)
+
+
+def _cues_folded(folded: str) -> tuple[str, ...]:
+    """:func:`cues` of a folded text, without the one-pass check: each word start
+    compared with the phrases that begin with its first characters (the reference
+    the one-pass check is tested against)."""
     spaced, unspaced = _index()
     found: set[str] = set()
     for m in _WORD_START.finditer(folded):

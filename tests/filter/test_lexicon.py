@@ -59,3 +59,49 @@ def test_a_lexicon_rule_drops_the_sentence_and_keeps_the_rest_of_the_line() -> N
     assert [u[3].reason for u in res.units()][-1] == "rule:legal"
     again = parse_rules("schema = 1\n" + rs.rules[0].to_toml()).rules[0]
     assert (again.kind, again.pattern, again.unit) == ("lexicon", ("eeo",), "segment")
+
+
+def _corpus_lines() -> list[str]:
+    import gzip
+    import json
+    import os
+    from pathlib import Path
+
+    from jdreview.io.inputs import load_posting
+
+    root = Path(__file__).resolve().parents[2]
+    shared = next((p for p in (root.parent / "shared", root.parents[1] / "shared") if (p / "corpus").is_dir()),
+                  root.parent / "shared")
+    if not (shared / "corpus" / "raw").is_dir():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"development corpus not found at {shared / 'corpus'}")
+        pytest.skip("development corpus not found")
+    paths = sorted((root / "assets" / "samples" / "seeds").glob("*.txt")) + sorted((shared / "corpus" / "raw").iterdir())
+    lines = [x for p in paths for x in load_posting(str(p)).lines if x.strip()]
+    nhs = shared / "bench" / "nhs-distinct.jsonl.gz"
+    if nhs.is_file():
+        with gzip.open(nhs, "rt", encoding="utf-8") as f:
+            for n, rec in enumerate(f):
+                if n >= 300:
+                    break
+                lines += [x for x in json.loads(rec)["text"].split("\n") if x.strip()]
+    return lines
+
+
+def test_the_one_pass_check_gives_the_word_by_word_answer_on_the_corpus() -> None:
+    """cues() first asks one RE2 set whether any phrase occurs at all; on every corpus
+    line (and NHS line, and the cases above) the answer is the word-by-word lookup's."""
+    from jdreview.filter.lexicon import _cues_folded
+
+    lines = _corpus_lines() + [
+        "Tekeeo offers EEO: we are an equal opportunity employer",  # a phrase inside a word, and at a start
+        "xequal opportunity employer",  # only inside a word: no cue
+        "Lone \ud800 surrogate: equal opportunity employer",
+    ]
+    found = 0
+    for text in lines:
+        want = _cues_folded(" ".join(text.split()).casefold())
+        assert cues(text) == want, text
+        found += bool(want)
+    assert found > 50  # the corpus holds cues, not only their misses
+    assert cues("xequal opportunity employer") == ()
