@@ -40,7 +40,7 @@ from .features import (
     _dist_bucket,
     _site_repeat_name,
     line_key,
-    local_features,
+    local_logit,
     run_len_name,
     site_repeat_names,
     split_features,
@@ -100,6 +100,7 @@ class Classifier:
         self.version = self._digest()[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
         self._cw: dict[str, float] | None = None
+        self._ww: dict[str, float] | None = None  # the w: weights by word
 
     def _digest(self) -> str:
         body = json.dumps({"w": sorted(self.weights.items()), "b": self.bias, "s": self.smoothing,
@@ -118,8 +119,10 @@ class Classifier:
         """The local part of a line's logit, cached: chrome lines repeat."""
         v = self._local_cache.get(key)
         if v is None:
-            w = self.weights
-            v = sum(w.get(name, 0.0) * x for name, x in local_features(*key)[0])
+            ww = self._ww
+            if ww is None:
+                ww = self._ww = {name[2:]: x for name, x in self.weights.items() if name.startswith("w:")}
+            v = local_logit(ww, self.weights, *key)
             if len(self._local_cache) >= CACHE_ENTRIES:
                 self._local_cache.clear()
             self._local_cache[key] = v
@@ -247,7 +250,7 @@ class Classifier:
                 seen.add(norm)
             st = static[k]
             if title_words:
-                words = st[2]
+                words = st[10]
                 if words and len(words) <= 8 and all(w in title_words for w in words):
                     v += w_url
             if page_title and k and nws[k] <= 10 and norm != page_title and 3 <= len(norm) \
@@ -255,7 +258,7 @@ class Classifier:
                 v += w_title
             if first_title >= 0 and 0 <= k - first_title <= 4 and not ruled[k]:
                 v += w_header_title if k == first_title else w_header_after
-            if st[1] and nws[k] <= 6:
+            if st[9] and nws[k] <= 6:
                 v += w_date
             rl = run_len[k]
             if rl:

@@ -51,24 +51,27 @@ def _dist_bucket(d: int) -> str:
     return "21+"
 
 
+#: what :func:`_text_features` gives of a text
+TextFeatures = tuple[tuple[str, ...], int, str, str, bool, bool, bool, bool, bool, bool, tuple[str, ...]]
+
+
 @lru_cache(maxsize=CACHE_ENTRIES)
-def _text_features(norm: str) -> tuple[tuple[tuple[str, float], ...], int, str, str, bool, bool, bool, bool]:
-    """The part of a line's local features that depends on its text alone, cached:
-    (word features, word count, ending feature, ending feature once Markdown emphasis
-    is stripped, digit, currency, url, field separator). A block of wrapped lines
-    shares one text: computing this once per text keeps scoring linear in the input
-    (computed per line, 4,000 wrapped lines took 99 s)."""
+def _text_features(norm: str) -> TextFeatures:
+    """Everything the classifier reads of a text alone, computed once per text (cached):
+    (its distinct words, in the order their features are summed; word count; ending
+    feature; ending feature once Markdown emphasis is stripped; digit; currency; url;
+    field separator; ends a sentence; looks like a date; slug words). Local features
+    and context features both read it, so a line's text is scanned once. A block of
+    wrapped lines shares one text: computing this once per text keeps scoring linear
+    in the input (computed per line, 4,000 wrapped lines took 99 s)."""
     words = tokens(norm)
     nw = len(words) if not has_unspaced(norm) else word_count(norm)
-    uniq = set(words)
-    wf: tuple[tuple[str, float], ...] = ()
-    if uniq:
-        v = 1.0 / math.sqrt(len(uniq))
-        wf = tuple(("w:" + w, v) for w in uniq)
+    uniq = tuple(set(words))
     s = norm.rstrip()
-    return (wf, nw, _ending(s), _ending(s.rstrip("*_ ")), any(map(str.isdigit, norm)),
+    return (uniq, nw, _ending(s), _ending(s.rstrip("*_ ")), any(map(str.isdigit, norm)),
             _CURRENCY.search(norm) is not None, _URLISH.search(norm) is not None,
-            "|" in norm or " · " in norm or " • " in norm)
+            "|" in norm or " · " in norm or " • " in norm,
+            _SENT_END.search(norm) is not None, _DATEISH.search(norm) is not None, tuple(_SLUG.findall(norm)))
 
 
 def _ending(s: str) -> str:
@@ -84,8 +87,11 @@ def _ending(s: str) -> str:
 @lru_cache(maxsize=2_048)  # scoring caches the local logit itself; this serves training
 def local_features(norm: str, raw_start: str) -> tuple[tuple[tuple[str, float], ...], int]:
     """Features of a line on its own, and its word count (cached: chrome repeats)."""
-    wf, nw, end_plain, end_md, digit, currency, url, fieldsep = _text_features(norm)
-    feats: list[tuple[str, float]] = list(wf)
+    uniq, nw, end_plain, end_md, digit, currency, url, fieldsep = _text_features(norm)[:8]
+    feats: list[tuple[str, float]] = []
+    if uniq:
+        v = 1.0 / math.sqrt(len(uniq))
+        feats = [("w:" + w, v) for w in uniq]
     feats.append(("nw:" + _nw_bucket(nw), 1.0))
     end = end_plain
     # Markdown emphasis and headings ("**About us**", "## Benefits") are not the line's shape
@@ -116,7 +122,54 @@ def local_features(norm: str, raw_start: str) -> tuple[tuple[tuple[str, float], 
     return tuple(feats), nw
 
 
+def local_logit(word_weight: Mapping[str, float], weight: Mapping[str, float], norm: str, raw_start: str) -> float:
+    """The weighted sum of :func:`local_features` (``weight`` by feature name,
+    ``word_weight`` the ``w:`` weights by word), without building the features:
+    the same additions in the same order, so the same float.
+
+    >>> w = {"w:apply": -2.0, "nw:1": 0.5, "titlecase": 0.25}
+    >>> local_logit({"apply": -2.0}, w, "apply", "Apply") == sum(w.get(n, 0.0) * x for n, x in local_features("apply", "Apply")[0])
+    True
+    """
+    uniq, nw, end_plain, end_md, digit, currency, url, fieldsep = _text_features(norm)[:8]
+    get = weight.get
+    total: float = 0
+    if uniq:
+        v = 1.0 / math.sqrt(len(uniq))
+        wget = word_weight.get
+        for w in uniq:
+            total += wget(w, 0.0) * v
+    total += get(_NW_NAMES[nw if nw < 40 else 40], 0.0)
+    end = end_plain
+    if raw_start.startswith(("**", "__", "#")):
+        raw_start = raw_start.lstrip("*_# ")
+        end = end_md
+    if end:
+        total += get(end, 0.0)
+    if _BULLET.match(raw_start):
+        total += get("bullet", 0.0)
+    first = raw_start.lstrip()[:1]
+    if first and first.islower():
+        total += get("start:lower", 0.0)
+    elif first and not first.isalnum():
+        total += get("start:punct", 0.0)
+    if digit:
+        total += get("digit", 0.0)
+    if currency:
+        total += get("currency", 0.0)
+    if url:
+        total += get("url", 0.0)
+    if nw and nw <= 8 and raw_start[:1].isupper() and raw_start.strip().istitle():
+        total += get("titlecase", 0.0)
+    if nw and raw_start.strip().isupper():
+        total += get("allcaps", 0.0)
+    if fieldsep:
+        total += get("fieldsep", 0.0)
+    return total
+
+
 _NW_BUCKETS = [_nw_bucket(x) for x in range(41)]
+_NW_NAMES = ["nw:" + b for b in _NW_BUCKETS]
 _PREV_NW = {bucket: "prev:nw:" + bucket for bucket in set(_NW_BUCKETS)}
 _NEXT_NW = {bucket: "next:nw:" + bucket for bucket in set(_NW_BUCKETS)}
 _SPAN_BEFORE = {d: "span:before:" + d for d in ("1", "2-3", "4-8", "9-20", "21+")}
@@ -200,14 +253,6 @@ def blocks(lines: list[str], units: list[int]) -> list[int]:
     return out
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
-def _line_static(norm: str) -> tuple[bool, bool, tuple[str, ...], int]:
-    """Per normalised line, cached: (ends a sentence, looks like a date, slug words,
-    words as local_features counts them)."""
-    return (bool(_SENT_END.search(norm)), bool(_DATEISH.search(norm)), tuple(_SLUG.findall(norm)),
-            _text_features(norm)[1])
-
-
 _DATEISH = re.compile(r"\b(?:ago|posted|reposted|vor \d|il y a|hace|fa|geleden|há|"
                       r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
                       r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\b")
@@ -249,8 +294,8 @@ class _Context:
         n = self.n = len(units)
         block_of = self.block_of = blocks(lines, units)
         unit_norms = [norms[i] for i in units]
-        static = self.static = [_line_static(x) for x in unit_norms]
-        wc = [st[3] for st in static]
+        static = self.static = [_text_features(x) for x in unit_norms]
+        wc = [st[1] for st in static]
         # a block's words are its lines' words (joining with a space makes no new word)
         multi: set[int] = set()
         nws = wc
@@ -289,7 +334,7 @@ class _Context:
                             if posting.url else set())
         page_title = self.page_title = normalise_title(posting, units, norms)
         # runs of short, unpunctuated lines: navigation and link lists
-        short = [nws[k] <= 4 and not static[k][0] for k in range(n)]
+        short = [nws[k] <= 4 and not static[k][8] for k in range(n)]
         run_len = self.run_len = [0] * n
         k = 0
         while k < n:
@@ -410,7 +455,7 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
             seen.add(norm)
         st = static[k]
         if title_words:
-            words = st[2]
+            words = st[10]
             if words and len(words) <= 8 and all(w in title_words for w in words):
                 add("in:url")
         if page_title and k and nws[k] <= 10 and norm != page_title and 3 <= len(norm) \
@@ -418,7 +463,7 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
             add("in:title")
         if first_title >= 0 and 0 <= k - first_title <= 4 and not ruled[k]:
             add("header:title" if k == first_title else "header:after")
-        if st[1] and nws[k] <= 6:
+        if st[9] and nws[k] <= 6:
             add("dateish")
         rl = run_len_name(c.run_len[k])
         if rl:

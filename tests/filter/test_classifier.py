@@ -114,3 +114,25 @@ def test_the_fast_scorer_gives_the_same_logits_as_the_feature_names() -> None:
         assert fast == pytest.approx(slow, abs=1e-9), p.source
         checked += len(units) - len(dec)
     assert checked > 100
+
+
+def test_the_local_logit_is_the_weighted_sum_of_the_local_features_exactly() -> None:
+    """Scoring adds a line's local weights without building its features
+    (features.local_logit); on every corpus line the float is the one the feature
+    list gives, bit for bit, so the cleaned output cannot move."""
+    from jdreview.filter.classifier import default_classifier
+    from jdreview.filter.features import local_features
+
+    clf = default_classifier()
+    w = clf.weights
+    checked = 0
+    for p in _all_postings():
+        for line in p.lines:
+            if not line.strip():
+                continue
+            key = (normalise(line), line[:40])
+            want = sum(w.get(name, 0.0) * x for name, x in local_features(*key)[0])
+            clf._local_cache.clear()
+            assert clf._local(key) == want, line
+            checked += want != 0.0
+    assert checked > 1000

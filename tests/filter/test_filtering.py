@@ -256,7 +256,7 @@ def test_per_line_caches_stay_bounded_over_many_distinct_postings() -> None:
              "local": len(cleaner.classifier._local_cache)}
     sizes.update({f"line:{site}": len(rules.line_cache(site)) for site in ("", "linkedin")})
     sizes.update({f"segment:{site}": len(rules.segment_cache(site)) for site in ("", "linkedin")})
-    for name in ("_line_static", "_seam", "_is_bullet", "line_key", "local_features"):
+    for name in ("_text_features", "_seam", "_is_bullet", "line_key", "local_features"):
         sizes[name] = getattr(clf_mod, name).cache_info().currsize
     assert all(0 <= v <= CACHE_ENTRIES for v in sizes.values()), sizes
     assert sizes["norm"] > 0 and sizes["local"] > 0  # the caches were in use
