@@ -208,8 +208,13 @@ def main() -> int:
             print(f"  jdreview / trafilatura: {ratio_cpu:.2f}x per CPU-second, {ratio_wall:.2f}x per wall second "
                   f"(budget >= {BUDGET[kind]:.0f}x: {'met' if ok else 'NOT met'}); "
                   f"peak memory of the clean process {min(rss):.0f}-{max(rss):.0f} MB")
-            result[kind] = {"ratio": ratio_cpu}
+            result[kind] = {"ratio": ratio_cpu, "rate": max(cpu["jdreview"]), "rss": max(rss)}
     print()
+    print("summary (jdreview / trafilatura per CPU-second; peak memory of the clean process):")
+    for kind, r in result.items():
+        print(f"  {kind:<11} {r['ratio']:5.2f}x (budget >= {BUDGET[kind]:.0f}x: "
+              f"{'met' if r['ratio'] >= BUDGET[kind] else 'NOT met'}), {r['rate']:,.0f} postings/CPU-s, "
+              f"{r['rss']:.0f} MB")
     print(f"RESULT clean_distinct_vs_trafilatura {result['distinct']['ratio']:.2f}")
     return 0
 

@@ -188,7 +188,7 @@ def translate(pattern: str, case_sensitive: bool, bmode: str = "native") -> str:
         raise Unsupported("a '{' that is not a repeat count (the regex module may read it as "
                           "fuzzy matching, {e<=1}; write \\{ for a brace)")
     try:
-        parsed = _sre.parse(pattern, 0 if case_sensitive else _I)
+        parsed = _parse(pattern, case_sensitive)
     except (re.error, OverflowError, RecursionError) as e:
         raise Unsupported(f"syntax the linear-time engine does not know ({e})") from None
     flags = int(parsed.state.flags)
@@ -199,11 +199,18 @@ def translate(pattern: str, case_sensitive: bool, bmode: str = "native") -> str:
     return _translated(pattern, case_sensitive, bmode)[0]
 
 
+@functools.lru_cache(maxsize=256)
+def _parse(pattern: str, case_sensitive: bool) -> Any:
+    """The ``re`` parser's tree of ``pattern``, parsed once for its three translations
+    (the emitter only reads the tree)."""
+    return _sre.parse(pattern, 0 if case_sensitive else _I)
+
+
 @functools.lru_cache(maxsize=1024)
 def _translated(pattern: str, case_sensitive: bool, bmode: str) -> tuple[str, bool]:
     """(RE2 source, whether a leading lookbehind was turned into a consumed character:
     then the match starts one character early and its start is asked of ``regex``)."""
-    parsed = _sre.parse(pattern, 0 if case_sensitive else _I)
+    parsed = _parse(pattern, case_sensitive)
     flags = int(parsed.state.flags)
     if not case_sensitive:
         flags |= _I

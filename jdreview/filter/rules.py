@@ -210,7 +210,9 @@ class RuleSet:
             if unit == "segment" and action == "drop":
                 self._seg_any[scope] = self._set([(_unanchor(r.pattern[0]), r.case_sensitive) for r in items])
         section_rules = [r for r in active if r.kind == "section"]
-        self.sections = [(r, self._set([(r.pattern[0], r.case_sensitive)]),
+        # a section's start is found by the one set of all starts (section_hits): its
+        # own set is only compiled if something asks for it
+        self.sections = [(r, _LazySet([(r.pattern[0], r.case_sensitive)], self._timed_out),
                           self._set([(r.end, r.case_sensitive)]) if r.end else None) for r in section_rules]
         self._section_starts = self._set([(r.pattern[0], r.case_sensitive) for r in section_rules]) \
             if section_rules else None
@@ -426,6 +428,29 @@ def _is_anchored(pattern: str) -> bool:
         elif ch == "|" and depth == 0:
             start = True
     return not start
+
+
+class _LazySet:
+    """A :class:`PatternSet` compiled when first used (compiling costs start-up time)."""
+
+    __slots__ = ("patterns", "pattern", "_on_timeout", "_set")
+
+    def __init__(self, patterns: list[tuple[str, bool]], on_timeout: Any) -> None:
+        self.patterns = tuple(patterns)
+        self.pattern = self.patterns[0][0] if len(self.patterns) == 1 else ""
+        self._on_timeout = on_timeout
+        self._set: PatternSet | None = None
+
+    def get(self) -> PatternSet:
+        if self._set is None:
+            self._set = PatternSet(self.patterns, self._on_timeout)
+        return self._set
+
+    def hits(self, text: str) -> list[int]:
+        return self.get().hits(text)
+
+    def search(self, text: str) -> bool:
+        return self.get().search(text)
 
 
 #: (all the regexes of a (scope, unit, action) as one set, their rules, which are
