@@ -6,4 +6,7 @@ lines and is emptied when full, so a batch of millions of distinct postings keep
 bounded footprint (tens of MB) while the repeated lines of a site stay cheap.
 """
 
-CACHE_ENTRIES = 20_000
+#: 8,192 holds every line of the 71 corpus texts (4,789) with their segments, so a batch
+#: from a few sites stays all cache hits, and keeps a distinct batch's clean process
+#: at about 160 MB (20,000 took it to 310 MB: the caches of distinct lines only cost)
+CACHE_ENTRIES = 8_192
