@@ -34,6 +34,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
 from ..errors import InputError
@@ -706,6 +707,14 @@ _NEAR_GAP = 4
 _NEAR_WORDS = 12
 
 
+@lru_cache(maxsize=CACHE_ENTRIES)
+def _key_words(norm: str) -> tuple[frozenset[str], int]:
+    """A line's distinct words and how many words it has (cached: the header and
+    facts lines that near-duplicates are made of repeat across a site's postings)."""
+    words = _KEY_WORD.findall(norm)
+    return frozenset(words), len(words)
+
+
 def near_duplicate_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
                           min_lines: int = 3, lines: list[str] | None = None) -> set[int]:
     """Units of a block that repeats what the posting said earlier: a second header,
@@ -737,14 +746,12 @@ def near_duplicate_blocks(units: list[int], norms: Mapping[int, str], dec: Mappi
     whole = [(k == 0 or block_of[k - 1] != block_of[k]) and (k + 1 == n or block_of[k + 1] != block_of[k])
              for k in range(n)]
     for k, i in enumerate(units):
-        norm = norms[i]
-        words = _KEY_WORD.findall(norm)
-        key = frozenset(words)
+        key, nwords = _key_words(norms[i])
         keys.append(key)
-        small[k] = len(words) <= 3
+        small[k] = nwords <= 3
         if not whole[k]:
             continue
-        if key and len(words) <= _NEAR_WORDS:
+        if key and nwords <= _NEAR_WORDS:
             # candidates: the earlier lines holding this line's rarest word
             rarest = min(key, key=lambda w: len(index.get(w, ())))
             for j in index.get(rarest, ()):
