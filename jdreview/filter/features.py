@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..io.posting import URL_LINE
 from ..limits import CACHE_ENTRIES
@@ -68,10 +68,59 @@ def _text_features(norm: str) -> TextFeatures:
     nw = len(words) if not has_unspaced(norm) else word_count(norm)
     uniq = tuple(set(words))
     s = norm.rstrip()
-    return (uniq, nw, _ending(s), _ending(s.rstrip("*_ ")), any(map(str.isdigit, norm)),
-            _CURRENCY.search(norm) is not None, _URLISH.search(norm) is not None,
-            "|" in norm or " · " in norm or " • " in norm,
-            _SENT_END.search(norm) is not None, _DATEISH.search(norm) is not None, tuple(_SLUG.findall(norm)))
+    if norm.isascii():
+        digit, currency, url, sent_end, dateish = _ascii_flags(norm)
+    else:
+        digit = any(map(str.isdigit, norm))
+        currency = _CURRENCY.search(norm) is not None
+        url = _URLISH.search(norm) is not None
+        sent_end = _SENT_END.search(norm) is not None
+        dateish = _DATEISH.search(norm) is not None
+    return (uniq, nw, _ending(s), _ending(s.rstrip("*_ ")), digit, currency, url,
+            "|" in norm or " · " in norm or " • " in norm, sent_end, dateish, tuple(_SLUG.findall(norm)))
+
+
+# The same five questions as one RE2 pass, for ASCII text only: on ASCII the classes
+# below are exactly what Python's \d, \w, \W, \s and \b mean (\s spelled out, RE2's
+# lacks \x0b and \x1c-\x1f), and whether a pattern occurs does not depend on the engine.
+_W = "A-Za-z0-9_"
+_NS = "^\t\n\x0b\x0c\r\x1c-\x1f "
+_ASCII_PATTERNS = (
+    "[0-9]",
+    "\\b(?:usd|eur|gbp|chf|salary|salaire|gehalt|salario|k/yr|per (?:year|annum|hour))\\b|[$]",
+    f"https?://|www\\.|[{_NS}]+@[{_NS}]+\\.[{_W}]+",
+    f"[.!?:][^{_W}]*$",
+    "\\b(?:ago|posted|reposted|vor [0-9]|il y a|hace|fa|geleden|"
+    "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.? [0-9]{1,2},? [0-9]{4}|"
+    "[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{2,4}|[0-9]{4}-[0-9]{2}-[0-9]{2})\\b",
+)
+
+
+@lru_cache(maxsize=1)
+def _ascii_set() -> Any:
+    from re2 import _re2  # the rule engine's dependency
+
+    opts = _re2.RE2.Options()
+    opts.never_capture = True
+    opts.log_errors = False
+    ps = _re2.Set(_re2.RE2.Anchor.UNANCHORED, opts)
+    for pat in _ASCII_PATTERNS:
+        if ps.Add(pat.encode()) < 0:
+            raise ValueError(f"RE2 refused {pat!r}")
+    if not ps.Compile():
+        raise ValueError("RE2 could not compile the feature patterns")
+    return ps
+
+
+def _ascii_flags(norm: str) -> tuple[bool, bool, bool, bool, bool]:
+    """(digit, currency, url, ends a sentence, looks like a date) of an ASCII text."""
+    found = _ascii_set().Match(norm.encode())
+    if not found:
+        return _NO_FLAGS
+    return 0 in found, 1 in found, 2 in found, 3 in found, 4 in found
+
+
+_NO_FLAGS = (False, False, False, False, False)
 
 
 def _ending(s: str) -> str:

@@ -136,3 +136,31 @@ def test_the_local_logit_is_the_weighted_sum_of_the_local_features_exactly() -> 
             assert clf._local(key) == want, line
             checked += want != 0.0
     assert checked > 1000
+
+
+def test_the_ascii_feature_pass_answers_as_the_python_patterns() -> None:
+    """On ASCII text five feature questions (digit, currency, url, sentence end, date)
+    are one RE2 pass; on every ASCII corpus line, normalised and raw, and on generated
+    strings of the patterns' edge characters (control characters Python counts as
+    whitespace and RE2's \\s does not, line ends), the answers are Python's."""
+    import random
+
+    from jdreview.filter import features as F
+
+    texts = [line for p in _all_postings() for line in p.lines if line.strip()]
+    texts += [normalise(x) for x in texts]
+    rng = random.Random(5)
+    alphabet = "ab9 .:!?@/-$,\t\n\x0b\x1c_wh:tpsw"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 30))) for _ in range(20_000)]
+    texts += ["posted 3 days ago", "jan 5, 2024", "12/03/2024", "2024-01-02", "salary: 30k", "per annum",
+              "x@y.com", "a\x0b@b.c", "www.x", "http://", "end.\n", "end:\n ", "vor 3 tagen", "il y a 2 jours"]
+    checked = found = 0
+    for t in texts:
+        if not t.isascii():
+            continue
+        want = (any(map(str.isdigit, t)), F._CURRENCY.search(t) is not None, F._URLISH.search(t) is not None,
+                F._SENT_END.search(t) is not None, F._DATEISH.search(t) is not None)
+        assert F._ascii_flags(t) == want, repr(t)
+        checked += 1
+        found += sum(want[1:])
+    assert checked > 20_000 and found > 1_000
