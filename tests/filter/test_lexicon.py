@@ -62,30 +62,9 @@ def test_a_lexicon_rule_drops_the_sentence_and_keeps_the_rest_of_the_line() -> N
 
 
 def _corpus_lines() -> list[str]:
-    import gzip
-    import json
-    import os
-    from pathlib import Path
+    from corpus_lines import corpus_lines
 
-    from jdreview.io.inputs import load_posting
-
-    root = Path(__file__).resolve().parents[2]
-    shared = next((p for p in (root.parent / "shared", root.parents[1] / "shared") if (p / "corpus").is_dir()),
-                  root.parent / "shared")
-    if not (shared / "corpus" / "raw").is_dir():
-        if os.environ.get("CI"):
-            raise RuntimeError(f"development corpus not found at {shared / 'corpus'}")
-        pytest.skip("development corpus not found")
-    paths = sorted((root / "assets" / "samples" / "seeds").glob("*.txt")) + sorted((shared / "corpus" / "raw").iterdir())
-    lines = [x for p in paths for x in load_posting(str(p)).lines if x.strip()]
-    nhs = shared / "bench" / "nhs-distinct.jsonl.gz"
-    if nhs.is_file():
-        with gzip.open(nhs, "rt", encoding="utf-8") as f:
-            for n, rec in enumerate(f):
-                if n >= 300:
-                    break
-                lines += [x for x in json.loads(rec)["text"].split("\n") if x.strip()]
-    return lines
+    return corpus_lines(300)
 
 
 def test_the_one_pass_check_gives_the_word_by_word_answer_on_the_corpus() -> None:

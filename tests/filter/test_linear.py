@@ -11,16 +11,15 @@ lines of ``regex``.
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import regex
+from corpus_lines import corpus_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +28,8 @@ from jdreview.filter import linear
 from jdreview.filter.linear import MARK, PatternSet, Unsupported, check, translate
 from jdreview.filter.rules import Rule, RuleSet, _is_anchored, _unanchor, default_rules, parse_rules
 from jdreview.filter.segments import _FIELD_SEP, split_segments
-from jdreview.io.inputs import load_posting
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "corpus").is_dir()),
-              ROOT.parent / "shared")
 CASES = json.loads((ROOT / "tests" / "data" / "unicode_rules.json").read_text(encoding="utf-8"))["cases"]
 
 
@@ -42,20 +38,7 @@ def _ref(pattern: str, case_sensitive: bool) -> Any:
 
 
 def _lines() -> list[str]:
-    if not (SHARED / "corpus" / "raw").is_dir():
-        if os.environ.get("CI"):
-            raise RuntimeError(f"development corpus not found at {SHARED / 'corpus'}")
-        pytest.skip("development corpus not found")
-    paths = sorted((ROOT / "assets" / "samples" / "seeds").glob("*.txt"))
-    paths += sorted((SHARED / "corpus" / "raw").iterdir())
-    lines = [x for p in paths for x in load_posting(str(p)).lines if x.strip()]
-    nhs = SHARED / "bench" / "nhs-distinct.jsonl.gz"
-    if nhs.is_file():
-        with gzip.open(nhs, "rt", encoding="utf-8") as f:
-            for n, rec in enumerate(f):
-                if n >= 100:
-                    break
-                lines += [x for x in json.loads(rec)["text"].split("\n") if x.strip()]
+    lines = corpus_lines(100)
     # the same lines in other cases and with look-alike letters
     lines += [x.upper() for x in lines[:400]] + [x.replace("s", "\u017f").replace("k", "\u212a") for x in lines[:400]]
     lines += [c["text"] for c in CASES]
