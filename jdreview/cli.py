@@ -245,18 +245,11 @@ def _learn_command(args: argparse.Namespace) -> int:
 
 
 def _workspace_labels(args: argparse.Namespace) -> list[Any]:
-    """The reviewed postings of ``args.workspace`` as labelled postings: your final
-    decisions over the automatic ones the window showed."""
-    from .learn.labelled import labelled_from_workspace
-    from .workspace.session import cleaner_for
-    from .workspace.store import DB_NAME, Workspace
+    from .learn.labelled import reviewed_from_workspace
 
-    if not os.path.exists(os.path.join(args.workspace, DB_NAME)):
-        raise InputError(args.workspace, "no workspace here")
-    with Workspace.open(args.workspace) as ws:
-        errors: list[str] = []
-        cleaner = cleaner_for(ws, args.rules, default_rules=not args.no_default_rules)
-        out = labelled_from_workspace(ws, cleaner, reviewed_only=True, errors=errors)
+    errors: list[str] = []
+    out = reviewed_from_workspace(args.workspace, args.rules, default_rules=not args.no_default_rules,
+                                  errors=errors)
     for err in errors:
         print(f"jdreview: error: {err}", file=sys.stderr)
     return out

@@ -589,6 +589,21 @@ def labelled_from_workspace(ws: Any, cleaner: Any, *, reviewed_only: bool = Fals
     return list(iter_labelled_from_workspace(ws, cleaner, reviewed_only=reviewed_only, errors=errors))
 
 
+def reviewed_from_workspace(path: str, rule_files: Iterable[str] = (), *, default_rules: bool = True,
+                            errors: list[str] | None = None) -> list[LabelledPosting]:
+    """The reviewed postings of the workspace folder ``path`` as labelled postings (the
+    person's final decisions over the automatic ones the window showed), filtered with the
+    workspace's own cleaner; a folder with no workspace is an :class:`InputError`."""
+    from ..workspace.session import cleaner_for
+    from ..workspace.store import DB_NAME, Workspace
+
+    if not os.path.exists(os.path.join(path, DB_NAME)):
+        raise InputError(path, "no workspace here")
+    with Workspace.open(path) as ws:
+        cleaner = cleaner_for(ws, rule_files, default_rules=default_rules)
+        return labelled_from_workspace(ws, cleaner, reviewed_only=True, errors=errors)
+
+
 def export_workspace_data(ws: Any, cleaner: Any, outdir: str, *, reviewed_only: bool = False,
                           training: bool = True, include_unreviewed: bool = False,
                           progress: Callable[[int], None] | None = None) -> ExportSummary:
