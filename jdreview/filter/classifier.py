@@ -39,6 +39,7 @@ from .features import (
     _Context,
     _dist_bucket,
     _site_repeat_name,
+    _slug_words,
     line_key,
     local_logit,
     run_len_name,
@@ -250,7 +251,7 @@ class Classifier:
                 seen.add(norm)
             st = static[k]
             if title_words:
-                words = st[10]
+                words = _slug_words(norm)
                 if words and len(words) <= 8 and all(w in title_words for w in words):
                     v += w_url
             if page_title and k and nws[k] <= 10 and norm != page_title and 3 <= len(norm) \

@@ -4,6 +4,7 @@ neighbours, repetition, blocks of lines a capture split, and the site-repetition
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import math
 import re
@@ -52,7 +53,7 @@ def _dist_bucket(d: int) -> str:
 
 
 #: what :func:`_text_features` gives of a text
-TextFeatures = tuple[tuple[str, ...], int, str, str, bool, bool, bool, bool, bool, bool, tuple[str, ...]]
+TextFeatures = tuple[tuple[str, ...], int, str, str, bool, bool, bool, bool, bool, bool]
 
 
 @lru_cache(maxsize=CACHE_ENTRIES)
@@ -60,24 +61,103 @@ def _text_features(norm: str) -> TextFeatures:
     """Everything the classifier reads of a text alone, computed once per text (cached):
     (its distinct words, in the order their features are summed; word count; ending
     feature; ending feature once Markdown emphasis is stripped; digit; currency; url;
-    field separator; ends a sentence; looks like a date; slug words). Local features
-    and context features both read it, so a line's text is scanned once. A block of
-    wrapped lines shares one text: computing this once per text keeps scoring linear
-    in the input (computed per line, 4,000 wrapped lines took 99 s)."""
+    field separator; ends a sentence; looks like a date). Local features and context
+    features both read it, so a line's text is scanned once. A block of wrapped lines
+    shares one text: computing this once per text keeps scoring linear in the input
+    (computed per line, 4,000 wrapped lines took 99 s). The words of the URL slug are
+    :func:`_slug_words`, asked only of a posting that has a URL."""
     words = tokens(norm)
-    nw = len(words) if not has_unspaced(norm) else word_count(norm)
+    nw = len(words) if norm.isascii() or not has_unspaced(norm) else word_count(norm)
     uniq = tuple(set(words))
     s = norm.rstrip()
-    if norm.isascii():
-        digit, currency, url, sent_end, dateish = _ascii_flags(norm)
-    else:
-        digit = any(map(str.isdigit, norm))
-        currency = _CURRENCY.search(norm) is not None
-        url = _URLISH.search(norm) is not None
-        sent_end = _SENT_END.search(norm) is not None
-        dateish = _DATEISH.search(norm) is not None
+    digit, currency, url, sent_end, dateish = _flags(norm)
     return (uniq, nw, _ending(s), _ending(s.rstrip("*_ ")), digit, currency, url,
-            "|" in norm or " · " in norm or " • " in norm, sent_end, dateish, tuple(_SLUG.findall(norm)))
+            "|" in norm or " · " in norm or " • " in norm, sent_end, dateish)
+
+
+@lru_cache(maxsize=CACHE_ENTRIES)
+def _slug_words(norm: str) -> tuple[str, ...]:
+    """The runs of ASCII letters and digits of a text: what a URL slug's words are
+    compared with."""
+    return tuple(_SLUG.findall(norm))
+
+
+def _flags(text: str) -> tuple[bool, bool, bool, bool, bool]:
+    """(digit, currency, url, ends a sentence, looks like a date) of a text: the one
+    RE2 pass of :func:`_ascii_flags` on ASCII text and on the ASCII stand-in of other
+    text (:func:`ascii_stand_in`), Python's patterns when a text has no stand-in."""
+    if text.isascii():
+        return _ascii_flags(text)
+    stand_in = ascii_stand_in(text)
+    if stand_in is not None:
+        return _ascii_flags(stand_in)
+    return _python_flags(text)
+
+
+def _python_flags(text: str) -> tuple[bool, bool, bool, bool, bool]:
+    """:func:`_flags` by Python's patterns: the reference, and the route of a text
+    without an ASCII stand-in."""
+    return (any(map(str.isdigit, text)), _CURRENCY.search(text) is not None, _URLISH.search(text) is not None,
+            _SENT_END.search(text) is not None, _DATEISH.search(text) is not None)
+
+
+class _NoStandIn(Exception):
+    """A character no ASCII character can stand in for."""
+
+
+#: the stand-in of each non-ASCII character met so far ('' when it has none)
+_STAND_IN: dict[str, str] = {}
+
+
+def _stand_in_char(c: str) -> str:
+    """The ASCII character that answers every question of the feature patterns as ``c``
+    does (Python's ``\\w``, ``\\d``, ``\\s`` and ``str.isdigit``; the currency signs), or ''."""
+    if c in "€£¥₹":
+        return "$"  # a currency sign the pattern names, and like them no word, no space
+    if c.isdecimal():
+        return "0"  # \d, \w and a digit
+    if c.isdigit() or c.isspace():
+        return ""  # a digit that is no \d ("²"), a space: no ASCII character is both
+    if c.isalnum():
+        return "_"  # \w, no digit, and in no pattern's [a-z]
+    return "#"  # no word, no space, no digit, and in no pattern
+
+
+def _stand_in_error(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeEncodeError)
+    out = []
+    for c in exc.object[exc.start:exc.end]:
+        r = _STAND_IN.get(c)
+        if r is None:
+            r = _stand_in_char(c)
+            if len(_STAND_IN) < CACHE_ENTRIES:
+                _STAND_IN[c] = r
+        if not r:
+            raise _NoStandIn(c)
+        out.append(r)
+    return "".join(out), exc.end
+
+
+codecs.register_error("jdreview.stand-in", _stand_in_error)
+
+
+def ascii_stand_in(text: str) -> str | None:
+    """``text`` with each non-ASCII character replaced by an ASCII one of the same
+    classes for the feature patterns (a letter by ``_``, a decimal digit by ``0``, a
+    currency sign by ``$``, other signs by ``#``), so that the ASCII pass answers as
+    Python's patterns do on ``text``; None when some character has no such stand-in
+    (a digit that is no decimal digit, a space other than ASCII's) or the text holds
+    "há" (a date word of the Python pattern only).
+
+    >>> ascii_stand_in("£30,000 à 5 km – ok"), ascii_stand_in("x² m")
+    ('$30,000 _ 5 km # ok', None)
+    """
+    if "há" in text:
+        return None
+    try:
+        return text.encode("ascii", "jdreview.stand-in").decode("ascii")
+    except _NoStandIn:
+        return None
 
 
 # The same five questions as one RE2 pass, for ASCII text only: on ASCII the classes
@@ -504,7 +584,7 @@ def split_features(posting: Posting, units: list[int], norms: Mapping[int, str],
             seen.add(norm)
         st = static[k]
         if title_words:
-            words = st[10]
+            words = _slug_words(norm)
             if words and len(words) <= 8 and all(w in title_words for w in words):
                 add("in:url")
         if page_title and k and nws[k] <= 10 and norm != page_title and 3 <= len(norm) \

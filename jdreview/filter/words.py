@@ -40,6 +40,7 @@ _UNSPACED = re.compile(f"[{_CJK}{_THAI}]")
 # a word of a spaced script: letters only, two or more (as the classifier always had);
 # only used on text without Han, kana or Thai
 _SPACED_WORD = re.compile(r"[^\W\d_]{2,}")
+_ASCII_WORD = re.compile("[a-z]{2,}")
 _SPACED_SPLIT = re.compile(f"[{_CJK}{_THAI}]+")
 
 #: sentence-final punctuation of Chinese and Japanese (needs no space after it)
@@ -64,7 +65,7 @@ def word_count(text: str) -> int:
     >>> word_count("Apply"), word_count(""), word_count("東京都 渋谷区")
     (1, 0, 4)
     """
-    if _UNSPACED.search(text) is None:
+    if text.isascii() or _UNSPACED.search(text) is None:
         return len(text.split())
     n = 0
     for m in _CJK_RUN.finditer(text):
@@ -76,7 +77,6 @@ def word_count(text: str) -> int:
     return n
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens: words of two or more letters in spaced scripts,
     character bigrams of Han and kana runs, character trigrams of Thai runs (a run
@@ -88,6 +88,8 @@ def tokens(text: str) -> list[str]:
     ['ตำแ', 'ำแห', 'แหน', 'หน่', 'น่ง', '่งง', 'งงา', 'งาน']
     """
     low = text.casefold()
+    if low.isascii():
+        return _ASCII_WORD.findall(low)  # [^\W\d_] of ASCII text that has no capitals
     if _UNSPACED.search(low) is None:
         return _SPACED_WORD.findall(low)
     out: list[str] = []

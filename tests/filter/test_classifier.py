@@ -164,3 +164,33 @@ def test_the_ascii_feature_pass_answers_as_the_python_patterns() -> None:
         checked += 1
         found += sum(want[1:])
     assert checked > 20_000 and found > 1_000
+
+
+def test_non_ascii_text_answers_the_feature_questions_through_its_ascii_stand_in() -> None:
+    """Text with non-ASCII characters takes the ASCII pass on a stand-in (each such
+    character replaced by an ASCII one of the same classes): on every corpus and NHS
+    line, normalised and raw, and on generated strings mixing the patterns' edge
+    characters with letters, digits, spaces and signs of other scripts, the answers are
+    Python's patterns' answers; a text that has no stand-in takes the Python patterns."""
+    import random
+
+    from corpus_lines import corpus_lines
+
+    from jdreview.filter import features as F
+
+    texts = corpus_lines(300)
+    texts += [normalise(x) for x in texts]
+    rng = random.Random(11)
+    alphabet = "ab9 .:!?@/-$,_wh:tpsjanmay2024 ého" + "é£€¥₹’–•·²٣５\xa0\u0301中ßÀ"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 30))) for _ in range(20_000)]
+    texts += ["há 3 dias", "£30,000 per annum", "publié il y a 2 jours", "vor ٣ tagen", "x²", "é@b.com",
+              "www.é", "fin.’", "mär 5, 2024", "jan 5, ２０２４", "über 1–2"]
+    checked = stood_in = 0
+    for t in texts:
+        if t.isascii():
+            continue
+        assert F._flags(t) == F._python_flags(t), repr(t)
+        checked += 1
+        stood_in += F.ascii_stand_in(t) is not None
+    assert checked > 15_000 and stood_in > 10_000
+    assert F.ascii_stand_in("x² m") is None and F.ascii_stand_in("há 3 dias") is None
