@@ -1,7 +1,8 @@
 """A multilingual lexicon of boilerplate cues (``jdreview/data/lexicon.toml``).
 
-Legal, EEO, accommodation, background-check, AI-in-hiring, privacy, consent, agency
-and call-to-action prose reads like content to a line scorer that knows only the
+Legal, EEO, accommodation, background-check, AI-in-hiring, privacy, consent, agency,
+recruiting-contact ("only shortlisted candidates will be contacted") and call-to-action
+prose reads like content to a line scorer that knows only the
 words of its training sites. The lexicon names such prose by phrase, in the corpus's
 languages and more (English, German, French, Spanish, Italian, Dutch, Portuguese,
 Swedish, Finnish, Slovak, Polish, Ukrainian, Russian, Vietnamese, Chinese, Japanese,
@@ -38,7 +39,8 @@ from .words import has_unspaced
 SCHEMA = 1
 #: the cues a lexicon rule drops by default: every cue but calls to action (a
 #: how-to-apply sentence can be specific to the job)
-DROP_CUES = ("eeo", "accommodation", "background_check", "ai_hiring", "privacy", "consent", "agency")
+DROP_CUES = ("eeo", "accommodation", "background_check", "ai_hiring", "privacy", "consent", "agency",
+             "contact")
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,15 @@ def test_the_legal_cues_cover_every_language_the_issue_names() -> None:
     ("نحن نؤمن بتكافؤ الفرص", ()),  # a phrase starts at a word start: "بتكافؤ" is another word
     ("نحن نوفر تكافؤ الفرص للجميع", ("eeo",)),
     ("Please, no agencies.", ("agency",)),
+    ("Only shortlisted candidates will be contacted.", ("contact",)),
+    ("Seuls les candidats retenus seront contactés.", ("contact",)),
+    ("Solo se contactará a los candidatos preseleccionados.", ("contact",)),
+    ("Skontaktujemy się tylko z wybranymi kandydatami.", ("contact",)),
+    ("Мы свяжемся только с подходящими кандидатами.", ("contact",)),
+    ("书面材料合适者将另行通知面试。", ("contact",)),
+    ("書類選考通過者のみご連絡いたします。", ("contact",)),
+    ("سيتم التواصل فقط مع المرشحين المختارين", ("contact",)),
+    ("We may use artificial intelligence (AI) tools to support parts of the hiring process.", ("ai_hiring",)),
     ("We build data pipelines with Python, SQL and Spark every day.", ()),
 ])
 def test_cues_in_many_scripts(text: str, expected: tuple[str, ...]) -> None:
