@@ -8,6 +8,7 @@ import codecs
 import hashlib
 import math
 import re
+import sys
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -68,7 +69,7 @@ def _text_features(norm: str) -> TextFeatures:
     :func:`_slug_words`, asked only of a posting that has a URL."""
     words = tokens(norm)
     nw = len(words) if norm.isascii() or not has_unspaced(norm) else word_count(norm)
-    uniq = tuple(set(words))
+    uniq = tuple(set(map(sys.intern, words)))  # one string per word, shared by the cached texts
     s = norm.rstrip()
     digit, currency, url, sent_end, dateish = _flags(norm)
     return (uniq, nw, _ending(s), _ending(s.rstrip("*_ ")), digit, currency, url,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 import time
 from collections.abc import Mapping
 from functools import lru_cache
@@ -712,7 +713,7 @@ def _key_words(norm: str) -> tuple[frozenset[str], int]:
     """A line's distinct words and how many words it has (cached: the header and
     facts lines that near-duplicates are made of repeat across a site's postings)."""
     words = _KEY_WORD.findall(norm)
-    return frozenset(words), len(words)
+    return frozenset(map(sys.intern, words)), len(words)  # one string per word: the sets share them
 
 
 def near_duplicate_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
@@ -752,9 +753,18 @@ def near_duplicate_blocks(units: list[int], norms: Mapping[int, str], dec: Mappi
         if not whole[k]:
             continue
         if key and nwords <= _NEAR_WORDS:
-            # candidates: the earlier lines holding this line's rarest word
-            rarest = min(key, key=lambda w: len(index.get(w, ())))
-            for j in index.get(rarest, ()):
+            # candidates: the earlier lines holding this line's rarest word (the first
+            # of the rarest, as min() picks); a word no earlier line holds: none
+            candidates: list[int] = []
+            fewest = 1 << 30
+            for w in key:
+                lst = index.get(w)
+                if lst is None:
+                    candidates = []
+                    break
+                if len(lst) < fewest:
+                    fewest, candidates = len(lst), lst
+            for j in candidates:
                 # the first copy says about as much: a page-title line that names the
                 # job, the company and the place is no first copy of the job's title
                 if k - j >= _NEAR_GAP and key <= keys[j] and len(keys[j]) <= 2 * len(key) + 2:

@@ -46,11 +46,14 @@ def atomic_write_bytes(path: str, data: bytes, *, durable: bool = True) -> None:
                 os.umask(umask)
                 mode = 0o666 & ~umask
             os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked (a signal, a full pipe)
+                view = view[os.write(fd, view):]
             if durable:
-                f.flush()
-                os.fsync(f.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
