@@ -21,12 +21,29 @@ module translates a pattern into RE2 syntax with the same meaning:
 Lines that hold a newline or the mark itself, or that are not valid Unicode (lone
 surrogates), are matched by the ``regex`` module with the old time limit: a line
 never holds a newline, so that path is a safety net, not a speed path.
+
+Where the ``hyperscan`` package imports (:data:`ENGINE`), the yes/no pass runs on
+Hyperscan instead, whose precompiled automaton costs about the same on new text as on
+text seen before (RE2's lazily built DFA makes new states for new text): a
+:class:`Scanner` holds every set of a rule set in one database, so one pass over a
+line reports every pattern of every set that occurs in it. Hyperscan reads the
+"plain" lines, ASCII and the common non-ASCII punctuation, symbols and spaces
+(:data:`_PLAIN_CHARS`, one byte each in a code page of its own), where its ASCII
+``\b`` and ASCII case folding are exactly the regex module's (the translation spells
+the remaining case partners out, ``translate(..., "hs")``). Every other line (a letter
+outside ASCII: the German, French, Cyrillic or Chinese text of the corpus) takes the
+RE2 route above; so do rule sets a Hyperscan database is not worth compiling for
+(:data:`COMPILE_AFTER`). Where a match's start is needed (two floating rules hit one
+line) RE2 gives it, as before.
 """
 
 from __future__ import annotations
 
 import array
+import bisect
+import codecs
 import functools
+import os
 import re
 import re._constants as _c
 import re._parser as _sre
@@ -36,6 +53,16 @@ from typing import Any
 import re2
 import regex
 from re2 import _re2
+
+_hs: Any
+try:  # the faster engine where it installs (x86-64 wheels); RE2 everywhere else
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover - other platforms
+    _hs = None
+
+#: The engine of the line-level yes/no passes: "hyperscan" where the package imports
+#: (unless JDREVIEW_REGEX_ENGINE=re2 asks for RE2), else "re2". Read when a set is built.
+ENGINE = "hyperscan" if _hs is not None and os.environ.get("JDREVIEW_REGEX_ENGINE", "") != "re2" else "re2"
 
 #: Seconds a pattern may spend on one line on the ``regex`` safety path.
 REGEX_TIMEOUT = 0.05
@@ -147,6 +174,31 @@ _EXTRA_FOLDS = {0x49: (0x131,), 0x69: (0x130,), 0x130: (0x69,), 0x131: (0x49,),
 _LITERAL_FOLDS = {0x49: (0x49, 0x69, 0x131), 0x69: (0x49, 0x69, 0x130), 0x130: (0x69, 0x130),
                   0x131: (0x49, 0x131), 0xDF: (0xDF, 0x1E9E, 0x1DF95),
                   0x1E9E: (0xDF, 0x1E9E, 0x1DF95), 0x1DF95: (0xDF, 0x1E9E, 0x1DF95)}
+#: Non-ASCII code points a case-insensitive pattern holds that the regex module lets
+#: match ASCII letters (tests/filter/test_linear.py finds them from the module itself).
+_ASCII_PARTNERS = {0x212A: (0x4B, 0x6B), 0x17F: (0x53, 0x73), 0x130: (0x69,), 0x131: (0x49,)}
+_LETTER_PARTNERS = {0x4B: 0x212A, 0x6B: 0x212A, 0x53: 0x17F, 0x73: 0x17F}
+
+
+def _ascii_folds(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """What a case-insensitive class (or literal) of ``ranges`` also matches among ASCII
+    letters and their look-alikes, spelled out for Hyperscan, whose own folding is not
+    the regex module's: each ASCII letter's other case (and K/ſ look-alikes), each
+    look-alike's ASCII letters."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in ranges:
+        if lo < 128:
+            for c in range(lo, min(hi, 127) + 1):
+                ch = chr(c)
+                if ch.isalpha():
+                    out.append((ord(ch.swapcase()),) * 2)
+                    if c in _LETTER_PARTNERS:
+                        out.append((_LETTER_PARTNERS[c],) * 2)
+        if hi >= 0x17F:
+            out += [(p, p) for cp, partners in _ASCII_PARTNERS.items() if lo <= cp <= hi for p in partners]
+    return out
+
+
 _ASCII_TABLES = {"w": [(48, 57), (65, 90), (95, 95), (97, 122)], "d": [(48, 57)],
                  "s": [(9, 13), (28, 32)]}
 
@@ -220,7 +272,7 @@ def _translated(pattern: str, case_sensitive: bool, bmode: str) -> tuple[str, bo
         body = "(?:" + "|".join(em.seq(list(alt.data), flags, edge=True) for alt in data[0][1][1]) + ")"
     else:
         body = em.seq(data, flags, edge=True)
-    if flags & _I:
+    if flags & _I and bmode != "hs":
         body = f"(?i:{body})"
     return f"(?:{body})", em.shifted
 
@@ -255,6 +307,7 @@ class _Emitter:
     def __init__(self, bmode: str) -> None:
         self.bmode = bmode
         self.marker = bmode == "marker"
+        self.hs = bmode == "hs"  # Hyperscan: case folding spelled out, no (?i)
         self.shifted = False
 
     def seq(self, items: list[tuple[Any, Any]], flags: int, edge: bool = False) -> str:
@@ -331,7 +384,11 @@ class _Emitter:
         if flags & _I:
             ranges += [(p, p) for cp, partners in _EXTRA_FOLDS.items()
                        if any(lo <= cp <= hi for lo, hi in ranges) for p in partners]
+            if self.hs:
+                ranges += _ascii_folds(ranges)
         ranges = _merge(ranges)
+        if self.hs:  # only plain text reaches Hyperscan: the class within it, spelled positively
+            return _byte_class(_complement(ranges) if negate else ranges)
         if self.marker:
             if negate:
                 ranges = _merge([*ranges, (0xFDD0, 0xFDD0)])
@@ -343,6 +400,12 @@ class _Emitter:
 
     def node(self, op: Any, av: Any, flags: int) -> str:
         if op is _c.LITERAL:
+            if self.hs and flags & _I:
+                cps = set(_LITERAL_FOLDS.get(av, (av,)))
+                cps.update(p for p, _ in _ascii_folds([(av, av)]))
+                return _byte_class([(c, c) for c in cps])
+            if self.hs:
+                return _byte_class([(av, av)]) if av > 127 or not chr(av).isalnum() else chr(av)
             if flags & _I and av in _LITERAL_FOLDS:  # regex's own set, as it is
                 return self.atom("(?-i:[" + "".join(map(_cp, _LITERAL_FOLDS[av])) + "])")
             return self.atom(_cp(av))
@@ -367,7 +430,7 @@ class _Emitter:
             inner = flags | add
             inner &= ~delete
             body = self.seq(list(sub.data), inner)
-            if (inner ^ flags) & _I:
+            if (inner ^ flags) & _I and not self.hs:
                 return f"(?i:{body})" if inner & _I else f"(?-i:{body})"
             return f"(?:{body})"
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
@@ -410,7 +473,7 @@ class _Emitter:
         if av is _c.AT_BOUNDARY:
             if flags & _A:
                 raise Unsupported("\\b under the ASCII flag (?a)")
-            return {"native": r"\b", "drop": "", "marker": _M}[self.bmode]
+            return {"native": r"\b", "hs": r"\b", "drop": "", "marker": _M}[self.bmode]
         if av is _c.AT_NON_BOUNDARY:
             raise Unsupported("\\B (not a word boundary): write what may stand there instead")
         raise Unsupported(f"an anchor the linear-time engine does not know ({av})")
@@ -531,6 +594,11 @@ class PatternSet:
     def __init__(self, patterns: Sequence[tuple[str, bool]],
                  on_timeout: Callable[[str], None] | None = None) -> None:
         self.patterns = tuple(patterns)
+        #: the Hyperscan scanner answering for this set (its own, or one shared by a
+        #: rule set's sets), and where this set's ids start in it
+        self._scanner: Scanner | None = None
+        self._lo = self._hi = 0
+        self._hs = ENGINE == "hyperscan"
         self.pattern = self.patterns[0][0] if len(self.patterns) == 1 else ""
         self.on_timeout = on_timeout
         self._regex: list[Any] | None = None
@@ -566,6 +634,21 @@ class PatternSet:
 
     def hits(self, text: str) -> list[int]:
         """Indexes of the patterns that occur in ``text``, in order."""
+        if self._hs:
+            scanner = self._scanner
+            if scanner is None:
+                scanner = Scanner([self])
+            got = scanner.hits(text)
+            if got is not None:  # ASCII or plain text: Hyperscan's answer is exact
+                lo, hi = self._lo, self._hi
+                out = [g - lo for g in got if lo <= g < hi] if got else []
+                if self._forced:
+                    out += [i for i in self._forced if self._regex_search(i, text) is not None]
+                    out.sort()
+                return out
+        return self._re2_hits(text)
+
+    def _re2_hits(self, text: str) -> list[int]:
         if "\n" in text or MARK in text:
             return self._slow_hits(text)
         try:
@@ -627,3 +710,310 @@ class PatternSet:
             # a start in the marked text, as a start in the text: each mark is 3 bytes
             out.append(-1 if start < 0 else start - len(_MARK_B) * marked.count(_MARK_B, 0, start))
         return out
+
+
+# --------------------------------------------------------------------------- Hyperscan
+
+_HS_FLAGS = 0
+if _hs is not None:
+    _HS_FLAGS = _hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_ALLOWEMPTY
+
+
+#: The non-ASCII characters Hyperscan sees, each as one byte of its own code page
+#: (byte 0x80 + position): Latin-1's signs and the punctuation, symbols, spaces and
+#: emoji most frequent in the corpus and the NHS postings. Each is "plain": not a word
+#: character and without case (not ``\w``, ``\p{Cased}``, changed by no case mapping or
+#: folding), so on text of ASCII and these characters Hyperscan's ASCII ``\b`` is the
+#: regex module's Unicode ``\b`` and a class needs only the plain characters it holds
+#: (tests/filter/test_linear.py checks every one). A line holding any other character,
+#: a newline or the mark is answered by RE2.
+_PLAIN_CHARS = "".join(dict.fromkeys(
+    "\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\xa9\xab\xac\xad\xae\xaf\xb0\xb1\xb2\xb3\xb4\xb6\xb7"
+    "\xb8\xb9\xbb\xbc\xbd\xbe\xbf\xd7\xf7"
+    "\u2022\u2019\u2013\u2018\u2026\u201c\u201d\u2014\uff5e\u252c\u30fb\u3001\u20ac\u202f"
+    "\u3002\uff08\uff09\u2011\uf0b7\u2605\u2010\uff0f\u3010\u3011\u300c\u300d\u203b\uff01"
+    "\u2122\u200f\u2563\uff1c\uff1e\u2028\u25c6\uff0c\uf0a7\u25ce\u25cf\u222b\u2192\u2310"
+    "\u060c\u2066\u2069\u2060\u221e\U0001f680\U0001f91d\U0001f30d\U0001f4bc\u200b\uff1a"
+    "\u266a\u2606\uf8ff\u2020\u220f\U0001f525\U0001f4c8\U0001f4a1\U0001f4b0\u26a1\U0001f9e0"
+    "\U0001f50e\U0001f37d\U0001f6b2\U0001f3e2\U0001f3af\U0001f6e0\u2705\U0001f50d\U0001f4cd"
+    "\U0001f331\u301c\u300a\u300b\uff3c\uff1b\u2023\u2043\u25aa\u25a0\u25ba\u2713"
+    "\u2714\u2716\u2715\u2212\u2032\u2033\u201e\u201a\u2039\u203a\u2015\u2012\ufeff"
+    "\u2002\u2003\u2009\u200a\u3000"))[:127]
+
+
+@functools.lru_cache(maxsize=1)
+def _codepage() -> tuple[dict[int, int], Any, list[int]]:
+    """(code point -> its byte, the codec map that encodes plain text to those bytes,
+    the code points in order); ASCII is itself but the newline, which, like every other
+    character, has no byte."""
+    table = {c: c for c in range(128) if c != 10}
+    table.update((ord(ch), 0x80 + k) for k, ch in enumerate(_PLAIN_CHARS))
+    decoding = ["\ufffe"] * 256
+    for cp, b in table.items():
+        decoding[b] = chr(cp)
+    return table, codecs.charmap_build("".join(decoding)), sorted(table)
+
+
+def _byte_class(ranges: list[tuple[int, int]]) -> str:
+    """The bytes of the plain characters in ``ranges``, as a Hyperscan class (a newline,
+    which plain text never holds, when there are none)."""
+    table, _map, cps = _codepage()
+    got = sorted(table[cps[k]] for lo, hi in ranges
+                 for k in range(bisect.bisect_left(cps, lo), bisect.bisect_right(cps, hi)))
+    if not got:
+        return r"\x0a"
+    spans: list[list[int]] = []
+    for b in got:
+        if spans and b == spans[-1][1] + 1:
+            spans[-1][1] = b
+        else:
+            spans.append([b, b])
+    return "[" + "".join(rf"\x{lo:02x}" if lo == hi else rf"\x{lo:02x}-\x{hi:02x}" for lo, hi in spans) + "]"
+
+
+#: New lines a scanner leaves to RE2 before it compiles its Hyperscan database, when
+#: the database is not in the cache: compiling the shipped rules takes Hyperscan 3-5 s,
+#: which pays back after about as many lines as a batch of a few thousand postings
+#: holds; a rule set built for one posting (the window's previews) never pays it.
+COMPILE_AFTER = 20_000
+
+
+class Scanner:
+    """Several :class:`PatternSet` s answered by one Hyperscan pass over a text: the pass
+    reports the ids of every pattern of every set that occurs in it, each set reads
+    its own. A rule set scans a line once for its keep, drop, segment and section
+    patterns together (cached per text: the filter asks about a line several times).
+
+    Text that is not plain (:data:`_PLAIN_CHARS`: a letter outside ASCII, a newline),
+    and every text while the database is not compiled yet, gets ``None``: the sets
+    answer it the RE2 way, exact on any text.
+
+    The database is kept on disk in Hyperscan's own serialised form (never pickle),
+    keyed by the patterns, this module's source, the Hyperscan version and the
+    machine (:func:`_cache_path`); a damaged or foreign file is ignored and replaced.
+    """
+
+    def __init__(self, sets: Sequence[PatternSet]) -> None:
+        self._sets = list(sets)
+        self._key = tuple(ps.patterns for ps in self._sets)
+        self._db: Any = None
+        self._pending = 0
+        self._cache: dict[str, tuple[int, ...] | None] = {}
+        self._map = _codepage()[1]
+        for ps in self._sets:
+            ps._scanner, ps._hs, ps._lo, ps._hi = self, True, 0, 0
+        hit = _DATABASES.get(self._key)
+        if hit is None:
+            path = _cache_path(self._key)
+            hit = _load(path) if path is not None else None
+            if hit is not None:
+                _remember(self._key, hit)
+        if hit is not None:
+            self._attach(*hit)
+
+    def _attach(self, db: Any, bounds: list[tuple[int, int]]) -> None:
+        self._db = db
+        for ps, (lo, hi) in zip(self._sets, bounds, strict=True):
+            ps._scanner = self if lo >= 0 else None
+            ps._hs = lo >= 0
+            ps._lo, ps._hi = lo, hi
+
+    def compile(self) -> None:
+        """Compile (and keep on disk) the database now."""
+        if self._db is None:
+            hit = _DATABASES.get(self._key) or _build(self._sets)
+            _remember(self._key, hit)
+            path = _cache_path(self._key)
+            if path is not None:
+                _store(path, *hit)
+            self._attach(*hit)
+
+    def hits(self, text: str) -> tuple[int, ...] | None:
+        """Sorted ids of the patterns in ``text``, or None when RE2 has to answer."""
+        cache = self._cache
+        got = cache.get(text, _UNSEEN)
+        if got is _UNSEEN:
+            if self._db is None:
+                self._pending += 1
+                if self._pending <= COMPILE_AFTER:
+                    return None
+                self.compile()
+            got = self._scan(text)
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[text] = got
+        return got  # type: ignore[return-value]
+
+    def _scan(self, text: str) -> tuple[int, ...] | None:
+        if text.isascii():
+            if "\n" in text:
+                return None
+            data = text.encode()
+        elif "\ufffe" in text:  # the code page's "no character" marker: not plain
+            return None
+        else:
+            try:
+                data = codecs.charmap_encode(text, "strict", self._map)[0]
+            except UnicodeEncodeError:  # not plain: a letter outside ASCII, a newline, ...
+                return None
+        db = self._db
+        if db is False:  # no pattern at all
+            return ()
+        found: list[int] = []
+        db.scan(data, match_event_handler=_collect, context=found)
+        if not found:
+            return ()
+        found.sort()
+        return tuple(found)
+
+
+_UNSEEN = object()
+_Key = tuple[tuple[tuple[str, bool], ...], ...]
+_DATABASES: dict[_Key, tuple[Any, list[tuple[int, int]]]] = {}
+
+
+def _remember(key: _Key, hit: tuple[Any, list[tuple[int, int]]]) -> None:
+    if len(_DATABASES) >= 32:
+        _DATABASES.pop(next(iter(_DATABASES)))
+    _DATABASES[key] = hit
+
+
+def _collect(pid: int, _start: int, _end: int, _flags: int, found: Any) -> None:
+    found.append(pid)
+
+
+def _compile(sources: list[str], ids: list[int]) -> Any:
+    """A Hyperscan block-mode database of ``sources`` (byte mode, over :func:`_codepage`
+    bytes; False when there is no pattern)."""
+    if not sources:
+        return False
+    db = _hs.Database()
+    db.compile(expressions=[src.encode() for src in sources], ids=ids, elements=len(sources),
+               flags=[_HS_FLAGS] * len(sources))
+    return db
+
+
+def _build(sets: Sequence[PatternSet]) -> tuple[Any, list[tuple[int, int]]]:
+    """The database of every set Hyperscan compiles, and each set's ids in it; a set
+    with a pattern Hyperscan refuses (bounds (-1, -1)) stays on RE2 whole."""
+    per_set = [[(i, translate(p, cs, "hs")) for i, (p, cs) in enumerate(ps.patterns) if i not in ps._forced]
+               for ps in sets]
+    try:
+        return _assemble(per_set, [True] * len(sets))
+    except Exception:  # hyperscan.error: some pattern it refuses; find whose
+        return _assemble(per_set, [_compiles([src for _i, src in mine]) for mine in per_set])
+
+
+def _assemble(per_set: list[list[tuple[int, str]]], usable: list[bool]) -> tuple[Any, list[tuple[int, int]]]:
+    sources: list[str] = []
+    ids: list[int] = []
+    bounds: list[tuple[int, int]] = []
+    nxt = 0
+    for mine, ok in zip(per_set, usable, strict=True):
+        if not ok:
+            bounds.append((-1, -1))
+            continue
+        sources += [src for _i, src in mine]
+        ids += [nxt + i for i, _src in mine]
+        n = max((i for i, _src in mine), default=-1) + 1
+        bounds.append((nxt, nxt + n))
+        nxt += n
+    return _compile(sources, ids), bounds
+
+
+def _compiles(sources: list[str]) -> bool:
+    try:
+        _compile(sources, list(range(len(sources))))
+    except Exception:  # hyperscan.error: a construct or size it refuses
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- the database cache
+
+_CACHE_MAGIC = b"jdreview-hyperscan-1\n"
+
+
+def _cache_dir() -> str | None:
+    """Where compiled databases are kept: ``$JDREVIEW_CACHE`` (empty: nowhere), else
+    ``$XDG_CACHE_HOME/jdreview`` or ``~/.cache/jdreview``."""
+    env = os.environ.get("JDREVIEW_CACHE")
+    if env is not None:
+        return env or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "jdreview")
+
+
+@functools.lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """This module's source and the Hyperscan build: what the translation and the
+    database format depend on besides the patterns."""
+    import hashlib
+    import platform
+
+    h = hashlib.sha256()
+    try:
+        with open(__file__, "rb") as f:
+            h.update(f.read())
+    except OSError:  # pragma: no cover - a zipped install: the package version stands in
+        from ..version import __version__
+
+        h.update(__version__.encode())
+    h.update(repr((getattr(_hs, "__version__", ""), platform.machine(), _HS_FLAGS)).encode())
+    return h.hexdigest()
+
+
+def _cache_path(key: _Key) -> str | None:
+    folder = _cache_dir()
+    if folder is None or _hs is None:
+        return None
+    import hashlib
+
+    h = hashlib.sha256(_code_hash().encode())
+    h.update(repr(key).encode("utf-8", "surrogatepass"))
+    return os.path.join(folder, f"hs-{h.hexdigest()[:32]}.db")
+
+
+def _load(path: str) -> tuple[Any, list[tuple[int, int]]] | None:
+    """The database and set bounds stored at ``path``, or None when the file is
+    missing, damaged, or from another Hyperscan or CPU."""
+    import hashlib
+    import json
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    head = len(_CACHE_MAGIC) + 32
+    body = raw[head:]
+    if not raw.startswith(_CACHE_MAGIC) or hashlib.sha256(body).digest() != raw[len(_CACHE_MAGIC):head]:
+        return None
+    try:
+        n = int.from_bytes(body[:4], "little")
+        bounds = [(int(lo), int(hi)) for lo, hi in json.loads(body[4:4 + n])]
+        payload = body[4 + n:]
+        if not payload:
+            return False, bounds
+        db = _hs.loadb(payload, _hs.HS_MODE_BLOCK)
+        db.scratch = _hs.Scratch(db)
+        db.scan(b"probe", match_event_handler=_collect, context=[])  # a foreign CPU fails here
+    except Exception:  # bad JSON, another Hyperscan version or platform
+        return None
+    return db, bounds
+
+
+def _store(path: str, db: Any, bounds: list[tuple[int, int]]) -> None:
+    """Keep ``db`` at ``path`` atomically (a cache that cannot be written is skipped)."""
+    import hashlib
+    import json
+
+    from ..io.atomic import atomic_write_bytes
+
+    try:
+        meta = json.dumps(bounds).encode()
+        body = len(meta).to_bytes(4, "little") + meta + (_hs.dumpb(db) if db is not False else b"")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write_bytes(path, _CACHE_MAGIC + hashlib.sha256(body).digest() + body, durable=False)
+    except Exception:  # a read-only home, a full disk: compile again next time
+        pass

@@ -37,9 +37,10 @@ import regex
 
 from ..errors import InputError
 from ..limits import CACHE_ENTRIES
+from . import linear
 from .lexicon import cues, lexicon
 from .linear import REGEX_TIMEOUT as REGEX_TIMEOUT  # the safety path's limit, named by the batch
-from .linear import PatternSet, Unsupported
+from .linear import PatternSet, Scanner, Unsupported
 from .linear import check as check_linear
 
 SCHEMA = 1
@@ -180,6 +181,7 @@ class RuleSet:
     # ---- compiled matchers
     def _compile(self) -> None:
         self._version = None
+        self._sets: list[PatternSet] = []  # every set built here, for the one shared scan
         self._by_id = {r.id: r for r in self.rules}
         active = [r for r in self.rules if r.enabled]
         # exact: normalised line -> rule, keep rules shadow drop rules of the same text
@@ -233,6 +235,9 @@ class RuleSet:
         self.section_cache: dict[str, tuple[int, ...]] = {}
         #: line -> normalise(line) (read directly by the filter)
         self.norm_cache: dict[str, str] = {}
+        if self._sets and linear.ENGINE == "hyperscan":
+            # one Hyperscan pass over a line answers every set: keep, drop, segment, sections
+            Scanner(self._sets)
 
     def scopes(self, site: str) -> tuple[str, ...]:
         return ("all", site) if site else ("all",)
@@ -381,7 +386,9 @@ class RuleSet:
                    for s in self.scopes(site) for a in ACTIONS)
 
     def _set(self, patterns: list[tuple[str, bool]]) -> PatternSet:
-        return PatternSet(patterns, self._timed_out)
+        ps = PatternSet(patterns, self._timed_out)
+        self._sets.append(ps)
+        return ps
 
     def _timed_out(self, text: str) -> None:
         self.timeout_count += 1

@@ -1,4 +1,4 @@
-"""The linear-time rule engine (RE2) against the ``regex`` engine it replaced.
+"""The linear-time rule engines (RE2, Hyperscan) against the ``regex`` engine they replaced.
 
 The rules mean what the ``regex`` module makes of them (Unicode ``\\w``, ``\\s``, ``\\d``,
 ``\\b`` and case folding). These tests hold the RE2 engine to the same answers: on every
@@ -28,6 +28,10 @@ from jdreview.filter import linear
 from jdreview.filter.linear import MARK, PatternSet, Unsupported, check, translate
 from jdreview.filter.rules import Rule, RuleSet, _is_anchored, _unanchor, default_rules, parse_rules
 from jdreview.filter.segments import _FIELD_SEP, split_segments
+
+#: every test here runs on both engines (RE2 alone, and Hyperscan with RE2 for the
+#: lines it leaves): the reference is the same regex module
+pytestmark = pytest.mark.usefixtures("engine")
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = json.loads((ROOT / "tests" / "data" / "unicode_rules.json").read_text(encoding="utf-8"))["cases"]
@@ -308,3 +312,122 @@ def test_the_windows_segment_patterns_run_on_re2_with_their_meaning(text: str) -
         assert bool(ps.hits(text)) == (m is not None), (pattern, text)
         if m is not None:
             assert ps.starts(text, [0]) == [len(text[:m.start()].encode())], (pattern, text)
+
+
+# --------------------------------------------------------------------------- Hyperscan
+
+needs_hs = pytest.mark.skipif(linear._hs is None, reason="hyperscan does not import here")
+
+
+def _all_chars() -> str:
+    return linear._all_chars()
+
+
+def test_plain_characters_are_not_word_characters_and_have_no_case() -> None:
+    """What makes Hyperscan's ASCII \\b and case folding exact on plain text: no plain
+    character is a word character, and folding case joins none with another character
+    (a case-insensitive class of all of them matches exactly them, on every code point)."""
+    plain = linear._PLAIN_CHARS
+    assert 100 <= len(plain) <= 127 and len(set(plain)) == len(plain) and all(ord(c) > 127 for c in plain)
+    assert not any(regex.match(r"\w", c) for c in plain)
+    cls = regex.compile("[" + "".join(regex.escape(c) for c in plain) + "]", regex.IGNORECASE | regex.V0)
+    assert set(cls.findall(_all_chars())) == set(plain)
+    # and every ASCII letter's case partners outside ASCII are the ones the translation adds
+    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        partners = {ord(x) for x in regex.findall(regex.escape(c), _all_chars(), regex.IGNORECASE | regex.V0)} - {ord(c), ord(c.swapcase())}
+        for p in partners:
+            assert ord(c) in linear._ASCII_PARTNERS[p] or linear._LETTER_PARTNERS.get(ord(c)) == p, (c, hex(p))
+
+
+@needs_hs
+def test_hyperscan_answers_plain_lines_and_leaves_the_rest_to_re2(engine: str) -> None:
+    if engine != "hyperscan":
+        pytest.skip("Hyperscan only")
+    ps = PatternSet([(r"\bpro rata\b", False), (r"£\d", False)])
+    scanner = linear.Scanner([ps])
+    assert scanner.hits("Band 5 · £28,407 – £34,581 “Pro Rata”") is not None  # plain: Hyperscan
+    assert ps.hits("Band 5 · £28,407 – £34,581 “Pro Rata”") == [0, 1]
+    for text in ("Gehalt für 5", "a\nb", "x" + MARK, "job\udc80", "a\ufffe", "Ǆ"):
+        assert scanner.hits(text) is None, text  # RE2 (or regex) answers these
+    assert ps.hits("für pro rata £5") == [0, 1] and ps.hits("pro ratafür") == []
+
+
+@needs_hs
+def test_catastrophic_patterns_take_hyperscan_linear_time(engine: str) -> None:
+    """On Hyperscan (the pass answering, not RE2): the backtracking killers finish at
+    once with the right answer, and the time grows with the line, no faster."""
+    if engine != "hyperscan":
+        pytest.skip("Hyperscan only")
+    for pattern, want in ((r"(a+)+$", False), (r"^(a|a)+$", False), (r"(a*)*c", False), (r"(a+)+b", True),
+                          (r"^(\w+\s?)+$", False), (r"(x+x+)+y", False)):
+        ps = PatternSet([(pattern, False)])
+        times = []
+        for n in (20000, 80000):
+            evil = ("x" if "x" in pattern else "a") * n + ("b" if want else "!")
+            assert linear.Scanner([ps]).hits(evil) is not None
+            t = time.process_time()
+            got = bool(ps.hits(evil))
+            times.append(time.process_time() - t)
+            assert got == want, pattern
+        assert times[1] < 1  # a hang guard; linear time is about a millisecond here
+
+
+@needs_hs
+def test_the_compiled_database_cache_is_used_and_a_bad_one_is_rebuilt(engine: str, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    if engine != "hyperscan":
+        pytest.skip("Hyperscan only")
+    monkeypatch.setenv("JDREVIEW_CACHE", str(tmp_path))
+    linear._DATABASES.clear()
+    patterns = [(r"\bapply now\b", False), (r"^\d+ applicants", False)]
+    ps = PatternSet(patterns)
+    assert ps.hits("12 applicants: apply now") == [0, 1]
+    files = list(tmp_path.glob("hs-*.db"))
+    assert len(files) == 1 and files[0].read_bytes().startswith(linear._CACHE_MAGIC)
+    good = files[0].read_bytes()
+    loaded = linear._load(str(files[0]))
+    assert loaded is not None and loaded[1] == [(0, 2)]  # read back as it was written
+
+    linear._DATABASES.clear()  # a new process: the database comes from the file, not compiled
+    monkeypatch.setattr(linear, "COMPILE_AFTER", 10**9)
+    fresh = PatternSet(patterns)
+    scanner = linear.Scanner([fresh])
+    assert scanner._db is not None and fresh.hits("apply now, 3 applicants") == [0]
+
+    monkeypatch.setattr(linear, "COMPILE_AFTER", 0)
+    for bad in (good[:-10], good[:40] + bytes([good[40] ^ 1]) + good[41:], b"not a database",
+                linear._CACHE_MAGIC + b"\0" * 32 + b"foreign"):
+        files[0].write_bytes(bad)
+        assert linear._load(str(files[0])) is None
+        linear._DATABASES.clear()
+        again = PatternSet(patterns)
+        assert linear.Scanner([again])._db is None  # the bad file is not used ...
+        assert again.hits("12 applicants: apply now") == [0, 1]  # ... the database is compiled again
+        assert linear._load(str(files[0])) is not None  # ... and stored again
+    assert [p.name for p in tmp_path.iterdir()] == [files[0].name]  # no temporary file left behind
+
+
+@needs_hs
+def test_a_scanner_leaves_lines_to_re2_until_compiling_pays(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a cached database, the first COMPILE_AFTER new lines are answered by RE2
+    (a rule set built for one posting never compiles); the same answers either way."""
+    if engine != "hyperscan":
+        pytest.skip("Hyperscan only")
+    monkeypatch.setenv("JDREVIEW_CACHE", "")
+    monkeypatch.setattr(linear, "COMPILE_AFTER", 3)
+    linear._DATABASES.clear()
+    ps = PatternSet([(r"\bapply\b", False)])
+    scanner = linear.Scanner([ps])
+    texts = ["apply", "reapply", "Apply now", "x", "apply – now", "no"]
+    got = [ps.hits(t) for t in texts]
+    assert got == [[0], [], [0], [], [0], []]
+    assert scanner._db is not None and scanner._pending == 4  # compiled on the fourth new line
+
+
+@needs_hs
+def test_a_rule_set_scans_a_line_once_for_all_its_sets(engine: str) -> None:
+    if engine != "hyperscan":
+        pytest.skip("Hyperscan only")
+    rs = _regex_rules()
+    scanners = {id(ps._scanner) for ps in rs._sets}
+    assert len(rs._sets) >= 5 and len(scanners) == 1 and None not in {ps._scanner for ps in rs._sets}

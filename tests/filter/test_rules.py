@@ -20,6 +20,8 @@ from jdreview.filter.rules import (
 )
 from jdreview.io.posting import Posting
 
+pytestmark = pytest.mark.usefixtures("engine")  # the same answers on RE2 and on Hyperscan
+
 
 def rules(toml: str) -> RuleSet:
     return parse_rules(f"schema = {SCHEMA}\n" + toml, "test.toml")
