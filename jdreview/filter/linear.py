@@ -47,6 +47,7 @@ import os
 import re
 import re._constants as _c
 import re._parser as _sre
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -776,6 +777,10 @@ def _byte_class(ranges: list[tuple[int, int]]) -> str:
 #: which pays back after about as many lines as a batch of a few thousand postings
 #: holds; a rule set built for one posting (the window's previews) never pays it.
 COMPILE_AFTER = 20_000
+#: A database that compiled faster than this is not kept on disk (compiling it again
+#: costs less than the file); the cache keeps the newest CACHE_FILES databases.
+CACHE_AFTER_SECONDS = 0.25
+CACHE_FILES = 16
 
 
 class Scanner:
@@ -819,13 +824,17 @@ class Scanner:
             ps._lo, ps._hi = lo, hi
 
     def compile(self) -> None:
-        """Compile (and keep on disk) the database now."""
+        """Compile the database now (kept on disk when compiling it took a while)."""
         if self._db is None:
-            hit = _DATABASES.get(self._key) or _build(self._sets)
-            _remember(self._key, hit)
-            path = _cache_path(self._key)
-            if path is not None:
-                _store(path, *hit)
+            hit = _DATABASES.get(self._key)
+            if hit is None:
+                t = time.perf_counter()
+                hit = _build(self._sets)
+                if time.perf_counter() - t >= CACHE_AFTER_SECONDS:
+                    path = _cache_path(self._key)
+                    if path is not None:
+                        _store(path, *hit)
+                _remember(self._key, hit)
             self._attach(*hit)
 
     def hits(self, text: str) -> tuple[int, ...] | None:
@@ -1013,7 +1022,12 @@ def _store(path: str, db: Any, bounds: list[tuple[int, int]]) -> None:
     try:
         meta = json.dumps(bounds).encode()
         body = len(meta).to_bytes(4, "little") + meta + (_hs.dumpb(db) if db is not False else b"")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
         atomic_write_bytes(path, _CACHE_MAGIC + hashlib.sha256(body).digest() + body, durable=False)
-    except Exception:  # a read-only home, a full disk: compile again next time
+        kept = sorted((e for e in os.scandir(folder) if e.name.startswith("hs-") and e.name.endswith(".db")),
+                      key=lambda e: e.stat().st_mtime, reverse=True)
+        for old in kept[CACHE_FILES:]:
+            os.remove(old.path)
+    except Exception:  # a read-only home, a full disk, a file another process removed
         pass

@@ -235,9 +235,14 @@ class RuleSet:
         self.section_cache: dict[str, tuple[int, ...]] = {}
         #: line -> normalise(line) (read directly by the filter)
         self.norm_cache: dict[str, str] = {}
+        #: the one Hyperscan pass over a line that answers every set (keep, drop,
+        #: segment, sections), when the engine is Hyperscan
+        self._scanner: Scanner | None = None
         if self._sets and linear.ENGINE == "hyperscan":
-            # one Hyperscan pass over a line answers every set: keep, drop, segment, sections
-            Scanner(self._sets)
+            self._scanner = Scanner(self._sets)
+        #: (unit, action) pairs with a lexicon rule in some scope (those need cues even
+        #: when no pattern occurs in a line)
+        self._lexicon_units = {(u, a) for _s, u, a in self._lexicon}
 
     def scopes(self, site: str) -> tuple[str, ...]:
         return ("all", site) if site else ("all",)
@@ -264,6 +269,9 @@ class RuleSet:
 
         Results are cached per line text: page chrome repeats across the postings of
         a site, so a batch mostly asks about lines it has seen (the cache is bounded)."""
+        scanner = self._scanner
+        if scanner is not None and scanner.hits(text) == () and (unit, action) not in self._lexicon_units:
+            return None  # no pattern of the rule set occurs in the line (one cached scan says so)
         key = (text, site, unit, action)
         cache = self._cache
         if key in cache:
@@ -337,6 +345,9 @@ class RuleSet:
         """Indexes (into ``sections``) of the section rules that start at ``text`` (cached)."""
         hits = self.section_cache.get(text)
         if hits is None:
+            scanner = self._scanner
+            if scanner is not None and scanner.hits(text) == ():
+                return ()
             starts = self._section_starts
             hits = tuple(starts.hits(text)) if starts is not None else ()
             if len(self.section_cache) >= _CACHE_SIZE:

@@ -11,6 +11,15 @@ from jdreview.filter import linear
 ENGINES = ["re2", "hyperscan"] if linear._hs is not None else ["re2"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _hyperscan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests keep their compiled Hyperscan databases in a folder of their own."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JDREVIEW_CACHE", str(tmp_path_factory.mktemp("hyperscan-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """RE2 (the fallback where ``hyperscan`` does not import) or Hyperscan, for the sets

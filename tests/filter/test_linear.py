@@ -378,6 +378,7 @@ def test_the_compiled_database_cache_is_used_and_a_bad_one_is_rebuilt(engine: st
     if engine != "hyperscan":
         pytest.skip("Hyperscan only")
     monkeypatch.setenv("JDREVIEW_CACHE", str(tmp_path))
+    monkeypatch.setattr(linear, "CACHE_AFTER_SECONDS", 0.0)  # keep even a quick one
     linear._DATABASES.clear()
     patterns = [(r"\bapply now\b", False), (r"^\d+ applicants", False)]
     ps = PatternSet(patterns)
@@ -405,6 +406,12 @@ def test_the_compiled_database_cache_is_used_and_a_bad_one_is_rebuilt(engine: st
         assert again.hits("12 applicants: apply now") == [0, 1]  # ... the database is compiled again
         assert linear._load(str(files[0])) is not None  # ... and stored again
     assert [p.name for p in tmp_path.iterdir()] == [files[0].name]  # no temporary file left behind
+    # the cache keeps the newest CACHE_FILES databases
+    monkeypatch.setattr(linear, "CACHE_FILES", 2)
+    for k in range(3):
+        linear._DATABASES.clear()
+        assert PatternSet([(rf"\bword{k}\b", False)]).hits(f"a word{k}") == [0]
+    assert len(list(tmp_path.glob("hs-*.db"))) == 2
 
 
 @needs_hs
