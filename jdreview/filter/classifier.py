@@ -98,7 +98,8 @@ class Classifier:
         # the region decoder's costs of changing state (jdreview.filter.regions); none: line by line
         self.transitions = {k: float(v) for k, v in (transitions or {}).items()}
         self.memory = memory if memory else None
-        self.version = self._digest()[:12]
+        self._checksum = self._digest()  # what a file of these weights records (checked on load)
+        self.version = self._checksum[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
         self._cw: dict[str, float] | None = None
         self._ww: dict[str, float] | None = None  # the w: weights by word
@@ -361,7 +362,7 @@ class Classifier:
                              f"{', '.join(COST_KEYS)} to non-negative numbers")
         memory = SiteMemory.from_json(obj["memory"], source) if "memory" in obj else None
         clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory)
-        if obj.get("checksum") != clf._digest():
+        if obj.get("checksum") != clf._checksum:
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")
         return clf
