@@ -590,7 +590,8 @@ def propose_rules(text: str, action: Action, *, reviewer: str = "", posting: str
 class RuleEffect:
     """What a new rule would do across the workspace.
 
-    matches: lines it matches; flips: lines whose automatic decision it would change;
+    matches: lines it matches; flips: lines whose automatic decision it would change
+    (never in a posting marked reviewed: its decisions are frozen at review);
     contradictions: lines it matches that the person labelled the other way (an
     override, or any line of a posting marked reviewed); postings: postings touched.
     """
@@ -653,8 +654,8 @@ def rule_effect(rule: Rule, units: Iterable[Any], site_of: Mapping[int, str] | N
         matches += 1
         postings.add(u.posting)
         kept_by_rule = u.keep and u.source == "rule"
-        if u.keep != keep and not (kept_by_rule and not keep):
-            flips += 1
+        if u.keep != keep and not (kept_by_rule and not keep) and not u.reviewed:
+            flips += 1  # a reviewed posting's decisions are frozen at review
         label = u.override if u.override is not None else (u.keep if u.reviewed else None)
         if label is not None and label != keep:
             contra += 1
@@ -681,7 +682,10 @@ def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: Rul
     """``effect`` (from :func:`rule_effect`) with the whole filter re-run with ``rule``
     on every posting the rule matches: ``changes`` lists every unit that flips, matched
     or not, ``flips`` and ``contradictions`` count them (a contradiction: the person's
-    override, or the label of a posting marked reviewed, is the other way)."""
+    override, or the label of a posting marked reviewed, is the other way). A posting
+    marked reviewed keeps the decisions it was reviewed with (they are frozen), so its
+    units never flip; where the rule would decide one of its lines against the person's
+    label, that counts as a contradiction all the same."""
     import dataclasses
     import os
 
@@ -689,6 +693,7 @@ def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: Rul
 
     after_cleaner = dataclasses.replace(cleaner, rules=cleaner.rules.with_rule(rule))
     changes: list[UnitFlip] = []
+    frozen_against = 0
     for pid in effect.posting_ids:
         try:
             posting = ws.load(pid)
@@ -709,10 +714,13 @@ def whole_filter_effect(ws: Workspace, cleaner: Cleaner, rule: Rule, effect: Rul
             label = overrides.get((line, seg))
             if label is None and reviewed:
                 label = old[1].keep
+            if reviewed:
+                frozen_against += label is not None and label != d.keep
+                continue
             changes.append(UnitFlip(pid, line, seg, text, old[1].keep, old[1].reason, d.keep, d.reason,
                                     label is not None and label != d.keep, name))
     return dataclasses.replace(effect, flips=len(changes), changes=tuple(changes),
-                               contradictions=sum(c.contradicts for c in changes))
+                               contradictions=frozen_against + sum(c.contradicts for c in changes))
 
 
 # --------------------------------------------------------------------------- workspace glue
@@ -837,16 +845,22 @@ def title_of(result: FilterResult) -> str:
 
 def filter_cached(ws: Workspace, cleaner: Cleaner, pid: int, posting: Posting | None = None, *,
                   cache_later: bool = False, must_cache: bool = False) -> FilterResult:
-    """The filter result of ``pid``: cached rows if current, else filtered and cached
-    (with ``cache_later``, cached at the workspace's next :meth:`~jdreview.workspace.store.Workspace.flush_cache`).
+    """The filter result of ``pid``: cached rows if current (a reviewed posting's whatever
+    made them: its decisions are frozen at review), else filtered and cached (with
+    ``cache_later``, cached at the workspace's next :meth:`~jdreview.workspace.store.Workspace.flush_cache`).
 
     A cache write refused by another program's lock is skipped (the result is returned
     all the same), unless ``must_cache`` (the indexers: caching is all they are for),
     which raises :class:`~jdreview.workspace.store.WorkspaceBusy`."""
     posting = posting if posting is not None else ws.load(pid)
+    has_units = any(ln.strip() for ln in posting.lines)
+    frozen = ws.frozen_units(pid)
+    if frozen is not None and (frozen[0] or not has_units):
+        # reviewed: what the person reviewed, whatever the filter would say now
+        return result_from_rows(posting, *frozen)
     rv, cv = cleaner.rules.version, cleaner.classifier_version
     rows = ws.cached_units(pid, rv, cv)
-    if rows is not None and (rows or not any(ln.strip() for ln in posting.lines)):
+    if rows is not None and (rows or not has_units):
         return result_from_rows(posting, rows, rv, cv)
     result = cleaner.clean(posting)
     title = posting.title

@@ -555,23 +555,51 @@ class Workspace:
 
     # ------------------------------------------------------------------ automatic decisions
     def cached_units(self, pid: int, rules_version: str, classifier_version: str) -> list[tuple[Any, ...]] | None:
-        """The cached filter result rows for ``pid`` if made by these versions, else None."""
+        """The cached filter result rows for ``pid`` if made by these versions, else None
+        (a reviewed posting's, whatever made them: :meth:`frozen_units`)."""
         self._flush_before_read()
         r = self.conn.execute("SELECT rules_version, classifier_version, text IS NOT NULL "
                               "FROM postings WHERE id = ?", (pid,)).fetchone()
         if r is None or not r[2] or r[0] != rules_version or r[1] != classifier_version:
             return None
+        return self._unit_rows(pid)
+
+    def _unit_rows(self, pid: int) -> list[tuple[Any, ...]]:
         return self.conn.execute(
             "SELECT line, seg, start, end_, keep, source, rule, score, segmented FROM units "
             "WHERE posting = ? ORDER BY line, seg", (pid,)).fetchall()
 
+    def frozen_units(self, pid: int) -> tuple[list[tuple[Any, ...]], str, str] | None:
+        """The automatic decisions a reviewed posting was reviewed with, and the rule-set and
+        classifier versions that made them; None when ``pid`` is not reviewed or nothing is
+        cached yet (a posting marked reviewed unseen: its first cached decisions freeze).
+
+        A reviewed posting's decisions are frozen at review: a later rule or classifier (a
+        ``jdreview train --workspace``) changes neither what the window shows of it nor what
+        export and training read from it. Setting it back to new or skipped thaws them."""
+        self._flush_before_read()
+        r = self.conn.execute("SELECT rules_version, classifier_version, text IS NOT NULL "
+                              "FROM postings WHERE id = ? AND status = 'reviewed'", (pid,)).fetchone()
+        if r is None or not r[2]:
+            return None
+        rows = self._unit_rows(pid)
+        if not rows and (r[0], r[1]) == ("", ""):
+            return None  # never cached
+        return rows, r[0], r[1]
+
     def save_units(self, pid: int, rows: Iterable[tuple[Any, ...]], rules_version: str,
                    classifier_version: str) -> None:
-        """Replace the cached automatic decisions of ``pid``.
+        """Replace the cached automatic decisions of ``pid`` (not those a reviewed posting
+        holds: they are frozen, :meth:`frozen_units`).
 
         Each row: (line, seg, start, end, text, norm, keep, source, rule, score, segmented).
         """
         with _tx(self.conn):
+            r = self.conn.execute("SELECT status = 'reviewed' AND (rules_version != '' OR "
+                                  "classifier_version != '') FROM postings WHERE id = ?",
+                                  (pid,)).fetchone()
+            if r is not None and r[0]:
+                return  # frozen at review (an indexer that filtered it just before)
             self.conn.execute("DELETE FROM units WHERE posting = ?", (pid,))
             self.conn.executemany(
                 "INSERT INTO units(posting, line, seg, start, end_, text, norm, keep, source, rule, "
@@ -622,11 +650,13 @@ class Workspace:
             pass
 
     def stale(self, rules_version: str, classifier_version: str, limit: int = 1) -> list[int]:
-        """Postings whose cached decisions are missing or out of date (for the indexer)."""
+        """Postings whose cached decisions are missing or out of date (for the indexer);
+        a reviewed posting's are frozen, only missing when never cached."""
         self._flush_before_read()
         return [r[0] for r in self.conn.execute(
-            "SELECT id FROM postings WHERE error = '' AND (rules_version != ? OR "
-            "classifier_version != ? OR text IS NULL) ORDER BY id LIMIT ?",
+            "SELECT id FROM postings WHERE error = '' AND (text IS NULL OR CASE WHEN "
+            "status = 'reviewed' AND (rules_version != '' OR classifier_version != '') THEN 0 "
+            "ELSE rules_version != ? OR classifier_version != ? END) ORDER BY id LIMIT ?",
             (rules_version, classifier_version, limit))]
 
     def units_where_norm(self, norm: str) -> list[UnitRow]:
@@ -807,6 +837,9 @@ class Workspace:
         marked reviewed (nobody saw it): that raises :class:`InputError`."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+        # what the window shows may still be held (cache_later): written first, so the
+        # decisions frozen at review are the ones the person saw
+        self._flush_before_read()
         with _tx(self.conn):
             if status == "reviewed":
                 r = self.conn.execute("SELECT source, error FROM postings WHERE id = ?", (pid,)).fetchone()

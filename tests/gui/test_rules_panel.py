@@ -222,7 +222,10 @@ def test_suggestion_preview_then_return_accepts(make_window, tmp_path, qtbot):
     row = next(r for r in range(m.rowCount()) if m.index(r, col["pattern"]).data() == CHROME.lower())
     panel.suggestion_view.setFocus()
     panel.suggestion_view.selectRow(row)
-    flips = sum(1 for u in units if u.keep)  # auto-kept chrome lines the drop rule would flip
+    # auto-kept chrome lines the drop rule would flip: not those of the reviewed postings
+    # a and b, whose decisions are frozen at review
+    flips = sum(1 for u in units if u.keep and not u.reviewed)
+    assert flips == 1 and sum(u.reviewed for u in units) == 2
     assert panel.effect_label.text().startswith(f"Would flip {flips} line")
     assert "in 3 postings (0 contradict your edits)" in panel.effect_label.text()
     qtbot.waitUntil(panel.suggestion_view.hasFocus)
