@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import getpass
+import json
 import os
 import sqlite3
 import sys
@@ -87,7 +88,8 @@ CREATE TABLE IF NOT EXISTS postings(
     time_spent REAL NOT NULL DEFAULT 0,
     rules_version TEXT NOT NULL DEFAULT '',   -- version of the cached units
     classifier_version TEXT NOT NULL DEFAULT '',
-    warnings TEXT NOT NULL DEFAULT ''         -- the loader's warnings, one a line
+    warnings TEXT NOT NULL DEFAULT '',        -- the loader's warnings, one a line
+    attrs TEXT                      -- an HTML page's structure marks per line (JSON), NULL: not recorded
 );
 CREATE TABLE IF NOT EXISTS units(
     posting INTEGER NOT NULL REFERENCES postings(id) ON DELETE CASCADE,
@@ -129,6 +131,7 @@ CREATE TABLE IF NOT EXISTS splits(
 #: Columns added to schema 1 after its release: added on open to older workspaces (an
 #: older jdreview ignores them, so the schema number stays).
 _ADDED_COLUMNS = (("postings", "warnings", "TEXT NOT NULL DEFAULT ''"),
+                  ("postings", "attrs", "TEXT"),
                   ("overrides", "rev", "INTEGER NOT NULL DEFAULT 0"),
                   ("splits", "rev", "INTEGER NOT NULL DEFAULT 0"))
 
@@ -457,14 +460,15 @@ class Workspace:
                 p = rec.posting
                 rows.append((os.path.abspath(path) + f"#{rec.number}", p.id, p.content_hash, p.url,
                              p.site, p.title, p.company, p.kind, "\n".join(p.lines), p.gold, stamp,
-                             "\n".join(p.warnings)))
+                             "\n".join(p.warnings), attrs_json(p)))
         except InputError as e:
             report.errors.append(str(e))
         with _tx(self.conn):
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
-                "company, kind, text, gold, added_at, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                "company, kind, text, gold, added_at, warnings, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows)
             n = self.conn.total_changes - before
         report.added += n
         report.existing += len(rows) - n
@@ -474,10 +478,11 @@ class Workspace:
         with _tx(self.conn):
             self.conn.execute(
                 "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
-                "company, kind, text, gold, added_at, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "company, kind, text, gold, added_at, warnings, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (posting.source or f"posting:{posting.content_hash}", posting.id, posting.content_hash,
                  posting.url, posting.site, posting.title, posting.company, posting.kind,
-                 "\n".join(posting.lines), posting.gold, now(), "\n".join(posting.warnings)))
+                 "\n".join(posting.lines), posting.gold, now(), "\n".join(posting.warnings),
+                 attrs_json(posting)))
             row = self.conn.execute("SELECT id FROM postings WHERE source = ?",
                                     (posting.source or f"posting:{posting.content_hash}",)).fetchone()
         return int(row[0])
@@ -519,15 +524,19 @@ class Workspace:
         Raises :class:`InputError` (and records it on the posting) when the file is bad.
         """
         r = self.conn.execute(
-            "SELECT source, posting_id, url, site, title, company, kind, text, gold, warnings "
+            "SELECT source, posting_id, url, site, title, company, kind, text, gold, warnings, attrs "
             "FROM postings WHERE id = ?", (pid,)).fetchone()
         if r is None:
             raise KeyError(pid)
-        source, posting_id, url, site, title, company, kind, text, gold, warnings = r
+        source, posting_id, url, site, title, company, kind, text, gold, warnings, attrs = r
         if text is not None:  # the snapshot keeps the loader's warnings (a truncated page)
-            return Posting(lines=text.split("\n") if text else [], id=posting_id, source=source,
+            lines = text.split("\n") if text else []
+            if attrs is None and kind == "html":
+                attrs = self._recover_attrs(pid, source, lines)
+            return Posting(lines=lines, id=posting_id, source=source,
                            url=url, site=site, title=title, company=company, kind=kind or "text",
-                           gold=gold, warnings=warnings.split("\n") if warnings else [])
+                           gold=gold, warnings=warnings.split("\n") if warnings else [],
+                           line_attrs=attrs_from_json(attrs, len(lines)))
         from ..io.inputs import load_posting
 
         try:
@@ -538,10 +547,31 @@ class Workspace:
         with _tx(self.conn):
             self.conn.execute(
                 "UPDATE postings SET posting_id=?, content_hash=?, url=?, site=?, title=?, company=?, "
-                "kind=?, text=?, gold=?, warnings=?, error='' WHERE id=?",
+                "kind=?, text=?, gold=?, warnings=?, attrs=?, error='' WHERE id=?",
                 (p.id, p.content_hash, p.url, p.site, p.title, p.company, p.kind,
-                 "\n".join(p.lines), p.gold, "\n".join(p.warnings), pid))
+                 "\n".join(p.lines), p.gold, "\n".join(p.warnings), attrs_json(p), pid))
         return p
+
+    def _recover_attrs(self, pid: int, source: str, lines: list[str]) -> str:
+        """The structure marks of an HTML page snapshotted before the workspace kept them:
+        the file rendered again, when it still gives the snapshot's lines (else none: a
+        changed file is no evidence about the old lines). Recorded, so it is done once."""
+        from ..io.inputs import load_posting
+
+        found = ""
+        if "#" not in source and os.path.isfile(source):
+            try:
+                p = load_posting(source)
+            except (InputError, OSError):
+                p = None
+            if p is not None and p.lines == lines and p.line_attrs is not None:
+                found = attrs_json(p) or ""
+        try:
+            with _tx(self.conn):
+                self.conn.execute("UPDATE postings SET attrs = ? WHERE id = ?", (found, pid))
+        except WorkspaceBusy:
+            pass  # found again next time
+        return found
 
     def set_title_if_empty(self, pid: int, title: str) -> None:
         """Name a posting that has no title of its own (the queue shows it)."""
@@ -889,6 +919,35 @@ class Workspace:
 
     def integrity_ok(self) -> bool:
         return bool(self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+
+def attrs_json(posting: Posting) -> str | None:
+    """An HTML posting's per-line structure marks as the workspace stores them (JSON),
+    None for a posting without them."""
+    if posting.line_attrs is None or len(posting.line_attrs) != len(posting.lines):
+        return None
+    return json.dumps([list(a) for a in posting.line_attrs], ensure_ascii=False, separators=(",", ":"))
+
+
+def attrs_from_json(text: str | None, n_lines: int) -> list[tuple[str, ...]] | None:
+    """The structure marks :func:`attrs_json` stored, if they describe ``n_lines`` lines;
+    anything else (none recorded, damaged, another length) is no evidence: None.
+
+    >>> attrs_from_json('[["html:nav"],[]]', 2)
+    [('html:nav',), ()]
+    >>> attrs_from_json('[["html:nav"]]', 2) is None
+    True
+    """
+    if not text:
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, list) or len(obj) != n_lines or not all(
+            isinstance(a, list) and all(isinstance(x, str) for x in a) for a in obj):
+        return None
+    return [tuple(a) for a in obj]
 
 
 def _meta_get(conn: sqlite3.Connection, key: str) -> str | None:
