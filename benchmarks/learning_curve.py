@@ -30,6 +30,11 @@ the edits taught before the site memory). By default every posting carries its s
 as a batch record's ``site`` field would (``--detected-site``: only what jdreview detects
 from URL and content; the memory then finds the site by the lines it shares).
 
+At that step the lines still to toggle are also sorted by what the site's reviewed
+postings say of them (``seen``: the same line or its shape was reviewed; ``alike`` and
+``other``: a reviewed line shares half its words and was labelled the same or the other
+way; ``new``: nothing like it was reviewed, so no memory of the site can reach it).
+
 The figure is the mean over those sites of the lines to toggle per posting on the rest of
 the site after three reviewed postings (for a site of exactly three, after the two others:
 all the site allows). The last line is
@@ -41,13 +46,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
 
 from jdreview.filter.classifier import Classifier
+from jdreview.filter.memory import posting_names, shape
 from jdreview.filter.pipeline import auto_filter
-from jdreview.filter.rules import RuleSet, default_rules
+from jdreview.filter.rules import RuleSet, default_rules, normalise
 from jdreview.learn.labelled import (
     LabelledPosting,
     adapt_classifier,
@@ -89,6 +96,59 @@ def toggles(postings: Sequence[LabelledPosting], rules: RuleSet, clf: Classifier
                for lp in postings) / len(postings)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(text.casefold()) if not w.isdigit())
+
+
+#: a reviewed line "like" a wrong one shares at least this share of their words (Jaccard)
+SIMILAR = 0.5
+
+
+def reach(rest: Sequence[LabelledPosting], reviewed: Sequence[LabelledPosting], rules: RuleSet,
+          clf: Classifier | None) -> dict[str, int]:
+    """Where the lines still to toggle on ``rest`` stand against the site's ``reviewed``
+    postings: ``seen`` (the same line, or its shape with numbers and names masked, was
+    reviewed: the site memory knows it), ``alike`` / ``other`` (no such line, but a reviewed
+    line sharing half its words was labelled the same / the other way: what a model of the
+    site's words could learn, or be misled by), ``new`` (nothing like it was reviewed: no
+    memory of the site's reviews can reach it)."""
+    keys: set[str] = set()
+    ref: list[tuple[frozenset[str], bool]] = []
+    for lp in reviewed:
+        names = posting_names(lp.posting)
+        for i, keep in lp.labels.items():
+            line = lp.posting.lines[i]
+            if line.strip():
+                norm = normalise(line)
+                keys.update((norm, "s:" + shape(norm, names)))
+                if w := _words(line):
+                    ref.append((w, keep))
+    out = {"seen": 0, "alike": 0, "other": 0, "new": 0}
+    for lp in rest:
+        names = posting_names(lp.posting)
+        for lr in auto_filter(lp.posting, rules, clf).lines:
+            if lr.decision is None or lr.index not in lp.labels:
+                continue
+            label = lp.labels[lr.index]
+            if bool(lr.kept_text()) == label:
+                continue
+            norm = normalise(lr.text)
+            if norm in keys or "s:" + shape(norm, names) in keys:
+                out["seen"] += 1
+                continue
+            w = _words(lr.text)
+            best, keep = 0.0, not label
+            for rw, rk in ref:
+                j = len(w & rw) / len(w | rw) if w else 0.0
+                if j > best:
+                    best, keep = j, rk
+            out["new" if best < SIMILAR else "alike" if keep == label else "other"] += 1
+    return out
+
+
 def fmt(x: float | None) -> str:
     return "     -" if x is None else f"{x:6.2f}"
 
@@ -122,7 +182,7 @@ def part1(data: list[LabelledPosting], by_site: dict[str, list[LabelledPosting]]
 
 
 def part2(data: list[LabelledPosting], by_site: dict[str, list[LabelledPosting]], base: RuleSet,
-          only: Sequence[str]) -> dict[str, float]:
+          only: Sequence[str], reached: dict[str, int] | None = None) -> dict[str, float]:
     print("\n== part 2: a new site after all the others")
     after3: dict[str, float] = {}
     for site in sorted(by_site):
@@ -145,6 +205,11 @@ def part2(data: list[LabelledPosting], by_site: dict[str, list[LabelledPosting]]
             print(f"{k:>8} {acc:>6} {fmt(t):>10} {fmt(t_mem):>12} {fmt(t_none):>10}", flush=True)
             if k == target and t is not None:
                 after3[site] = t
+                if reached is not None:
+                    r = reach(rest, posts[:k], rules, clf)
+                    for key, v in r.items():
+                        reached[key] = reached.get(key, 0) + v
+                    print(f"{'':>8} still to toggle: " + ", ".join(f"{key} {v}" for key, v in r.items()))
     return after3
 
 
@@ -176,7 +241,8 @@ def main() -> int:
         part1(data, by_site, base)
     if a.part == "1":
         return 0
-    after3 = part2(data, by_site, base, a.site)
+    reached: dict[str, int] = {}
+    after3 = part2(data, by_site, base, a.site, reached)
     elapsed = time.time() - t0
     print(f"\n({elapsed:.0f} s; lines to toggle are line level, per posting, against the labels)")
     if not after3:
@@ -184,6 +250,13 @@ def main() -> int:
         return 1
     print("after three reviewed (two for a site of three): "
           + ", ".join(f"{s} {v:.2f}" for s, v in after3.items()))
+    total = sum(reached.values())
+    if total:
+        print(f"the {total} lines still to toggle then (all sites): "
+              + ", ".join(f"{key} {v} ({v / total:.0%})" for key, v in reached.items())
+              + f"; seen: the line or its shape was reviewed on the site; alike/other: a reviewed "
+              f"line of the site shares {SIMILAR:.0%} of its words, labelled the same/the other way; "
+              "new: nothing like it was reviewed")
     print(f"RESULT toggles_after_3 {sum(after3.values()) / len(after3):.2f}")
     return 0
 
