@@ -22,6 +22,14 @@ the memory's decisions as its neighbours. A posting whose site is not known (no 
 site field) is matched to the memory's site that shares most of its lines, when that is
 clearly one (:data:`MIN_SHARED` lines and :data:`MIN_SHARE` of its distinct lines).
 
+On an HTML page the memory also knows the site's template: for every *container path* of
+the reviewed pages' lines (the tags and classes of the innermost elements round a line,
+:func:`jdreview.io.html._line_paths`), how many pages kept and dropped lines in it. A line
+neither its text nor its shape was reviewed in, sitting in a container whose every
+reviewed line was dropped (or kept), is decided so too (reason
+``memory:<site>:container``): a site puts its "see who was hired", "job alert" and
+"report this job" widgets in the same containers on every page, in whatever language.
+
 A site may also carry a *correction* of the classifier learned from its reviewed postings
 (``model``: a bias and weights over the classifier's own features, fitted as a
 logistic model on top of the classifier's logit, :func:`jdreview.learn.train.adapt`), so a
@@ -60,7 +68,8 @@ if TYPE_CHECKING:
     from ..io.posting import Posting
 
 KIND = "jdreview-site-memory"
-SCHEMA = 1
+#: 2: a site may hold ``paths`` (container paths of HTML lines); schema 1 files read as before
+SCHEMA = 2
 #: a posting of an unknown site is matched to a memory site sharing at least this many
 #: distinct lines with it ...
 MIN_SHARED = 6
@@ -117,6 +126,17 @@ def posting_names(posting: Posting) -> frozenset[str]:
     return frozenset(words)
 
 
+def path_key(path: str) -> str:
+    """A container path as the memory stores it: hashed, like lines."""
+    return line_key("p:" + path)
+
+
+def line_paths(posting: Posting) -> list[str] | None:
+    """The posting's per-line container paths, when it has them for these lines."""
+    paths = posting.line_paths
+    return paths if paths is not None and len(paths) == len(posting.lines) else None
+
+
 def feature_key(name: str) -> str:
     """A feature name as a site correction stores it: hashed, like lines."""
     return line_key("f:" + name)
@@ -141,10 +161,12 @@ def _pair(v: Any) -> bool:
 
 
 class SiteMemory:
-    """Per site: the reviewer's keep/drop counts of exact lines and of line shapes.
+    """Per site: the reviewer's keep/drop counts of exact lines, of line shapes and of
+    the container paths of HTML lines.
 
     ``sites`` maps a site to ``{"postings": n, "lines": {hash: [keep, drop]},
-    "shapes": {hash: [keep, drop]}}`` (hashes from :func:`~jdreview.filter.features.line_key`).
+    "shapes": {hash: [keep, drop]}}`` and, when it has HTML pages, ``"paths": {hash:
+    [keep, drop]}`` (hashes from :func:`~jdreview.filter.features.line_key`).
     """
 
     def __init__(self, sites: Mapping[str, Mapping[str, Any]] | None = None) -> None:
@@ -153,6 +175,8 @@ class SiteMemory:
             self.sites[site] = {"postings": int(t.get("postings", 0)),
                                 "lines": {k: [int(a), int(b)] for k, (a, b) in t.get("lines", {}).items()},
                                 "shapes": {k: [int(a), int(b)] for k, (a, b) in t.get("shapes", {}).items()}}
+            if t.get("paths"):
+                self.sites[site]["paths"] = {k: [int(a), int(b)] for k, (a, b) in t["paths"].items()}
             model = t.get("model")
             if model:
                 self.set_model(site, float(model["bias"]), model["weights"])
@@ -186,6 +210,8 @@ class SiteMemory:
         names = posting_names(posting)
         seen_l: set[tuple[str, bool]] = set()
         seen_s: set[tuple[str, bool]] = set()
+        seen_p: set[tuple[str, bool]] = set()
+        paths = line_paths(posting)
         for i, keep in labels.items():
             if i >= len(posting.lines) or not posting.lines[i].strip():
                 continue
@@ -194,7 +220,12 @@ class SiteMemory:
             sh = shape(norm, names)
             if sh != norm and word_count(norm) <= SHAPE_WORDS:
                 seen_s.add((line_key(sh), keep))
-        for table, seen in ((t["lines"], seen_l), (t["shapes"], seen_s)):
+            if paths is not None and paths[i]:
+                seen_p.add((path_key(paths[i]), keep))
+        tables = [(t["lines"], seen_l), (t["shapes"], seen_s)]
+        if seen_p:
+            tables.append((t.setdefault("paths", {}), seen_p))
+        for table, seen in tables:
             for key, keep in seen:
                 c = table.setdefault(key, [0, 0])
                 c[0 if keep else 1] += 1
@@ -221,6 +252,14 @@ class SiteMemory:
         return ""
 
     @staticmethod
+    def _unanimous(c: list[int] | None) -> tuple[bool, float] | None:
+        """A container's verdict: only when every reviewed line in it went one way (a
+        container holds many different lines; one that held both is no template)."""
+        if c is None or (c[0] and c[1]) or not (c[0] or c[1]):
+            return None
+        return c[0] > 0, 1.0 if c[0] else 0.0
+
+    @staticmethod
     def _verdict(c: list[int] | None) -> tuple[bool, float] | None:
         if c is None:
             return None
@@ -242,8 +281,11 @@ class SiteMemory:
             return {}
         t = self.sites[site]
         lines, shapes = t["lines"], t["shapes"]
+        containers = t.get("paths")
+        paths = line_paths(posting) if containers else None
         names = posting_names(posting)
         out: dict[int, Decision] = {}
+        where = f"{site}:container"
         for i in units:
             if i in dec:
                 continue
@@ -255,6 +297,10 @@ class SiteMemory:
                     v = self._verdict(shapes.get(line_key(sh)))
             if v is not None:
                 out[i] = Decision(v[0], "memory", site, v[1])
+            elif paths is not None and containers is not None and paths[i]:
+                v = self._unanimous(containers.get(path_key(paths[i])))
+                if v is not None:
+                    out[i] = Decision(v[0], "memory", where, v[1])
         return out
 
     def adjust(self, posting: Posting, units: list[int], norms: Mapping[int, str],
@@ -277,6 +323,8 @@ class SiteMemory:
     def _site_json(self, t: Mapping[str, Any]) -> dict[str, Any]:
         out = {"postings": t["postings"], "lines": dict(sorted(t["lines"].items())),
                "shapes": dict(sorted(t["shapes"].items()))}
+        if t.get("paths"):
+            out["paths"] = dict(sorted(t["paths"].items()))
         if t.get("model"):
             out["model"] = {"bias": t["model"]["bias"], "weights": dict(t["model"]["weights"])}
         return out
@@ -287,7 +335,8 @@ class SiteMemory:
 
     def digest_body(self) -> list[Any]:
         return [[s, t["postings"], sorted(t["lines"].items()), sorted(t["shapes"].items()),
-                 *([t["model"]["bias"], sorted(t["model"]["weights"].items())] if t.get("model") else [])]
+                 *([t["model"]["bias"], sorted(t["model"]["weights"].items())] if t.get("model") else []),
+                 *([["paths", sorted(t["paths"].items())]] if t.get("paths") else [])]
                 for s, t in sorted(self.sites.items())]
 
     @classmethod
@@ -305,15 +354,17 @@ class SiteMemory:
             raise InputError(where, "'sites' must map sites to their line tables")
         for site, t in sites.items():
             if not isinstance(t, dict) or not {"postings", "lines", "shapes"} <= set(t) <= {
-                    "postings", "lines", "shapes", "model"}:
+                    "postings", "lines", "shapes", "model", "paths"}:
                 raise InputError(where, f"site {site!r} must hold postings, lines and shapes "
-                                 "(and a model), nothing else")
+                                 "(and a model, and paths), nothing else")
             if "model" in t:
                 _check_model(t["model"], where, site)
             n = t["postings"]
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise InputError(where, f"site {site!r}: postings must be a non-negative integer")
-            for name in ("lines", "shapes"):
+            for name in ("lines", "shapes", "paths"):
+                if name not in t:
+                    continue
                 table = t[name]
                 if not isinstance(table, dict) or not all(
                         isinstance(k, str) and _pair(v) and max(v) <= n for k, v in table.items()):

@@ -30,14 +30,16 @@ _WS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
 def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | None = None,
-                  attrs: list[tuple[str, ...]] | None = None) -> tuple[list[str], list[str]]:
+                  attrs: list[tuple[str, ...]] | None = None,
+                  paths: list[str] | None = None) -> tuple[list[str], list[str]]:
     """Render an HTML page to text lines: blocks start lines, inline elements join.
 
     Scripts, styles and the head are dropped, and so is whatever the page marks as
     hidden (``hidden``, ``aria-hidden="true"``, inline ``display:none``). Returns the
     lines and warnings (a truncated page is cleaned as far as it goes, with a warning).
     With ``attrs`` (a list), it is filled with each line's structure marks (see
-    :func:`_line_attrs`), or left empty when the marks cannot be had.
+    :func:`_line_attrs`), or left empty when the marks cannot be had; with ``paths`` too,
+    ``paths`` is filled with each line's container path (:func:`_line_paths`).
 
     >>> html_to_lines("<p>Data <b>Engineer</b></p><div hidden>x</div><li>SQL</li>")[0]
     ['Data Engineer', 'SQL']
@@ -52,8 +54,9 @@ def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | No
         warnings.append(f"{source or '<input>'}: warning: HTML looks truncated "
                         "(no closing </html>); cleaned what was there")
     pieces: list[tuple[str, int]] | None = [] if attrs is not None else None
+    chains: list[str] | None = [] if attrs is not None and paths is not None else None
     trees: list[Any] = []
-    rendered = _render_lexbor(html, pieces, trees)
+    rendered = _render_lexbor(html, pieces, trees, chains)
     if rendered is None or not rendered[0].strip():
         pieces = None  # the fallback records no structure
         rendered = _render_bs4(html, source)
@@ -63,6 +66,10 @@ def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | No
     lines = _split_rendered(text, source)
     if attrs is not None and pieces is not None:
         attrs.extend(_line_attrs(pieces))
+        if paths is not None and chains is not None:
+            paths.extend(_line_paths(pieces, chains))
+            if len(paths) != len(lines):
+                paths.clear()
         if len(attrs) != len(lines):  # never guess: no evidence rather than wrong evidence
             attrs.clear()
         elif "JobPosting" in html:  # the page's own schema.org data names its job lines
@@ -199,7 +206,7 @@ def _line_attrs(pieces: list[tuple[str, int]]) -> list[tuple[str, ...]]:
 
 
 def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None,
-                   trees: list[Any] | None = None) -> tuple[str, str] | None:
+                   trees: list[Any] | None = None, chains: list[str] | None = None) -> tuple[str, str] | None:
     """Lines of a page from lexbor's tree (selectolax), in the text form ``_split_rendered``
     takes: blocks start lines, inline elements join, dropped tags and hidden elements
     are skipped. lexbor parses in C at about three times lxml's speed and builds no
@@ -212,7 +219,8 @@ def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None,
 
     With ``pieces``, every piece of text is also recorded with the bits of the elements
     that contain it (:func:`_render_lexbor_structure`); the text is the same. With
-    ``trees``, lexbor's tree is appended to it (for the page's structured data).
+    ``trees``, lexbor's tree is appended to it (for the page's structured data); with
+    ``chains`` (and ``pieces``), each piece's container path (:func:`_line_paths`).
     """
     from selectolax.lexbor import LexborHTMLParser
 
@@ -226,7 +234,7 @@ def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None,
     title = " ".join(title_el.text(deep=True).split()) if title_el is not None else ""
     out: list[str] = []
     if pieces is not None:  # structure wanted
-        _render_lexbor_structure(tree, out, pieces)
+        _render_lexbor_structure(tree, out, pieces, chains)
         return "".join(out), title
     add = out.append
     drop, block_tags, hidden = _DROP_SET, _BLOCK_TAGS, _is_hidden_attrs
@@ -270,26 +278,86 @@ def _seen_chars(node: Any) -> int:
     return n
 
 
-def _render_lexbor_structure(tree: Any, out: list[str], pieces: list[tuple[str, int]]) -> None:
+_CLASS_DIGITS = re.compile(r"\d+")
+#: a line's container path names this many of its innermost elements
+PATH_DEPTH = 3
+
+
+@lru_cache(maxsize=CACHE_ENTRIES)
+def _step(tag: str, cls: str | None) -> str:
+    """One element of a container path: its tag and its classes (sorted, digits masked:
+    ``job-12345`` on one posting is ``job-67890`` on the next; cached: a page repeats them)."""
+    if not cls:
+        return tag
+    return tag + "." + ".".join(sorted(_CLASS_DIGITS.sub("0", c) for c in cls.split()))
+
+
+def _line_paths(pieces: list[tuple[str, int]], chains: list[str]) -> list[str]:
+    """Per rendered line: the container path of its text (the innermost
+    :data:`PATH_DEPTH` elements round the piece holding most of its characters, as
+    ``div.top-card/h3.flavor/span.bullet``), lines split as :func:`_line_attrs` splits them.
+    A site's template puts its chrome in the same containers on every posting, whatever
+    the words: the site memory learns them (:mod:`jdreview.filter.memory`)."""
+    out: list[str] = []
+    text: list[str] = []
+    best, best_n = "", 0
+    total = 0
+
+    def flush() -> None:
+        nonlocal best, best_n, total
+        if total and _NON_WS.search("".join(text)):
+            out.append(best)
+        text.clear()
+        best, best_n, total = "", 0, 0
+
+    for (piece, _b), chain in zip(pieces, chains, strict=True):
+        parts = piece.split("\n")
+        for k, part in enumerate(parts):
+            if k:
+                flush()
+            if part.strip():
+                text.append(part)
+                n = len(part.strip())
+                total += n
+                if n > best_n:
+                    best, best_n = chain, n
+            elif part:
+                text.append(part)
+    flush()
+    return out
+
+
+def _render_lexbor_structure(tree: Any, out: list[str], pieces: list[tuple[str, int]],
+                             chains: list[str] | None = None) -> None:
     """:func:`_render_lexbor`'s walk, each piece of text also recorded with the bits of
-    the elements that contain it (:func:`_element_bits`); the text it adds to ``out`` is
-    the same."""
+    the elements that contain it (:func:`_element_bits`) and, with ``chains``, their
+    container path (:func:`_line_paths`); the text it adds to ``out`` is the same."""
     add = pieces.append
     drop, block_tags, hidden = _DROP_SET, _BLOCK_TAGS, _is_hidden_attrs
     page_chars = max(_seen_chars(tree.root), 0)
-    # (node, inside <pre>/<textarea>?, bits of the containing elements)
-    stack: list[tuple[Any, bool, int]] = [(tree.root, False, 0)]
+    want = chains is not None
+    add_chain = chains.append if chains is not None else None
+    # (node, inside <pre>/<textarea>?, bits of the containing elements, their path)
+    stack: list[tuple[Any, bool, int, tuple[str, ...]]] = [(tree.root, False, 0, ())]
     pop, push = stack.pop, stack.append
+    joined: dict[tuple[str, ...], str] = {}
     while stack:
-        node, pre, bits = pop()
+        node, pre, bits, path = pop()
         if node is _CLOSE:
             add(("\n", bits))
+            if add_chain is not None:
+                add_chain("")
             continue
         tag = node.tag
         if tag == "-text":
             text = node.text_content
             if text:
                 add((text if pre else text.replace("\n", " "), bits))
+                if add_chain is not None:
+                    j = joined.get(path)
+                    if j is None:
+                        j = joined[path] = "/".join(path)
+                    add_chain(j)
             continue
         if tag[0] == "-" or tag[0] == "_" or tag == "!doctype" or tag in drop:
             continue
@@ -302,12 +370,15 @@ def _render_lexbor_structure(tree: Any, out: list[str], pieces: list[tuple[str, 
         if eb & _CONTAINER_BITS and _seen_chars(node) * 2 > page_chars:
             eb &= ~_CONTAINER_BITS
         inner_bits = bits | eb
+        inner_path = (*path[1 - PATH_DEPTH:], _step(tag, attrs.get("class") if attrs else None)) if want else path
         if tag in block_tags:
             add(("\n", bits))
-            push((_CLOSE, pre, bits))
+            if add_chain is not None:
+                add_chain("")
+            push((_CLOSE, pre, bits, path))
         inner = pre or tag == "pre" or tag == "textarea"
         for child in reversed(list(node.iter(include_text=True))):
-            push((child, inner, inner_bits))
+            push((child, inner, inner_bits, inner_path))
     out.extend(text for text, _ in pieces)
 
 

@@ -67,6 +67,9 @@ class Posting:
     # HTML only: per line, what its containing elements say (``html:nav``, ``html:footer``,
     # ``html:links`` ...; see :func:`jdreview.io.html.html_to_lines`), evidence for the classifier
     line_attrs: list[tuple[str, ...]] | None = None
+    # HTML only: per line, its container path (tags and classes of its innermost elements,
+    # :func:`jdreview.io.html._line_paths`), what the site memory learns a site's template from
+    line_paths: list[str] | None = None
 
     @classmethod
     def from_text(cls, text: str, **kw: Any) -> Posting:
@@ -89,13 +92,16 @@ class Posting:
         """A posting from an HTML page: one line per rendered block."""
         found: dict[str, str] = {}
         attrs: list[tuple[str, ...]] = []
-        lines, warnings = html_to_lines(html, kw.get("source", ""), found, attrs)
+        paths: list[str] = []
+        lines, warnings = html_to_lines(html, kw.get("source", ""), found, attrs, paths)
         if not kw.get("title") and found.get("title"):
             kw["title"] = found["title"]
         text = repair_text("\n".join(lines))
         p = cls(lines=text.split("\n") if text else [], kind="html", **kw)
         if len(attrs) == len(p.lines):
             p.line_attrs = attrs
+            if len(paths) == len(p.lines):
+                p.line_paths = paths
         p.warnings.extend(warnings)
         if not p.site:
             p.site = detect_site(p.url, p.lines)

@@ -89,7 +89,8 @@ CREATE TABLE IF NOT EXISTS postings(
     rules_version TEXT NOT NULL DEFAULT '',   -- version of the cached units
     classifier_version TEXT NOT NULL DEFAULT '',
     warnings TEXT NOT NULL DEFAULT '',        -- the loader's warnings, one a line
-    attrs TEXT                      -- an HTML page's structure marks per line (JSON), NULL: not recorded
+    attrs TEXT,                     -- an HTML page's structure marks per line (JSON), NULL: not recorded
+    paths TEXT                      -- an HTML page's container path per line (JSON)
 );
 CREATE TABLE IF NOT EXISTS units(
     posting INTEGER NOT NULL REFERENCES postings(id) ON DELETE CASCADE,
@@ -132,6 +133,7 @@ CREATE TABLE IF NOT EXISTS splits(
 #: older jdreview ignores them, so the schema number stays).
 _ADDED_COLUMNS = (("postings", "warnings", "TEXT NOT NULL DEFAULT ''"),
                   ("postings", "attrs", "TEXT"),
+                  ("postings", "paths", "TEXT"),
                   ("overrides", "rev", "INTEGER NOT NULL DEFAULT 0"),
                   ("splits", "rev", "INTEGER NOT NULL DEFAULT 0"))
 
@@ -460,15 +462,15 @@ class Workspace:
                 p = rec.posting
                 rows.append((os.path.abspath(path) + f"#{rec.number}", p.id, p.content_hash, p.url,
                              p.site, p.title, p.company, p.kind, "\n".join(p.lines), p.gold, stamp,
-                             "\n".join(p.warnings), attrs_json(p)))
+                             "\n".join(p.warnings), attrs_json(p), paths_json(p)))
         except InputError as e:
             report.errors.append(str(e))
         with _tx(self.conn):
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
-                "company, kind, text, gold, added_at, warnings, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows)
+                "company, kind, text, gold, added_at, warnings, attrs, paths) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             n = self.conn.total_changes - before
         report.added += n
         report.existing += len(rows) - n
@@ -478,11 +480,12 @@ class Workspace:
         with _tx(self.conn):
             self.conn.execute(
                 "INSERT OR IGNORE INTO postings(source, posting_id, content_hash, url, site, title, "
-                "company, kind, text, gold, added_at, warnings, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "company, kind, text, gold, added_at, warnings, attrs, paths) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (posting.source or f"posting:{posting.content_hash}", posting.id, posting.content_hash,
                  posting.url, posting.site, posting.title, posting.company, posting.kind,
                  "\n".join(posting.lines), posting.gold, now(), "\n".join(posting.warnings),
-                 attrs_json(posting)))
+                 attrs_json(posting), paths_json(posting)))
             row = self.conn.execute("SELECT id FROM postings WHERE source = ?",
                                     (posting.source or f"posting:{posting.content_hash}",)).fetchone()
         return int(row[0])
@@ -524,19 +527,21 @@ class Workspace:
         Raises :class:`InputError` (and records it on the posting) when the file is bad.
         """
         r = self.conn.execute(
-            "SELECT source, posting_id, url, site, title, company, kind, text, gold, warnings, attrs "
-            "FROM postings WHERE id = ?", (pid,)).fetchone()
+            "SELECT source, posting_id, url, site, title, company, kind, text, gold, warnings, attrs, "
+            "paths FROM postings WHERE id = ?", (pid,)).fetchone()
         if r is None:
             raise KeyError(pid)
-        source, posting_id, url, site, title, company, kind, text, gold, warnings, attrs = r
+        source, posting_id, url, site, title, company, kind, text, gold, warnings, attrs, paths = r
         if text is not None:  # the snapshot keeps the loader's warnings (a truncated page)
             lines = text.split("\n") if text else []
-            if attrs is None and kind == "html":
-                attrs = self._recover_attrs(pid, source, lines)
+            if (attrs is None or paths is None) and kind == "html":
+                attrs, paths = self._recover_attrs(pid, source, lines)
+            line_attrs = attrs_from_json(attrs, len(lines))
             return Posting(lines=lines, id=posting_id, source=source,
                            url=url, site=site, title=title, company=company, kind=kind or "text",
                            gold=gold, warnings=warnings.split("\n") if warnings else [],
-                           line_attrs=attrs_from_json(attrs, len(lines)))
+                           line_attrs=line_attrs,
+                           line_paths=paths_from_json(paths, len(lines)) if line_attrs is not None else None)
         from ..io.inputs import load_posting
 
         try:
@@ -547,31 +552,32 @@ class Workspace:
         with _tx(self.conn):
             self.conn.execute(
                 "UPDATE postings SET posting_id=?, content_hash=?, url=?, site=?, title=?, company=?, "
-                "kind=?, text=?, gold=?, warnings=?, attrs=?, error='' WHERE id=?",
+                "kind=?, text=?, gold=?, warnings=?, attrs=?, paths=?, error='' WHERE id=?",
                 (p.id, p.content_hash, p.url, p.site, p.title, p.company, p.kind,
-                 "\n".join(p.lines), p.gold, "\n".join(p.warnings), attrs_json(p), pid))
+                 "\n".join(p.lines), p.gold, "\n".join(p.warnings), attrs_json(p), paths_json(p), pid))
         return p
 
-    def _recover_attrs(self, pid: int, source: str, lines: list[str]) -> str:
-        """The structure marks of an HTML page snapshotted before the workspace kept them:
-        the file rendered again, when it still gives the snapshot's lines (else none: a
-        changed file is no evidence about the old lines). Recorded, so it is done once."""
+    def _recover_attrs(self, pid: int, source: str, lines: list[str]) -> tuple[str, str]:
+        """The structure marks and container paths of an HTML page snapshotted before the
+        workspace kept them: the file rendered again, when it still gives the snapshot's
+        lines (else none: a changed file is no evidence about the old lines). Recorded,
+        so it is done once."""
         from ..io.inputs import load_posting
 
-        found = ""
+        attrs = paths = ""
         if "#" not in source and os.path.isfile(source):
             try:
                 p = load_posting(source)
             except (InputError, OSError):
                 p = None
             if p is not None and p.lines == lines and p.line_attrs is not None:
-                found = attrs_json(p) or ""
+                attrs, paths = attrs_json(p) or "", paths_json(p) or ""
         try:
             with _tx(self.conn):
-                self.conn.execute("UPDATE postings SET attrs = ? WHERE id = ?", (found, pid))
+                self.conn.execute("UPDATE postings SET attrs = ?, paths = ? WHERE id = ?", (attrs, paths, pid))
         except WorkspaceBusy:
             pass  # found again next time
-        return found
+        return attrs, paths
 
     def set_title_if_empty(self, pid: int, title: str) -> None:
         """Name a posting that has no title of its own (the queue shows it)."""
@@ -948,6 +954,27 @@ def attrs_from_json(text: str | None, n_lines: int) -> list[tuple[str, ...]] | N
             isinstance(a, list) and all(isinstance(x, str) for x in a) for a in obj):
         return None
     return [tuple(a) for a in obj]
+
+
+def paths_json(posting: Posting) -> str | None:
+    """An HTML posting's per-line container paths as the workspace stores them (JSON)."""
+    if posting.line_paths is None or len(posting.line_paths) != len(posting.lines):
+        return None
+    return json.dumps(posting.line_paths, ensure_ascii=False, separators=(",", ":"))
+
+
+def paths_from_json(text: str | None, n_lines: int) -> list[str] | None:
+    """The container paths :func:`paths_json` stored, if they describe ``n_lines`` lines;
+    anything else is no evidence: None."""
+    if not text:
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, list) or len(obj) != n_lines or not all(isinstance(x, str) for x in obj):
+        return None
+    return obj
 
 
 def _meta_get(conn: sqlite3.Connection, key: str) -> str | None:

@@ -260,3 +260,67 @@ def test_train_needs_labels_or_a_workspace(tmp_path: Path, capsys: pytest.Captur
     assert main(["train", "--workspace", str(tmp_path / "nothing"), "--adapt"]) == 1
     err = capsys.readouterr().err
     assert "no workspace here" in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- a site's HTML template
+
+WIDGET = ["Senior Data Engineer at Northwind", "Analytics Lead at Contoso", "BI Developer at Fabrikam",
+          "Head of Data at Tailspin", "Data Architect at Litware", "Cloud Engineer at Proseware"]
+
+
+def board_page(k: int) -> LabelledPosting:
+    """A jobhub HTML page: the job, then a carousel of other jobs (different ones on every
+    page: no line of it repeats) in the same containers."""
+    title, duty = JOBS[k]
+    others = WIDGET[2 * k:2 * k + 2] if k < 3 else ["Платформенный инженер в Яндекс, Москва, гибрид, полный день",
+                                                         "Datenanalyst bei Zalando in Berlin, hybrid und in Vollzeit"]
+    cards = "".join(f'<li class="card-{k}7"><span class="card__title">{t}</span></li>'
+                    for n, t in enumerate(others))
+    html = (f"<html><body><main><h1>{title}</h1><div class='description'><p>In this role you will "
+            f"{duty}.</p><p>You have {k + 3} years of experience.</p></div></main>"
+            f"<div class='carousel'><ul class='carousel__list'>{cards}</ul></div></body></html>")
+    p = Posting.from_html(html, id=f"board-{k}", site="jobhub")
+    labels = {i: not any(t in line for t in others) for i, line in enumerate(p.lines)}
+    return LabelledPosting(p, labels, site="jobhub")
+
+
+def test_a_sites_template_teaches_lines_never_reviewed() -> None:
+    reviewed = [board_page(k) for k in range(3)]
+    new = board_page(3)  # its carousel holds jobs (and languages) no reviewed page held
+    assert new.posting.line_paths is not None
+    assert toggles(new, default_classifier()) >= 1  # the shipped classifier keeps the carousel
+    mem = learn_memory(reviewed)
+    assert mem is not None and mem.sites["jobhub"]["paths"]
+    res = auto_filter(new.posting, default_rules(), default_classifier().with_memory(mem))
+    dropped = [lr for lr in res.lines if lr.decision is not None and not lr.decision.keep]
+    assert {lr.index for lr in dropped} == {i for i, keep in new.labels.items() if not keep}
+    assert {lr.decision.reason for lr in dropped} == {"memory:jobhub:container"}
+    assert toggles(new, default_classifier().with_memory(mem)) == 0
+    # a container whose reviewed lines went both ways decides nothing
+    mixed = [board_page(k) for k in range(3)]
+    mixed[0].labels.update({i: True for i in mixed[0].labels})
+    mem2 = learn_memory(mixed)
+    assert mem2 is not None
+    res2 = auto_filter(new.posting, default_rules(), default_classifier().with_memory(mem2))
+    carousel = {lr.index for lr in dropped}
+    assert not any(lr.decision is not None and lr.decision.reason == "memory:jobhub:container"
+                   for lr in res2.lines if lr.index in carousel)
+
+
+def test_container_paths_are_hashed_under_the_checksum(tmp_path: Path) -> None:
+    path = tmp_path / "learned.json"
+    default_classifier().with_memory(learn_memory([board_page(k) for k in range(3)])).save(str(path))
+    obj = json.loads(path.read_text())
+    assert "carousel" not in json.dumps(obj["memory"])  # hashes, no class names
+    assert load_classifier(str(path)).memory.sites["jobhub"]["paths"]  # type: ignore[union-attr]
+    table = obj["memory"]["sites"]["jobhub"]["paths"]
+    key = next(iter(table))
+    table[key] = table[key][::-1]
+    path.write_text(json.dumps(obj))
+    with pytest.raises(InputError, match="checksum"):
+        load_classifier(str(path))
+    table[key] = ["x", 0]
+    path.write_text(json.dumps(obj))
+    with pytest.raises(InputError, match="paths must map") as e:
+        load_classifier(str(path))
+    assert "\n" not in str(e.value)

@@ -48,24 +48,27 @@ def test_a_snapshot_keeps_the_pages_structure_marks(tmp_path):
         again = ws.load(pid)
         assert again.lines == direct.lines
         assert again.line_attrs == direct.line_attrs
+        assert direct.line_paths and again.line_paths == direct.line_paths  # the site memory's template
 
 
 def test_a_snapshot_without_marks_gets_them_from_the_unchanged_file_once(tmp_path):
     path = page(tmp_path)
-    expected = load_posting(path).line_attrs
+    expected = load_posting(path)
     ws, pid = reopened(tmp_path, path)
     with ws:
-        ws.conn.execute("UPDATE postings SET attrs = NULL")  # a workspace made before
-        assert ws.load(pid).line_attrs == expected
+        ws.conn.execute("UPDATE postings SET attrs = NULL, paths = NULL")  # a workspace made before
+        p = ws.load(pid)
+        assert (p.line_attrs, p.line_paths) == (expected.line_attrs, expected.line_paths)
         os.remove(path)  # recorded: the file is not needed again
-        assert ws.load(pid).line_attrs == expected
+        p = ws.load(pid)
+        assert (p.line_attrs, p.line_paths) == (expected.line_attrs, expected.line_paths)
 
 
 def test_a_changed_file_gives_no_marks_to_an_old_snapshot(tmp_path):
     path = page(tmp_path)
     ws, pid = reopened(tmp_path, path)
     with ws:
-        ws.conn.execute("UPDATE postings SET attrs = NULL")
+        ws.conn.execute("UPDATE postings SET attrs = NULL, paths = NULL")
         page(tmp_path, PAGE.replace("Five years", "Ten years"))
         p = ws.load(pid)
         assert p.line_attrs is None and "Five years of SQL" in p.lines
