@@ -438,3 +438,23 @@ def test_a_rule_set_scans_a_line_once_for_all_its_sets(engine: str) -> None:
     rs = _regex_rules()
     scanners = {id(ps._scanner) for ps in rs._sets}
     assert len(rs._sets) >= 5 and len(scanners) == 1 and None not in {ps._scanner for ps in rs._sets}
+
+
+@needs_hs
+def test_a_set_hyperscan_refuses_stays_on_re2_and_the_others_do_not(engine: str) -> None:
+    """``x^y`` (a start of line after a character: it never matches) is fine for RE2 and
+    refused by Hyperscan: its set is answered by RE2, the rule set's other sets by the
+    one Hyperscan scan, all with the regex module's answers."""
+    if engine != "hyperscan":
+        pytest.skip("Hyperscan only")
+    rs = RuleSet([Rule("never", "regex", ("x^y",)), Rule("apply", "regex", (r"\bapply\b",)),
+                  Rule("keep", "regex", (r"^about the role\b",), action="keep")])
+    drop = rs._combined[("all", "line", "drop")][0]
+    keep = rs._combined[("all", "line", "keep")][0]
+    assert keep.hits("About the role") == [0]  # the first line compiles the database
+    assert drop._scanner is None and not drop._hs  # RE2 for the set with the refused pattern
+    assert keep._scanner is not None and keep._scanner.hits("About the role") is not None
+    for text in ("apply now", "x^y", "xy", "About the role – apply", "reapply"):
+        want = [i for i, (p, cs) in enumerate(drop.patterns) if _ref(p, cs).search(text)]
+        assert drop.hits(text) == want, text
+        assert keep.hits(text) == ([0] if text.startswith("About the role") else []), text
