@@ -24,7 +24,8 @@ clearly one (:data:`MIN_SHARED` lines and :data:`MIN_SHARE` of its distinct line
 
 On an HTML page the memory also knows the site's template: for every *container path* of
 the reviewed pages' lines (the tags and classes of the innermost elements round a line,
-:func:`jdreview.io.html._line_paths`), how many pages kept and dropped lines in it. A line
+:func:`jdreview.io.html._line_paths`; a path with no class names no template), how many
+pages kept and dropped lines in it. A line
 neither its text nor its shape was reviewed in, sitting in a container whose every
 reviewed line was dropped (or kept), is decided so too (reason
 ``memory:<site>:container``): a site puts its "see who was hired", "job alert" and
@@ -131,6 +132,13 @@ def path_key(path: str) -> str:
     return line_key("p:" + path)
 
 
+def template_path(path: str) -> bool:
+    """A container path that can name a site's template: one with a class somewhere in it
+    (``div/div/p`` is every page's; measured on the learning curve, leaving such paths out
+    costs nothing)."""
+    return "." in path
+
+
 def line_paths(posting: Posting) -> list[str] | None:
     """The posting's per-line container paths, when it has them for these lines."""
     paths = posting.line_paths
@@ -220,7 +228,7 @@ class SiteMemory:
             sh = shape(norm, names)
             if sh != norm and word_count(norm) <= SHAPE_WORDS:
                 seen_s.add((line_key(sh), keep))
-            if paths is not None and paths[i]:
+            if paths is not None and template_path(paths[i]):
                 seen_p.add((path_key(paths[i]), keep))
         tables = [(t["lines"], seen_l), (t["shapes"], seen_s)]
         if seen_p:
@@ -297,7 +305,7 @@ class SiteMemory:
                     v = self._verdict(shapes.get(line_key(sh)))
             if v is not None:
                 out[i] = Decision(v[0], "memory", site, v[1])
-            elif paths is not None and containers is not None and paths[i]:
+            elif paths is not None and containers is not None and template_path(paths[i]):
                 v = self._unanimous(containers.get(path_key(paths[i])))
                 if v is not None:
                     out[i] = Decision(v[0], "memory", where, v[1])

@@ -307,6 +307,20 @@ def test_a_sites_template_teaches_lines_never_reviewed() -> None:
                    for lr in res2.lines if lr.index in carousel)
 
 
+def test_a_container_without_classes_names_no_template() -> None:
+    def bare(lp: LabelledPosting) -> LabelledPosting:
+        assert lp.posting.line_paths is not None
+        lp.posting.line_paths = ["/".join(step.split(".")[0] for step in path.split("/"))
+                                 for path in lp.posting.line_paths]
+        return lp
+
+    mem = learn_memory([bare(board_page(k)) for k in range(3)])
+    assert mem is not None and not mem.sites["jobhub"].get("paths")
+    new = bare(board_page(3))
+    res = auto_filter(new.posting, default_rules(), default_classifier().with_memory(mem))
+    assert not any(lr.decision is not None and lr.decision.reason.endswith(":container") for lr in res.lines)
+
+
 def test_container_paths_are_hashed_under_the_checksum(tmp_path: Path) -> None:
     path = tmp_path / "learned.json"
     default_classifier().with_memory(learn_memory([board_page(k) for k in range(3)])).save(str(path))
