@@ -19,7 +19,7 @@ import time
 
 from jdreview.filter.rules import default_rules
 from jdreview.learn.loso import format_loso_eval, load_loso_items, loso_eval
-from jdreview.learn.train import train
+from jdreview.learn.train import STACK_FOLDS, train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,11 +36,15 @@ def main() -> int:
     ap.add_argument("--smoothing", type=float, default=0.3)
     ap.add_argument("--regions", type=float, default=0.0,
                     help="weight of the region decoder's learned costs (0: line by line)")
+    ap.add_argument("--stack", type=int, default=STACK_FOLDS,
+                    help="folds of the second pass's out-of-fold training (0: one pass)")
+    ap.add_argument("--stack-offset", type=float, default=1.0)
     a = ap.parse_args()
     rules = default_rules()
     items = load_loso_items([p for p in (a.corpus, a.seeds) if os.path.isdir(p)], a.gold)
     print(f"{len(items)} labelled postings from {len({it.family for it in items})} site families")
-    kw = dict(c=a.c, min_postings=a.min_postings, smoothing=a.smoothing, regions=a.regions)
+    kw = dict(c=a.c, min_postings=a.min_postings, smoothing=a.smoothing, regions=a.regions,
+              stack=a.stack, stack_offset=a.stack_offset)
     if a.loso:
         print(format_loso_eval(loso_eval(items, rules, lambda ex, r: train(ex, r, **kw))), end="")
     if a.write:

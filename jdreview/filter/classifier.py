@@ -42,6 +42,7 @@ from .features import (
     _slug_words,
     line_key,
     local_logit,
+    main_span,
     run_len_name,
     site_repeat_names,
     split_features,
@@ -89,7 +90,8 @@ class Classifier:
                  smoothing: float = 0.0, meta: Mapping[str, Any] | None = None,
                  sites: Mapping[str, Mapping[str, int]] | None = None,
                  transitions: Mapping[str, float] | None = None,
-                 memory: SiteMemory | None = None) -> None:
+                 memory: SiteMemory | None = None,
+                 stack: Mapping[str, float] | None = None) -> None:
         self.weights = dict(weights)
         self.bias = float(bias)
         self.smoothing = float(smoothing)
@@ -98,6 +100,8 @@ class Classifier:
         # the region decoder's costs of changing state (jdreview.filter.regions); none: line by line
         self.transitions = {k: float(v) for k, v in (transitions or {}).items()}
         self.memory = memory if memory else None
+        # the second pass over the first pass's logits (:func:`restack`); none: one pass
+        self.stack = {k: float(v) for k, v in (stack or {}).items()}
         self._checksum = self._digest()  # what a file of these weights records (checked on load)
         self.version = self._checksum[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
@@ -109,6 +113,7 @@ class Classifier:
                            **({"sites": {k: sorted(v.items()) for k, v in sorted(self.sites.items())}}
                               if self.sites else {}),
                            **({"t": sorted(self.transitions.items())} if self.transitions else {}),
+                           **({"k": sorted(self.stack.items())} if self.stack else {}),
                            **({"m": self.memory.digest_body()} if self.memory else {})},
                           separators=(",", ":"))
         return hashlib.sha256(body.encode()).hexdigest()
@@ -283,21 +288,42 @@ class Classifier:
             z = [v + s * (0.5 * p + 0.5 * q) for v, p, q in zip(z, before, after, strict=True)]
         return z
 
+    def stacked_logits(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                       dec: Mapping[int, Decision]) -> list[float]:
+        """:meth:`open_logits`, revised by the second pass when the file has one
+        (:func:`restack`): the logits the filter decides by, before the site memory."""
+        z = self.open_logits(posting, units, norms, dec)
+        return restack(self.stack, z, [None if i not in dec else dec[i].keep for i in units]) \
+            if self.stack else z
+
     def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
               dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
         """Probability of keep (line index -> p) for every unit no rule decided, or,
         with ``all_units``, for every unit (to see where rules and classifier disagree)."""
+        return self.score_explained(posting, units, norms, dec, all_units)[0]
+
+    def score_explained(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+                        dec: Mapping[int, Decision], all_units: bool = False
+                        ) -> tuple[dict[int, float], dict[int, str]]:
+        """:meth:`score`, and for each unit whose decision the second pass turned around
+        a note saying so and what the line's own score was (``context:drop 0.83``)."""
         if all_units:
             extra = (site_repeat_names(posting.site, [norms[i] for i in units], self.sites)
                      if self.sites and posting.site in self.sites else None)
             z = self.fast_logits(*split_features(posting, units, norms, dec), extra)
         else:
             z = self.open_logits(posting, units, norms, dec)
+        notes: dict[int, str] = {}
+        if self.stack:
+            z1 = z
+            z = restack(self.stack, z1, [None if i not in dec else dec[i].keep for i in units])
+            for i, v1, v2 in zip(units, z1, z, strict=True):
+                if (v1 >= 0) != (v2 >= 0) and (all_units or i not in dec):
+                    notes[i] = f"context:{'keep' if v2 >= 0 else 'drop'} {_sigmoid(v1):.2f}"
         if self.memory is not None:
             z = self.memory.adjust(posting, units, norms, dec, z)
-        exp = math.exp
-        return {i: 1.0 / (1.0 + exp(-(v if -30.0 < v < 30.0 else 30.0 if v > 0 else -30.0)))
-                for i, v in zip(units, z, strict=True) if all_units or i not in dec}
+        return ({i: _sigmoid(v) for i, v in zip(units, z, strict=True) if all_units or i not in dec},
+                notes)
 
     def explain(self, feats: list[tuple[str, float]], top: int = 5) -> list[tuple[str, float]]:
         """The features that pushed one line's score most, for the window's tooltip."""
@@ -313,6 +339,8 @@ class Classifier:
             body["sites"] = {k: dict(sorted(v.items())) for k, v in sorted(self.sites.items())}
         if self.transitions:
             body["transitions"] = dict(sorted(self.transitions.items()))
+        if self.stack:
+            body["stack"] = dict(sorted(self.stack.items()))
         if self.memory:
             body["memory"] = self.memory.to_json()
         body["checksum"] = self._digest()
@@ -321,7 +349,7 @@ class Classifier:
     def with_memory(self, memory: SiteMemory | None) -> Classifier:
         """The same classifier with ``memory`` as its site memory (a new version)."""
         return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
-                          self.transitions, memory)
+                          self.transitions, memory, self.stack)
 
     def save(self, path: str) -> None:
         from ..io.atomic import atomic_write_text
@@ -360,12 +388,67 @@ class Classifier:
                 and math.isfinite(v) and v >= 0 for k, v in trans.items()):
             raise InputError(source, "classifier 'transitions' must map "
                              f"{', '.join(COST_KEYS)} to non-negative numbers")
+        stack = obj.get("stack", {})
+        if not isinstance(stack, dict) or not all(
+                k in STACK_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)
+                and math.isfinite(v) and abs(v) <= MAX_ABS_BIAS for k, v in stack.items()):
+            raise InputError(source, "classifier 'stack' must map "
+                             f"{', '.join(STACK_KEYS)} to finite numbers")
         memory = SiteMemory.from_json(obj["memory"], source) if "memory" in obj else None
-        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory)
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory, stack)
         if obj.get("checksum") != clf._checksum:
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")
         return clf
+
+
+def _sigmoid(v: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(v if -30.0 < v < 30.0 else 30.0 if v > 0 else -30.0)))
+
+
+#: the distance buckets of the second pass: in the core, or so many units before or after it
+CORE_BUCKETS = ("in", "1", "2-3", "4-8", "9-20", "21+")
+#: keys a classifier's ``stack`` table may hold (:func:`restack`)
+STACK_KEYS = ("bias", "own", "offset", "clip", "rule", *("core:" + b for b in CORE_BUCKETS))
+
+
+def stack_features(stack: Mapping[str, float], z: list[float],
+                   ruled: list[bool | None]) -> list[tuple[float, str]]:
+    """Per unit, what the second pass reads of the first: its own logit (clipped to
+    +/- ``clip``) and where it stands against the posting's *core*, the maximum-sum run
+    of the first-pass logits less ``offset`` (a unit a rule decided counts +/- ``rule``):
+    inside it, or how many units before or after it (a :data:`CORE_BUCKETS` name).
+    The core is the body as the first pass sees it, so a footer far below it or a menu
+    far above it is judged as the region it sits in, not line by line."""
+    clip = stack.get("clip", 4.0)
+    r = stack.get("rule", 3.0)
+    off = stack.get("offset", 1.0)
+    zz = [(v if -clip < v < clip else clip if v > 0 else -clip) if k is None else (r if k else -r)
+          for v, k in zip(z, ruled, strict=True)]
+    a, b = main_span([v - off for v in zz])
+    out = []
+    for k, v in enumerate(zz):
+        d = 0 if a <= k <= b else (a - k if k < a else k - b)
+        out.append((v, "core:" + ("in" if d == 0 else _dist_bucket(d))))
+    return out
+
+
+def restack(stack: Mapping[str, float], z: list[float], ruled: list[bool | None]) -> list[float]:
+    """The second pass: each unit's logit becomes ``bias + own * clip(z) + core:<bucket>``
+    (:func:`stack_features`), the weights learned on first-pass logits of postings the
+    first pass had not seen (:func:`jdreview.learn.train.train`, ``stack``). A unit a
+    rule decided keeps its logit (the rule decides it anyway).
+
+    >>> st = {"bias": 0.0, "own": 1.0, "core:21+": -5.0, "offset": 0.0}
+    >>> z = restack(st, [2.0] * 3 + [-3.0] * 25 + [2.0], [None] * 29)
+    >>> z[0] > 0, z[-1] < 0   # the lone keep 25 units below the body goes
+    (True, False)
+    """
+    bias, own = stack.get("bias", 0.0), stack.get("own", 1.0)
+    out = []
+    for (v, bucket), z0, k in zip(stack_features(stack, z, ruled), z, ruled, strict=True):
+        out.append(z0 if k is not None else bias + own * v + stack.get(bucket, 0.0))
+    return out
 
 
 def load_classifier(path: str) -> Classifier:

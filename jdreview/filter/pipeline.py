@@ -128,13 +128,17 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
     if len(dec) < len(units):
         if classifier is not None:
             threshold = config.threshold
-            scores = classifier.score(posting, units, norms, dec)
+            explained = getattr(classifier, "score_explained", None)
+            if explained is not None:  # the notes say where the second pass turned a line around
+                scores, notes = explained(posting, units, norms, dec)
+            else:
+                scores, notes = classifier.score(posting, units, norms, dec), {}
             costs = getattr(classifier, "transitions", None)
             if costs and config.regions:
                 _decide_regions(lines, units, dec, scores, costs, threshold)
             else:
                 for i, p in scores.items():
-                    dec[i] = Decision(p >= threshold, "classifier", "", p)
+                    dec[i] = Decision(p >= threshold, "classifier", notes.get(i, ""), p)
         else:
             default = Decision(True, "default")
             for i in units:
