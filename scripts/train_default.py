@@ -19,7 +19,7 @@ import time
 
 from jdreview.filter.rules import default_rules
 from jdreview.learn.loso import format_loso_eval, load_loso_items, loso_eval
-from jdreview.learn.train import STACK_FOLDS, train
+from jdreview.learn.train import DEFAULT_C, STACK_FOLDS, train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,14 +31,14 @@ def main() -> int:
     ap.add_argument("--gold", default=os.path.join(ROOT, "assets", "samples", "gold"))
     ap.add_argument("--loso", action="store_true")
     ap.add_argument("--write", action="store_true")
-    ap.add_argument("--c", type=float, default=1.0)
+    ap.add_argument("--c", type=float, default=DEFAULT_C)
     ap.add_argument("--min-postings", type=int, default=3)
     ap.add_argument("--smoothing", type=float, default=0.3)
     ap.add_argument("--regions", type=float, default=0.0,
                     help="weight of the region decoder's learned costs (0: line by line)")
     ap.add_argument("--stack", type=int, default=STACK_FOLDS,
                     help="folds of the second pass's out-of-fold training (0: one pass)")
-    ap.add_argument("--stack-offset", type=float, default=1.0)
+    ap.add_argument("--stack-offset", type=float, default=2.0)
     a = ap.parse_args()
     rules = default_rules()
     items = load_loso_items([p for p in (a.corpus, a.seeds) if os.path.isdir(p)], a.gold)
