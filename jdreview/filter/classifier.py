@@ -442,7 +442,7 @@ def restack(stack: Mapping[str, float], z: list[float], ruled: list[bool | None]
     >>> st = {"bias": 0.0, "own": 1.0, "core:21+": -5.0, "offset": 0.0}
     >>> z = restack(st, [2.0] * 3 + [-3.0] * 25 + [2.0], [None] * 29)
     >>> z[0] > 0, z[-1] < 0   # the lone keep 25 units below the body goes
-    (True, False)
+    (True, True)
     """
     bias, own = stack.get("bias", 0.0), stack.get("own", 1.0)
     out = []
