@@ -837,6 +837,12 @@ class Scanner:
                 _remember(self._key, hit)
             self._attach(*hit)
 
+    @property
+    def whole(self) -> bool:
+        """Whether every set is in the compiled database: a set Hyperscan refused answers
+        on RE2, so an empty scan says nothing about its patterns."""
+        return self._db is not None and all(ps._hs for ps in self._sets)
+
     def hits(self, text: str) -> tuple[int, ...] | None:
         """Sorted ids of the patterns in ``text``, or None when RE2 has to answer."""
         cache = self._cache

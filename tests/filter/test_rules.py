@@ -343,3 +343,16 @@ def test_catastrophic_section_pattern_returns_promptly() -> None:
     assert time.perf_counter() - t < 5
     assert out.startswith("Engineer\n") and "Body." in out
     assert not rs.timeouts
+
+
+def test_a_pattern_set_hyperscan_refuses_still_answers_on_re2() -> None:
+    """The shipped section patterns are too many for one Hyperscan database with the
+    rest, so that set stays on RE2: an empty Hyperscan scan of a line must not be taken
+    to mean that no section starts on it."""
+    from jdreview.filter.rules import default_rules
+
+    rs = default_rules()
+    starts = {t: [rs.sections[i][0].id for i in rs.section_hits(t)]
+              for t in ("Similar jobs", "Seniority level", "Pay", "この求人に似ている求人")}
+    assert starts == {"Similar jobs": ["similar-jobs"], "Seniority level": ["job-criteria"],
+                      "Pay": ["job-criteria"], "この求人に似ている求人": ["similar-jobs"]}
