@@ -959,6 +959,24 @@ def _cache_dir() -> str | None:
     return os.path.join(base, "jdreview")
 
 
+def _source_digest() -> bytes:
+    """This module's source as it was imported (read now, not when a database is first
+    stored: a process still running old code after the file changed must not store its
+    database under the new code's key)."""
+    import hashlib
+
+    try:
+        with open(__file__, "rb") as f:
+            return hashlib.sha256(f.read()).digest()
+    except OSError:  # pragma: no cover - a zipped install: the package version stands in
+        from ..version import __version__
+
+        return __version__.encode()
+
+
+_SOURCE_DIGEST = _source_digest()
+
+
 @functools.lru_cache(maxsize=1)
 def _code_hash() -> str:
     """This module's source and the Hyperscan build: what the translation and the
@@ -966,14 +984,7 @@ def _code_hash() -> str:
     import hashlib
     import platform
 
-    h = hashlib.sha256()
-    try:
-        with open(__file__, "rb") as f:
-            h.update(f.read())
-    except OSError:  # pragma: no cover - a zipped install: the package version stands in
-        from ..version import __version__
-
-        h.update(__version__.encode())
+    h = hashlib.sha256(_SOURCE_DIGEST)
     h.update(repr((getattr(_hs, "__version__", ""), platform.machine(), _HS_FLAGS)).encode())
     return h.hexdigest()
 

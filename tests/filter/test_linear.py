@@ -458,3 +458,25 @@ def test_a_set_hyperscan_refuses_stays_on_re2_and_the_others_do_not(engine: str)
         want = [i for i, (p, cs) in enumerate(drop.patterns) if _ref(p, cs).search(text)]
         assert drop.hits(text) == want, text
         assert keep.hits(text) == ([0] if text.startswith("About the role") else []), text
+
+
+def test_the_database_key_is_the_code_imported_not_the_file_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process still running old code after linear.py changed on disk (a rebase, an
+    upgrade) must not store its database under the new code's key: the key's source
+    digest is read at import, and naming the key reads no file."""
+    import builtins
+
+    from jdreview.filter import linear
+
+    key = linear._code_hash()
+    linear._code_hash.cache_clear()
+
+    def refuse(*args: object, **kw: object) -> None:
+        raise AssertionError(f"the key read a file: {args[0]!r}")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    try:
+        assert linear._code_hash() == key
+    finally:
+        monkeypatch.undo()
+        linear._code_hash.cache_clear()
