@@ -944,16 +944,22 @@ def attrs_from_json(text: str | None, n_lines: int) -> list[tuple[str, ...]] | N
     >>> attrs_from_json('[["html:nav"]]', 2) is None
     True
     """
+    obj = _stored_list(text, n_lines, lambda a: isinstance(a, list) and all(isinstance(x, str) for x in a))
+    return None if obj is None else [tuple(a) for a in obj]
+
+
+def _stored_list(text: str | None, n_lines: int, item_ok: Callable[[Any], bool]) -> list[Any] | None:
+    """A JSON list of ``n_lines`` items each ``item_ok``, or None (nothing stored, damaged,
+    another length): per-line evidence a snapshot keeps."""
     if not text:
         return None
     try:
         obj = json.loads(text)
     except ValueError:
         return None
-    if not isinstance(obj, list) or len(obj) != n_lines or not all(
-            isinstance(a, list) and all(isinstance(x, str) for x in a) for a in obj):
+    if not isinstance(obj, list) or len(obj) != n_lines or not all(item_ok(x) for x in obj):
         return None
-    return [tuple(a) for a in obj]
+    return obj
 
 
 def paths_json(posting: Posting) -> str | None:
@@ -966,15 +972,7 @@ def paths_json(posting: Posting) -> str | None:
 def paths_from_json(text: str | None, n_lines: int) -> list[str] | None:
     """The container paths :func:`paths_json` stored, if they describe ``n_lines`` lines;
     anything else is no evidence: None."""
-    if not text:
-        return None
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(obj, list) or len(obj) != n_lines or not all(isinstance(x, str) for x in obj):
-        return None
-    return obj
+    return _stored_list(text, n_lines, lambda x: isinstance(x, str))
 
 
 def _meta_get(conn: sqlite3.Connection, key: str) -> str | None:
