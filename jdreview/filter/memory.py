@@ -24,7 +24,7 @@ clearly one (:data:`MIN_SHARED` lines and :data:`MIN_SHARE` of its distinct line
 
 On an HTML page the memory also knows the site's template: for every *container path* of
 the reviewed pages' lines (the tags and classes of the innermost elements round a line,
-:func:`jdreview.io.html._line_paths`; a path with no class names no template), how many
+:func:`jdreview.io.html._line_rows`; a path with no class names no template), how many
 pages kept and dropped lines in it. A line
 neither its text nor its shape was reviewed in, sitting in a container whose every
 reviewed line was dropped (or kept), is decided so too (reason

@@ -39,7 +39,7 @@ def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | No
     lines and warnings (a truncated page is cleaned as far as it goes, with a warning).
     With ``attrs`` (a list), it is filled with each line's structure marks (see
     :func:`_line_attrs`), or left empty when the marks cannot be had; with ``paths`` too,
-    ``paths`` is filled with each line's container path (:func:`_line_paths`).
+    ``paths`` is filled with each line's container path (:func:`_line_rows`).
 
     >>> html_to_lines("<p>Data <b>Engineer</b></p><div hidden>x</div><li>SQL</li>")[0]
     ['Data Engineer', 'SQL']
@@ -65,11 +65,10 @@ def html_to_lines(html: str | bytes, source: str = "", meta: dict[str, str] | No
         meta["title"] = title
     lines = _split_rendered(text, source)
     if attrs is not None and pieces is not None:
-        attrs.extend(_line_attrs(pieces))
-        if paths is not None and chains is not None:
-            paths.extend(_line_paths(pieces, chains))
-            if len(paths) != len(lines):
-                paths.clear()
+        rows = _line_rows(pieces, chains)
+        attrs.extend(_line_attrs(rows))
+        if paths is not None and chains is not None and len(rows) == len(lines):
+            paths.extend(row[3] for row in rows)
         if len(attrs) != len(lines):  # never guess: no evidence rather than wrong evidence
             attrs.clear()
         elif "JobPosting" in html:  # the page's own schema.org data names its job lines
@@ -166,22 +165,31 @@ def _element_bits(name: str, attrib: Any) -> int:
     return bits
 
 
-def _line_attrs(pieces: list[tuple[str, int]]) -> list[tuple[str, ...]]:
-    """Per rendered line (as :func:`_split_rendered` makes them): the containers its text
-    sits in (``html:nav`` ...) and ``html:links`` when most of its text is link text."""
-    rows: list[tuple[int, int, int]] = []  # per line: bits, link characters, characters
+def _line_rows(pieces: list[tuple[str, int]], chains: list[str] | None = None) -> list[tuple[int, int, int, str]]:
+    """Per rendered line (as :func:`_split_rendered` makes them): the bits of the
+    containers its text sits in, its link characters, its characters, and, with
+    ``chains`` (one per piece), its container path: the innermost :data:`PATH_DEPTH`
+    elements round the piece holding most of its characters, as
+    ``div.top-card/h3.flavor/span.bullet`` ("" without ``chains``). A site's template puts
+    its chrome in the same containers on every posting, whatever the words: the site
+    memory learns them (:mod:`jdreview.filter.memory`)."""
+    if chains is not None and len(chains) != len(pieces):
+        raise ValueError("one container path per piece")
+    rows: list[tuple[int, int, int, str]] = []
     text: list[str] = []
     bits = 0
     link = total = 0
+    best, best_n = "", 0
 
     def flush() -> None:
-        nonlocal bits, link, total
+        nonlocal bits, link, total, best, best_n
         if total and _NON_WS.search("".join(text)):  # a line _split_rendered keeps
-            rows.append((bits, link, total))
+            rows.append((bits, link, total, best))
         text.clear()
         bits = link = total = 0
+        best, best_n = "", 0
 
-    for piece, b in pieces:
+    for i, (piece, b) in enumerate(pieces):
         parts = piece.split("\n")
         for k, part in enumerate(parts):
             if k:
@@ -193,11 +201,19 @@ def _line_attrs(pieces: list[tuple[str, int]]) -> list[tuple[str, ...]]:
                 if b & _LINK_BIT:
                     link += n
                 bits |= b & ~_LINK_BIT
+                if chains is not None and n > best_n:
+                    best, best_n = chains[i], n
             elif part:
                 text.append(part)
     flush()
+    return rows
+
+
+def _line_attrs(rows: list[tuple[int, int, int, str]]) -> list[tuple[str, ...]]:
+    """Per line row of :func:`_line_rows`: the containers its text sits in (``html:nav``
+    ...) and ``html:links`` when most of its text is link text."""
     out: list[tuple[str, ...]] = []
-    for b, lk, tot in rows:
+    for b, lk, tot, _path in rows:
         names = [f"html:{n}" for n in _ATTR_NAMES[:-1] if b & _ATTR_BIT[n]]
         if tot and lk * 2 > tot:
             names.append("html:links")
@@ -220,7 +236,7 @@ def _render_lexbor(html: str, pieces: list[tuple[str, int]] | None = None,
     With ``pieces``, every piece of text is also recorded with the bits of the elements
     that contain it (:func:`_render_lexbor_structure`); the text is the same. With
     ``trees``, lexbor's tree is appended to it (for the page's structured data); with
-    ``chains`` (and ``pieces``), each piece's container path (:func:`_line_paths`).
+    ``chains`` (and ``pieces``), each piece's container path (:func:`_line_rows`).
     """
     from selectolax.lexbor import LexborHTMLParser
 
@@ -292,46 +308,11 @@ def _step(tag: str, cls: str | None) -> str:
     return tag + "." + ".".join(sorted(_CLASS_DIGITS.sub("0", c) for c in cls.split()))
 
 
-def _line_paths(pieces: list[tuple[str, int]], chains: list[str]) -> list[str]:
-    """Per rendered line: the container path of its text (the innermost
-    :data:`PATH_DEPTH` elements round the piece holding most of its characters, as
-    ``div.top-card/h3.flavor/span.bullet``), lines split as :func:`_line_attrs` splits them.
-    A site's template puts its chrome in the same containers on every posting, whatever
-    the words: the site memory learns them (:mod:`jdreview.filter.memory`)."""
-    out: list[str] = []
-    text: list[str] = []
-    best, best_n = "", 0
-    total = 0
-
-    def flush() -> None:
-        nonlocal best, best_n, total
-        if total and _NON_WS.search("".join(text)):
-            out.append(best)
-        text.clear()
-        best, best_n, total = "", 0, 0
-
-    for (piece, _b), chain in zip(pieces, chains, strict=True):
-        parts = piece.split("\n")
-        for k, part in enumerate(parts):
-            if k:
-                flush()
-            if part.strip():
-                text.append(part)
-                n = len(part.strip())
-                total += n
-                if n > best_n:
-                    best, best_n = chain, n
-            elif part:
-                text.append(part)
-    flush()
-    return out
-
-
 def _render_lexbor_structure(tree: Any, out: list[str], pieces: list[tuple[str, int]],
                              chains: list[str] | None = None) -> None:
     """:func:`_render_lexbor`'s walk, each piece of text also recorded with the bits of
     the elements that contain it (:func:`_element_bits`) and, with ``chains``, their
-    container path (:func:`_line_paths`); the text it adds to ``out`` is the same."""
+    container path (:func:`_line_rows`); the text it adds to ``out`` is the same."""
     add = pieces.append
     drop, block_tags, hidden = _DROP_SET, _BLOCK_TAGS, _is_hidden_attrs
     page_chars = max(_seen_chars(tree.root), 0)

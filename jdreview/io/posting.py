@@ -68,7 +68,7 @@ class Posting:
     # ``html:links`` ...; see :func:`jdreview.io.html.html_to_lines`), evidence for the classifier
     line_attrs: list[tuple[str, ...]] | None = None
     # HTML only: per line, its container path (tags and classes of its innermost elements,
-    # :func:`jdreview.io.html._line_paths`), what the site memory learns a site's template from
+    # :func:`jdreview.io.html._line_rows`), what the site memory learns a site's template from
     line_paths: list[str] | None = None
 
     @classmethod
