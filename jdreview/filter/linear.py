@@ -802,6 +802,7 @@ class Scanner:
         self._sets = list(sets)
         self._key = tuple(ps.patterns for ps in self._sets)
         self._db: Any = None
+        self._whole = False  # every set in the compiled database (set on attach)
         self._pending = 0
         self._cache: dict[str, tuple[int, ...] | None] = {}
         self._map = _codepage()[1]
@@ -822,6 +823,7 @@ class Scanner:
             ps._scanner = self if lo >= 0 else None
             ps._hs = lo >= 0
             ps._lo, ps._hi = lo, hi
+        self._whole = all(lo >= 0 for lo, _hi in bounds)
 
     def compile(self) -> None:
         """Compile the database now (kept on disk when compiling it took a while)."""
@@ -837,11 +839,11 @@ class Scanner:
                 _remember(self._key, hit)
             self._attach(*hit)
 
-    @property
-    def whole(self) -> bool:
-        """Whether every set is in the compiled database: a set Hyperscan refused answers
-        on RE2, so an empty scan says nothing about its patterns."""
-        return self._db is not None and all(ps._hs for ps in self._sets)
+    def misses(self, text: str) -> bool:
+        """Whether one scan says that no pattern of any set occurs in ``text``. Never when
+        RE2 has to answer the text, nor when a set Hyperscan refused answers on RE2 (an
+        empty scan then says nothing about its patterns)."""
+        return self.hits(text) == () and self._whole
 
     def hits(self, text: str) -> tuple[int, ...] | None:
         """Sorted ids of the patterns in ``text``, or None when RE2 has to answer."""

@@ -270,8 +270,7 @@ class RuleSet:
         Results are cached per line text: page chrome repeats across the postings of
         a site, so a batch mostly asks about lines it has seen (the cache is bounded)."""
         scanner = self._scanner
-        if (scanner is not None and scanner.hits(text) == () and scanner.whole
-                and (unit, action) not in self._lexicon_units):
+        if scanner is not None and scanner.misses(text) and (unit, action) not in self._lexicon_units:
             return None  # no pattern of the rule set occurs in the line (one cached scan says so)
         key = (text, site, unit, action)
         cache = self._cache
@@ -347,7 +346,7 @@ class RuleSet:
         hits = self.section_cache.get(text)
         if hits is None:
             scanner = self._scanner
-            if scanner is not None and scanner.hits(text) == () and scanner.whole:
+            if scanner is not None and scanner.misses(text):
                 return ()
             starts = self._section_starts
             hits = tuple(starts.hits(text)) if starts is not None else ()
