@@ -139,6 +139,12 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
             else:
                 for i, p in scores.items():
                     dec[i] = Decision(p >= threshold, "classifier", notes.get(i, ""), p)
+            if config.structure:
+                from .features import normalise_title
+
+                title = normalise_title(posting, units, norms)
+                for i, d in short_line_runs(units, norms, dec, scores, threshold, title).items():
+                    dec[i] = d
         else:
             default = Decision(True, "default")
             for i in units:
@@ -186,6 +192,64 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
 
 
 _MISSING = Decision(False, "missing")
+
+#: a run of short lines decided as one holds at least this many lines the classifier scored
+RUN_LINES = 6
+#: a short line of such a run: this many words at most, no sentence or label ending
+_RUN_WORDS = 4
+_RUN_END = re.compile(r"[.!?:;,：。！？]\W*$")
+
+
+def short_line_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                    scores: Mapping[int, float], threshold: float = 0.5,
+                    page_title: str = "") -> dict[int, Decision]:
+    """A run of short lines (four words or fewer, no sentence or label ending: a menu, a
+    list of skill tags, a list of industries) is decided as one: the mean logit of the
+    lines the classifier scored in it decides every one of them, so a menu is not kept
+    line by line where its words look like content, nor a skills list cut in two. Lines a
+    rule decided stay as they are and neither vote nor break the run; a longer line, a
+    line of sentence ending, or a line the page title names (the job's title, which opens
+    its header block after a sidebar of short lines), ends it. Returns the decisions the run turned around
+    (``classifier:<score> run:keep`` / ``run:drop``).
+
+    >>> ls = ["Industries", "Automotive", "Energy", "Retail", "Utilities", "Banking", "Travel",
+    ...       "We build data pipelines for the whole company every single day."]
+    >>> p = {0: 0.2, 1: 0.3, 2: 0.55, 3: 0.2, 4: 0.1, 5: 0.6, 6: 0.3, 7: 0.9}
+    >>> d = {i: Decision(v >= 0.5, "classifier", "", v) for i, v in p.items()}
+    >>> sorted((i, x.keep) for i, x in short_line_runs(list(range(8)), {i: x.lower() for i, x in enumerate(ls)}, d, p).items())
+    [(2, False), (5, False)]
+    """
+    out: dict[int, Decision] = {}
+    t = _logit(threshold)
+    n = len(units)
+    k = 0
+    while k < n:
+        run: list[int] = []
+        j = k
+        while j < n:
+            i = units[j]
+            norm = norms[i]
+            w = word_count(norm)
+            if w == 0 or w > _RUN_WORDS or _RUN_END.search(norm) is not None or (
+                    page_title and len(norm) >= 3 and norm in page_title):
+                break
+            if i in scores and (d := dec.get(i)) is not None and d.source == "classifier":
+                run.append(i)
+            j += 1
+        if len(run) >= RUN_LINES:
+            z = sum(_logit(scores[i]) for i in run) / len(run)
+            keep = z >= t
+            for i in run:
+                d = dec[i]
+                if d.keep != keep:
+                    out[i] = Decision(keep, "classifier", "run:keep" if keep else "run:drop", d.score)
+        k = j + 1
+    return out
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 _LABEL_END = re.compile(r"[:：]\s*$")
 #: a label is a short line ending with a colon; its value the short line under it

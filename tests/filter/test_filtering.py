@@ -188,7 +188,11 @@ def test_cleaned_text_with_a_classifier(text: str, threshold: float) -> None:
     result = auto_filter(p, NOISY_RULES, HashScorer(), FilterConfig(threshold=threshold))
     check_invariant(result, NOISY_RULES)
     for _, _, _, d in result.units():
-        if d.source == "classifier":
+        if d.source == "classifier" and d.rule.startswith("run:"):
+            # a run of short lines decided as one turned this line around
+            assert d.keep == (d.rule == "run:keep") != (d.score >= threshold)
+            assert d.reason == f"classifier:{d.score:.2f} {d.rule}"
+        elif d.source == "classifier":
             assert d.keep == (d.score >= threshold)
             assert d.reason == f"classifier:{d.score:.2f}"
 

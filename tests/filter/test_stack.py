@@ -17,7 +17,9 @@ BODY = [f"We build data pipeline number {k} in Python and SQL for the whole comp
         for k in range(12)]
 MENU = [f"Menu entry {k}" for k in range(22)]
 #: a body, a long menu the first pass drops, then one short line it would keep on its own
-LINES = [*BODY, *MENU, "Our offices"]
+#: (after a sentence, so that it is no part of the menu's run of short lines, which is
+#: decided as one: jdreview.filter.pipeline.short_line_runs)
+LINES = [*BODY, *MENU, "Find us.", "Our offices"]
 #: first pass: long prose keeps, short lines ("nw:2", "nw:3") drop, "offices" keeps
 WEIGHTS = {"nw:10-19": 3.0, "nw:2": -2.0, "nw:3": -2.0, "w:offices": 6.0}
 STACK = {"bias": 0.0, "own": 1.0, "offset": 0.0, "core:in": 1.0, "core:21+": -6.0}

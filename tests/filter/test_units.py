@@ -1,0 +1,62 @@
+"""Units that belong together (issue 13 item 7): runs of short lines, the header block."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from jdreview.filter.decision import Decision
+from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.rules import RuleSet, default_rules
+from jdreview.io.posting import Posting
+
+BODY = [
+    "We are looking for a data engineer to build and run the pipelines that feed our analytics platform.",
+    "You will design batch and streaming jobs in Python and SQL, review code, and mentor two engineers.",
+    "Three or more years of experience with Spark or Flink and a cloud data warehouse such as BigQuery.",
+]
+
+
+class TableScorer:
+    """A classifier stand-in: a fixed keep probability per line text (0.9 when unlisted)."""
+
+    version = "table"
+
+    def __init__(self, table: Mapping[str, float]) -> None:
+        self.table = table
+
+    def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+              dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
+        return {i: self.table.get(posting.lines[i], 0.9) for i in units if all_units or i not in dec}
+
+
+def test_a_menu_of_short_lines_is_decided_as_one() -> None:
+    menu = ["Industries", "Automotive", "Public Sector", "Energy", "Media and Publishing",
+            "Retail and E-commerce", "Utilities", "Travel and Transport"]
+    # most of the menu scores as chrome; the lines whose words look like content do not
+    scores = dict.fromkeys(menu, 0.2) | {"Energy": 0.58, "Retail and E-commerce": 0.55}
+    posting = Posting.from_text("\n".join(["Data Engineer", *menu, *BODY]) + "\n")
+    result = auto_filter(posting, RuleSet(), TableScorer(scores))
+    out = result.cleaned_text()
+    assert "Energy" not in out and "Retail" not in out, out
+    assert BODY[0] in out
+    energy = next(lr for lr in result.lines if lr.text == "Energy")
+    assert energy.decision is not None and "run:drop" in energy.decision.reason
+
+
+def test_a_skills_list_is_not_cut_in_two() -> None:
+    skills = ["Skills", "Decision Support", "Prototyping", "Data Quality", "Data Governance",
+              "Extract", "Transform", "Load", "Cloud Computing", "Dashboard", "Reporting"]
+    # the first tags look like chrome to the classifier one by one, the rest like content
+    scores = {s: (0.2 if k < 4 else 0.95) for k, s in enumerate(skills)}
+    posting = Posting.from_text("\n".join(["Data Engineer", "", *skills, "", *BODY]) + "\n")
+    out = auto_filter(posting, RuleSet(), TableScorer(scores)).cleaned_text()
+    assert all(s in out for s in skills), out
+
+
+def test_a_run_needs_enough_scored_lines_and_stops_at_a_sentence() -> None:
+    lines = ["Remote", "Contract", "Apply now to join us today.", "Benefits", "Pension", "Gym"]
+    scores = {"Remote": 0.9, "Contract": 0.9, "Benefits": 0.2, "Pension": 0.2, "Gym": 0.2}
+    posting = Posting.from_text("\n".join([*lines, *BODY]) + "\n")
+    result = auto_filter(posting, default_rules(), TableScorer(scores))
+    reasons = [lr.decision.reason for lr in result.lines if lr.decision is not None]
+    assert not any("run:" in r for r in reasons), reasons
