@@ -152,6 +152,10 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
                     dec[i] = default
     if learned:
         dec.update(learned)
+    if config.structure and classifier is not None:
+        for i in header_block(units, norms, dec, rules, site):
+            d = dec[i]
+            dec[i] = Decision(True, "classifier", "header", d.score)
 
     # a label and its value are one unit: the value follows the label
     for label, value in pairs:
@@ -245,6 +249,116 @@ def short_line_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int
                     out[i] = Decision(keep, "classifier", "run:keep" if keep else "run:drop", d.score)
         k = j + 1
     return out
+
+
+#: job facts on a short line of the header: pay (a currency by a number), a posting date
+_FACT = re.compile(r"(?:[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|chf|cad|aud|inr|sek|nok|dkk|pln|jpy)\s?\d"
+                   r"|\b(?:posted|updated|reposted|published)\s*(?:on\s*|:\s*)?(?:\d|today|yesterday|an?\s)"
+                   r"|\b(?:\d+\+?|an?|one)\s+(?:minutes?|hours?|days?|weeks?|months?)\s+ago\b"
+                   r"|\bvor\s+(?:\d+|einem|einer)\s+(?:minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?)\b"
+                   r"|\bil y a\s+\d+\s+(?:minutes?|heures?|jours?|semaines?|mois)\b"
+                   r"|\bhace\s+\d+\s+(?:minutos?|horas?|días?|semanas?|meses?)\b"
+                   r"|\b\d+\s+(?:minuti|ore|giorni|settimane|mesi)\s+fa\b"
+                   r"|\b\d+\s+(?:minuten|uur|dagen|weken|maanden)\s+geleden\b)")
+#: header lines are short: a title, a company, a place, a fact
+_HEADER_WORDS = 12
+#: the fact lines of one header block lie this close (lines the classifier scored between them)
+_HEADER_GAP = 2
+#: the body starts at the first kept line of this many words
+_BODY_WORDS = 10
+#: a repeated header's first copy lies this close above it (so the block is this short)
+_COPY_GAP = 8
+
+
+def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                 rules: RuleSet, site: str = "") -> list[int]:
+    """The header block, found without a page title: before the body (the first kept
+    line of prose), the first cluster of job-fact lines (a line a keep rule kept, the
+    work type named on a short line, pay, a posting date) and the first copy of a
+    repeated header block, with the title line right above the cluster. Returns the
+    short lines of that block the classifier dropped: they are kept with it
+    (``classifier:<score> header``).
+
+    >>> from jdreview.filter.rules import Rule
+    >>> rs = RuleSet([Rule("work-type", "exact", ("remote", "contract"), "keep")])
+    >>> ls = ["Menu", "Apply", "Data Engineer", "Remote • Posted 3 days ago", "Contract W2", "Remote",
+    ...       "USD $100,000 - 150,000 per year", "Company Logo",
+    ...       "We build data pipelines for the whole company every single day, in Python."]
+    >>> d = {i: Decision(False, "classifier", "", 0.1) for i in range(9)}
+    >>> d.update({1: Decision(False, "rule", "button"), 5: Decision(True, "rule", "work-type"),
+    ...           8: Decision(True, "classifier", "", 0.9)})
+    >>> header_block(list(range(9)), {i: x.lower() for i, x in enumerate(ls)}, d, rs)
+    [2, 3, 4, 6]
+    """
+    n = len(units)
+    body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
+                 and word_count(norms[units[k]]) >= _BODY_WORDS), n)
+    wt = rules.get("work-type")
+    kinds = tuple(wt.pattern) if wt is not None and wt.kind == "exact" and wt.action == "keep" else ()
+    scored = [(d := dec.get(i)) is not None and d.source == "classifier" for i in units]
+    fact = [False] * body
+    first_copy: set[int] = set()
+    pos: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for k in range(body):
+        i = units[k]
+        norm = norms[i]
+        d = dec.get(i)
+        nw = word_count(norm)
+        if d is not None and d.source == "structure" and d.rule == "repeated-header":
+            j = pos.get(norm)
+            if j is not None and k - j <= _COPY_GAP and seen[norm] == 1 and _KEY_WORD.search(norm):
+                first_copy.add(j)
+        pos.setdefault(norm, k)
+        seen[norm] = seen.get(norm, 0) + 1
+        if d is None or nw == 0 or nw > _HEADER_WORDS:
+            continue
+        if d.source == "rule" and d.keep:
+            fact[k] = True
+        elif d.source == "classifier" and (_FACT.search(norm) is not None or (nw <= 5 and any(
+                _has_phrase(norm, x) for x in kinds))):
+            fact[k] = True
+    own = list(fact)  # facts of the line itself, not only a copy's first
+    for k in first_copy:
+        fact[k] = True
+    ks = [k for k in range(body) if fact[k]]
+    # the first cluster of facts with at most _HEADER_GAP scored lines between them that
+    # holds a fact of its own (a copy alone is no header: a banner, a login prompt said twice)
+    lo = hi = -1
+    for k in ks:
+        if lo >= 0 and sum(scored[hi + 1:k]) <= _HEADER_GAP:
+            hi = k
+            continue
+        if lo >= 0 and any(own[lo:hi + 1]):
+            break
+        lo = hi = k
+    if lo < 0 or not any(own[lo:hi + 1]):
+        return []
+    out = []
+    # the title: the nearest line above the cluster that a rule did not decide
+    t = lo - 1
+    while t >= 0 and not scored[t] and dec.get(units[t]) is not None and dec[units[t]].source != "classifier":
+        t -= 1
+    title = [t] if t >= 0 and scored[t] and word_count(norms[units[t]]) <= _HEADER_WORDS and \
+        _HEADING_END.search(norms[units[t]]) is None else []
+    for k in [*title, *range(lo, hi + 1)]:
+        i = units[k]
+        d = dec[i]
+        if scored[k] and not d.keep and word_count(norms[i]) <= _HEADER_WORDS and _KEY_WORD.search(norms[i]) and (
+                fact[k] or k in title or lo < k < hi):
+            out.append(i)
+    return sorted(out)
+
+
+def _has_phrase(norm: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``norm`` as whole words."""
+    at = norm.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not norm[at - 1].isalnum()) and (end == len(norm) or not norm[end].isalnum()):
+            return True
+        at = norm.find(phrase, at + 1)
+    return False
 
 
 def _logit(p: float) -> float:

@@ -192,6 +192,10 @@ def test_cleaned_text_with_a_classifier(text: str, threshold: float) -> None:
             # a run of short lines decided as one turned this line around
             assert d.keep == (d.rule == "run:keep") != (d.score >= threshold)
             assert d.reason == f"classifier:{d.score:.2f} {d.rule}"
+        elif d.source == "classifier" and d.rule == "header":
+            # the header block keeps a line the classifier dropped
+            assert d.keep and d.score < threshold
+            assert d.reason == f"classifier:{d.score:.2f} header"
         elif d.source == "classifier":
             assert d.keep == (d.score >= threshold)
             assert d.reason == f"classifier:{d.score:.2f}"

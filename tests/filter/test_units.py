@@ -60,3 +60,29 @@ def test_a_run_needs_enough_scored_lines_and_stops_at_a_sentence() -> None:
     result = auto_filter(posting, default_rules(), TableScorer(scores))
     reasons = [lr.decision.reason for lr in result.lines if lr.decision is not None]
     assert not any("run:" in r for r in reasons), reasons
+
+
+def test_the_header_block_is_found_without_a_page_title() -> None:
+    header = ["Data Engineer - Clearance Required", "Remote • Posted 3 days ago", "Contract W2", "Remote",
+              "USD $101,000.00 - 170,000.00 per year"]
+    chrome = ["Company Logo", "Match Score", "Profile Visibility"]
+    lines = ["Acme Jobs", "Apply", *header, *chrome, *BODY]
+    # the classifier, one line at a time, takes the header for chrome
+    scores = dict.fromkeys([*header, *chrome, "Acme Jobs"], 0.05)
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
+    out = result.cleaned_text()
+    assert all(h in out for h in header), out
+    assert not any(c in out for c in [*chrome, "Acme Jobs", "Apply\n"]), out
+    title = next(lr for lr in result.lines if lr.text == header[0])
+    assert title.decision is not None and title.decision.reason.endswith("header")
+
+
+def test_the_first_copy_of_a_repeated_header_is_kept_and_a_repeated_banner_is_not() -> None:
+    header = ["Analytics Engineer", "Acme", "Paris, France"]
+    banner = ["Data Summit", "June 15-18 in Paris", "Join the largest data event"]
+    nav = ["Pricing plans", "Customer stories", "Product tour"]
+    lines = [*banner, "Close", *banner, *nav, "Sign in", *header, "Apply", *header, "5 hours ago", *BODY]
+    scores = dict.fromkeys([*header, *banner, *nav, "5 hours ago"], 0.1)
+    out = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores)).cleaned_text()
+    assert out.count("Analytics Engineer") == 1 and "Paris, France" in out and "5 hours ago" in out, out
+    assert "Data Summit" not in out, out
