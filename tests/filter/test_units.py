@@ -86,3 +86,17 @@ def test_the_first_copy_of_a_repeated_header_is_kept_and_a_repeated_banner_is_no
     out = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores)).cleaned_text()
     assert out.count("Analytics Engineer") == 1 and "Paris, France" in out and "5 hours ago" in out, out
     assert "Data Summit" not in out, out
+
+
+def test_page_chrome_rules_name_widgets_in_general_words() -> None:
+    # without a classifier every line no rule decides is kept: these are the rules' own
+    chrome = {"Share on your newsfeed": "share-help", "Email this job to a friend": "share-help",
+              "Need help finding the right job?": "share-help", "Diesen Job teilen": "share-help",
+              "1001-5000 employees": "company-widget", "13,893 on LinkedIn": "company-widget",
+              "250 Mitarbeiter": "company-widget", "In the meantime, check out our": "application-notice"}
+    lines = [*BODY, *chrome, "Share your ideas with the team every week."]
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules())
+    got = {lr.text: lr.decision.reason for lr in result.lines if lr.decision is not None}
+    assert {t: got[t] for t in chrome} == {t: f"rule:{r}" for t, r in chrome.items()}
+    assert all(got[b] == "default" for b in BODY)
+    assert got["Share your ideas with the team every week."] == "default"
