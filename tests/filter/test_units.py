@@ -93,10 +93,20 @@ def test_page_chrome_rules_name_widgets_in_general_words() -> None:
     chrome = {"Share on your newsfeed": "share-help", "Email this job to a friend": "share-help",
               "Need help finding the right job?": "share-help", "Diesen Job teilen": "share-help",
               "1001-5000 employees": "company-widget", "13,893 on LinkedIn": "company-widget",
-              "250 Mitarbeiter": "company-widget", "In the meantime, check out our": "application-notice"}
+              "250 Mitarbeiter": "company-widget", "In the meantime, check out our": "application-notice",
+              "&nbsp;": "markup-entity"}
     lines = [*BODY, *chrome, "Share your ideas with the team every week."]
     result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules())
     got = {lr.text: lr.decision.reason for lr in result.lines if lr.decision is not None}
     assert {t: got[t] for t in chrome} == {t: f"rule:{r}" for t, r in chrome.items()}
     assert all(got[b] == "default" for b in BODY)
     assert got["Share your ideas with the team every week."] == "default"
+
+
+def test_an_indented_label_keeps_its_value_against_the_button_and_number_rules() -> None:
+    # "date posted" is a sort button and "2026-01-27" a bare number; as a label and its
+    # value (indented, as a copy from a page often leaves it) they are a job fact
+    lines = [*BODY, " Date Posted:", "", "2026-01-27"]
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules())
+    got = {lr.text: lr.decision.reason for lr in result.lines if lr.decision is not None}
+    assert got[" Date Posted:"] == got["2026-01-27"] == "rule:job-fact-label"
