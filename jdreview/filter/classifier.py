@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InputError
 from ..limits import CACHE_ENTRIES
+from .crf import CRF
 from .features import (
     _NEXT_NW,
     _PREV_NW,
@@ -91,7 +92,8 @@ class Classifier:
                  sites: Mapping[str, Mapping[str, int]] | None = None,
                  transitions: Mapping[str, float] | None = None,
                  memory: SiteMemory | None = None,
-                 stack: Mapping[str, float] | None = None) -> None:
+                 stack: Mapping[str, float] | None = None,
+                 crf: CRF | None = None) -> None:
         self.weights = dict(weights)
         self.bias = float(bias)
         self.smoothing = float(smoothing)
@@ -102,6 +104,8 @@ class Classifier:
         self.memory = memory if memory else None
         # the second pass over the first pass's logits (:func:`restack`); none: one pass
         self.stack = {k: float(v) for k, v in (stack or {}).items()}
+        # the region CRF that decides the units no rule did (jdreview.filter.crf); none: by score
+        self.crf = crf
         self._checksum = self._digest()  # what a file of these weights records (checked on load)
         self.version = self._checksum[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
@@ -114,7 +118,8 @@ class Classifier:
                               if self.sites else {}),
                            **({"t": sorted(self.transitions.items())} if self.transitions else {}),
                            **({"k": sorted(self.stack.items())} if self.stack else {}),
-                           **({"m": self.memory.digest_body()} if self.memory else {})},
+                           **({"m": self.memory.digest_body()} if self.memory else {}),
+                           **({"crf": self.crf.digest_body()} if self.crf else {})},
                           separators=(",", ":"))
         return hashlib.sha256(body.encode()).hexdigest()
 
@@ -343,13 +348,20 @@ class Classifier:
             body["stack"] = dict(sorted(self.stack.items()))
         if self.memory:
             body["memory"] = self.memory.to_json()
+        if self.crf:
+            body["crf"] = self.crf.to_json()
         body["checksum"] = self._digest()
         return body
 
     def with_memory(self, memory: SiteMemory | None) -> Classifier:
         """The same classifier with ``memory`` as its site memory (a new version)."""
         return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
-                          self.transitions, memory, self.stack)
+                          self.transitions, memory, self.stack, self.crf)
+
+    def with_crf(self, crf: CRF | None) -> Classifier:
+        """The same classifier with ``crf`` as its region CRF (a new version)."""
+        return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
+                          self.transitions, self.memory, self.stack, crf)
 
     def save(self, path: str) -> None:
         from ..io.atomic import atomic_write_text
@@ -395,7 +407,8 @@ class Classifier:
             raise InputError(source, "classifier 'stack' must map "
                              f"{', '.join(STACK_KEYS)} to finite numbers")
         memory = SiteMemory.from_json(obj["memory"], source) if "memory" in obj else None
-        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory, stack)
+        crf = CRF.from_json(obj["crf"], source) if "crf" in obj else None
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory, stack, crf)
         if obj.get("checksum") != clf._checksum:
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")

@@ -41,6 +41,8 @@ class FilterConfig:
         than this share of its words gets a warning (it is still written).
     regions: revise classifier decisions by their neighbours (:mod:`jdreview.filter.regions`)
     when the classifier carries learned transition costs.
+    crf: decide the units no rule did with the region CRF (:mod:`jdreview.filter.crf`)
+    when the classifier carries one.
     """
 
     threshold: float = 0.5
@@ -50,6 +52,7 @@ class FilterConfig:
     time_budget: float = 60.0
     min_kept_share: float = 0.05
     regions: bool = True
+    crf: bool = True
 
 
 DEFAULT_CONFIG = FilterConfig()

@@ -55,6 +55,7 @@ from .words import word_count
 
 if TYPE_CHECKING:
     from .classifier import LineScorer
+    from .crf import CRF
 
 
 class FilterTimeout(InputError):
@@ -134,7 +135,10 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
             else:
                 scores, notes = classifier.score(posting, units, norms, dec), {}
             costs = getattr(classifier, "transitions", None)
-            if costs and config.regions:
+            crf = getattr(classifier, "crf", None)
+            if crf is not None and config.crf:
+                _decide_crf(posting, units, norms, dec, scores, crf, threshold)
+            elif costs and config.regions:
                 _decide_regions(lines, units, dec, scores, costs, threshold)
             else:
                 for i, p in scores.items():
@@ -602,6 +606,38 @@ def _decide_regions(lines: list[str], units: list[int], dec: dict[int, Decision]
         keep = states[k]
         dec[i] = Decision(keep, "classifier", "" if keep == (p >= threshold) else
                           ("region:keep" if keep else "region:drop"), p)
+
+
+def _decide_crf(posting: Posting, units: list[int], norms: Mapping[int, str], dec: dict[int, Decision],
+                scores: Mapping[int, float], crf: CRF, threshold: float) -> None:
+    """The units no rule decided, decided by the region CRF (:mod:`jdreview.filter.crf`)
+    over the whole posting: a rule-decided unit is held in a state of its decision. Each
+    decision keeps the line's own score; its note names the region the CRF put it in and
+    the CRF's probability of keep (``classifier:0.91 crf:body 0.97``), and says so when
+    the CRF turned the line's own score around (``classifier:0.73 crf:drop footer 0.12``)."""
+    from .crf import attributes
+
+    def logit(p: float) -> float:
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        return math.log(p / (1 - p))
+
+    t = logit(threshold)
+    first = [logit(scores[i]) - t if i in scores else 0.0 for i in units]
+    fixed = [None if i in scores else dec[i].keep for i in units]
+    em = crf.emissions(attributes(posting, units, norms, dec, first))
+    path = crf.decode(em, fixed)
+    marg = crf.keep_marginals(em, fixed)
+    states = crf.states
+    for k, i in enumerate(units):
+        p = scores.get(i)
+        if p is None:
+            continue
+        s = path[k]
+        keep = crf.keeps[s]
+        verb = "keep" if keep else "drop"
+        name = "" if states[s] == verb else " " + states[s]
+        note = f"crf:{states[s]} {marg[k]:.2f}" if keep == (p >= threshold) else f"crf:{verb}{name} {marg[k]:.2f}"
+        dec[i] = Decision(keep, "classifier", note, p)
 
 
 def _line_rule(line: str, norm: str, site: str, rules: RuleSet, segment_rules: bool) -> Decision | None:

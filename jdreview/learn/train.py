@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..filter.classifier import Classifier
+from ..filter.classifier import Classifier, restack
 from ..filter.features import line_key, posting_features, site_repeat_names
 from ..filter.memory import SiteMemory
 
@@ -116,7 +116,8 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
           min_postings: int = 3, smoothing: float = 0.3, meta: Mapping[str, Any] | None = None,
           site_repeats: bool = True, everything: bool = False, regions: float = 0.0,
           rule_anchor: float = 2.0, memory: bool = False, drop_weight: float = 1.0,
-          stack: int = STACK_FOLDS, stack_offset: float = 2.0) -> Classifier:
+          stack: int = STACK_FOLDS, stack_offset: float = 2.0,
+          crf: Mapping[str, Any] | None = None) -> Classifier:
     """Fit a classifier on labelled postings (scikit-learn's logistic regression).
 
     Deterministic: the same examples give the same weights. ``everything`` makes every
@@ -139,6 +140,9 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
     alike on the site's postings is decided so again. Off for the shipped classifier and
     the leave-one-site-out trainer: a page that site detection takes for another site
     (a Civil Service page detected as LinkedIn) would meet that site's memory.
+    ``crf`` (keyword arguments of :func:`jdreview.learn.crf.train_crf`, needs python-crfsuite)
+    adds the region CRF (:mod:`jdreview.filter.crf`), trained on every labelled line with
+    the second pass's out-of-fold logits as its first-pass scores.
     """
     from ..filter.regions import transition_costs
 
@@ -157,18 +161,26 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
     clf = Classifier(weights, bias, smoothing, {**(meta or {}), "postings": len(examples), "lines": len(y)})
     trans = transition_costs(region_sequences(examples), regions, rule_anchor) if regions > 0 else {}
     mem = site_memory(examples) if memory else None
+    oof: dict[str, tuple[list[float], list[bool | None]]] = {}
     st = (fit_stack(prepared, (M, names), y, groups, sites, c=c, smoothing=smoothing,
-                    folds=stack, offset=stack_offset, start=model)
+                    folds=stack, offset=stack_offset, start=model, collect=oof)
           if stack else {})
-    if sites or trans or mem or st:
-        clf = Classifier(clf.weights, clf.bias, clf.smoothing, clf.meta, sites, trans, mem, st)
+    region_crf = None
+    if crf is not None:
+        from .crf import train_crf
+
+        first = {pid: restack(st, z, ruled) if st else z for pid, (z, ruled) in oof.items()} if oof else None
+        region_crf = train_crf(prepared, first, **crf)
+    if sites or trans or mem or st or region_crf:
+        clf = Classifier(clf.weights, clf.bias, clf.smoothing, clf.meta, sites, trans, mem, st, region_crf)
     return clf
 
 
 def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[int],
               groups: list[str], sites: Mapping[str, Mapping[str, int]], *,
               c: float, smoothing: float, folds: int = 5,
-              offset: float = 2.0, start: Any = None) -> dict[str, float]:
+              offset: float = 2.0, start: Any = None,
+              collect: dict[str, Any] | None = None) -> dict[str, float]:
     """The second pass's weights (:func:`jdreview.filter.classifier.restack`), learned on
     first-pass logits the first pass did not see: the sites are dealt into ``folds``
     folds, a first pass is trained on the rows of the other folds (without the fold's
@@ -176,7 +188,8 @@ def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[i
     trained on a line and scored on it would be surer than it is on a new site, and the
     second pass would learn to trust it. ``matrix`` is the rows' design and column names
     (:func:`design`), ``y`` and ``groups`` their labels and sites. Empty when there are too
-    few sites to fold."""
+    few sites to fold. ``collect``, when given, receives each posting's out-of-fold
+    first-pass logits and rule verdicts (posting id -> (logits, verdicts))."""
     from sklearn.linear_model import LogisticRegression
 
     from ..filter.classifier import CORE_BUCKETS, stack_features
@@ -207,7 +220,10 @@ def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[i
             if g not in held:
                 continue
             z = first.open_logits(ex.posting, units, norms, dec)
-            feats = stack_features(base, z, [None if i not in dec else dec[i].keep for i in units])
+            ruled = [None if i not in dec else dec[i].keep for i in units]
+            if collect is not None:
+                collect[ex.posting.id] = (z, ruled)
+            feats = stack_features(base, z, ruled)
             for i, (v, bucket) in zip(units, feats, strict=True):
                 if i in dec or i not in ex.labels:
                     continue
