@@ -39,12 +39,22 @@ def main() -> int:
     ap.add_argument("--stack", type=int, default=STACK_FOLDS,
                     help="folds of the second pass's out-of-fold training (0: one pass)")
     ap.add_argument("--stack-offset", type=float, default=2.0)
+    ap.add_argument("--crf", choices=("", "keep", "regions"), default="",
+                    help="add the region CRF (needs python-crfsuite): states drop/keep, or "
+                         "chrome/header/body/inner/footer (measured: did not pay, see README)")
+    ap.add_argument("--crf-kind", choices=("all", "context", "stack"), default="all")
+    ap.add_argument("--crf-c1", type=float, default=0.1)
+    ap.add_argument("--crf-c2", type=float, default=0.1)
     a = ap.parse_args()
     rules = default_rules()
     items = load_loso_items([p for p in (a.corpus, a.seeds) if os.path.isdir(p)], a.gold)
     print(f"{len(items)} labelled postings from {len({it.family for it in items})} site families")
     kw = dict(c=a.c, min_postings=a.min_postings, smoothing=a.smoothing, regions=a.regions,
               stack=a.stack, stack_offset=a.stack_offset)
+    if a.crf:
+        kw["crf"] = {"states": ("drop", "keep") if a.crf == "keep" else
+                     ("chrome", "header", "body", "inner", "footer"),
+                     "kind": a.crf_kind, "c1": a.crf_c1, "c2": a.crf_c2}
     if a.loso:
         print(format_loso_eval(loso_eval(items, rules, lambda ex, r: train(ex, r, **kw))), end="")
     if a.write:

@@ -91,6 +91,22 @@ def sequences(prepared: Sequence[Prepared], first: Mapping[str, Sequence[float]]
     return [([{name: v for name, v in f if wanted(name)} for f in attrs], ys) for _pid, attrs, ys in seqs]
 
 
+def copies(prepared: Sequence[Prepared], most: int = 8) -> dict[str, int]:
+    """How many times each posting's sequence is given to the trainer so that the sites
+    weigh about alike (crfsuite takes no weights): a site with a tenth of the mean site's
+    labelled lines counts up to ``most`` times, a long one once."""
+    per_site: dict[str, int] = {}
+    site_of: dict[str, str] = {}
+    for ex, _units, _norms, _dec in prepared:
+        g = ex.site or ex.posting.id
+        site_of[ex.posting.id] = g
+        per_site[g] = per_site.get(g, 0) + len(ex.labels)
+    if not per_site:
+        return {}
+    mean = sum(per_site.values()) / len(per_site)
+    return {pid: max(1, min(most, round(mean / max(1, per_site[g])))) for pid, g in site_of.items()}
+
+
 def export(info: Any, states: Sequence[str], meta: Mapping[str, Any] | None = None) -> CRF:
     """A :class:`CRF` of the state features and transitions of a crfsuite model
     (``pycrfsuite.Tagger().info()``)."""
@@ -110,7 +126,7 @@ def export(info: Any, states: Sequence[str], meta: Mapping[str, Any] | None = No
 def train_crf(prepared: Sequence[Prepared], first: Mapping[str, Sequence[float]] | None = None, *,
               states: Sequence[str] = ("drop", "keep"), use_first: bool = True,
               c1: float = 0.1, c2: float = 0.1, max_iterations: int = 200,
-              min_postings: int = MIN_POSTINGS, kind: str = "all") -> CRF:
+              min_postings: int = MIN_POSTINGS, kind: str = "all", balance: bool = False) -> CRF:
     """Fit the CRF on every labelled unit of ``prepared`` (each example with its units,
     normalised lines and rule decisions), L-BFGS with L1 ``c1`` and L2 ``c2``; ``first``
     maps a posting id to its first-pass logits (scored by a classifier that did not train
@@ -126,8 +142,12 @@ def train_crf(prepared: Sequence[Prepared], first: Mapping[str, Sequence[float]]
     seqs = sequences(prepared, first if use_first else None, states=states, min_postings=min_postings,
                      kind=kind)
     trainer = pycrfsuite.Trainer(verbose=False)
-    for xs, ys in seqs:
-        trainer.append(pycrfsuite.ItemSequence(xs), ys)
+    reps = copies(prepared) if balance else {}
+    ids = [ex.posting.id for ex, units, _n, _d in prepared if sum(i in ex.labels for i in units) >= 2]
+    for pid, (xs, ys) in zip(ids, seqs, strict=True):
+        item = pycrfsuite.ItemSequence(xs)
+        for _ in range(reps.get(pid, 1)):
+            trainer.append(item, ys)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
                         "feature.possible_transitions": True})
     fd, path = tempfile.mkstemp(suffix=".crfsuite")
@@ -141,4 +161,4 @@ def train_crf(prepared: Sequence[Prepared], first: Mapping[str, Sequence[float]]
     finally:
         os.unlink(path)
     return export(info, states, {"c1": c1, "c2": c2, "sequences": len(seqs), "use_first": use_first,
-                                 "kind": kind})
+                                 "kind": kind, "balance": balance})
