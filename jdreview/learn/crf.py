@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..filter.crf import CRF, STATE_SETS, STACK_PREFIXES, attributes
+from ..filter.crf import CRF, STACK_PREFIXES, STATE_SETS, attributes
 
 if TYPE_CHECKING:
     from .train import Prepared

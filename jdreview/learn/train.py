@@ -163,7 +163,8 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
     mem = site_memory(examples) if memory else None
     oof: dict[str, tuple[list[float], list[bool | None]]] = {}
     st = (fit_stack(prepared, (M, names), y, groups, sites, c=c, smoothing=smoothing,
-                    folds=stack, offset=stack_offset, start=model, collect=oof)
+                    folds=stack, offset=stack_offset, start=model,
+                    collect=oof if crf is not None else None)
           if stack else {})
     region_crf = None
     if crf is not None:
