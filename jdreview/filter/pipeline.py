@@ -919,18 +919,24 @@ def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2)
 
 
 _KEY_WORD = re.compile(r"\w+")
+_ASCII_NON_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
 #: a near-duplicate's first copy lies at least this many units before it (the lines of
 #: one header block name each other: "Data Engineer at Acme", "Acme")
 _NEAR_GAP = 4
 #: near-duplicate lines are short: facts, header lines, summary items
 _NEAR_WORDS = 12
+#: the most distinct words a first copy of a near duplicate holds (twice a repeat's and two)
+_FIRST_WORDS = 2 * _NEAR_WORDS + 2
 
 
 @lru_cache(maxsize=CACHE_ENTRIES)
 def _key_words(norm: str) -> tuple[frozenset[str], int]:
     """A line's distinct words and how many words it has (cached: the header and
     facts lines that near-duplicates are made of repeat across a site's postings)."""
-    words = _KEY_WORD.findall(norm)
+    if norm.isascii():  # \w of ASCII text is [A-Za-z0-9_]: the rest made spaces, in C
+        words = norm.encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
+    else:
+        words = _KEY_WORD.findall(norm)
     return frozenset(map(sys.intern, words)), len(words)  # one string per word: the sets share them
 
 
@@ -954,7 +960,13 @@ def near_duplicate_blocks(units: list[int], norms: Mapping[int, str], dec: Mappi
     """
     n = len(units)
     keys: list[frozenset[str]] = []
+    # word -> the first 64 earlier lines (whole, not dropped by a rule) that hold it.
+    # Until 64 lines are indexed no list is cut, so it may leave out the lines of more
+    # than _FIRST_WORDS distinct words, which are no first copy of any repeat (twice
+    # twelve words and two); after that it holds every line, as the cut needs.
     index: dict[str, list[int]] = {}
+    indexed: list[int] = []
+    every = False
     repeat = [False] * n
     small = [False] * n
     # a line of a sentence that a capture split over lines ("in", "einem") repeats
@@ -991,9 +1003,21 @@ def near_duplicate_blocks(units: list[int], norms: Mapping[int, str], dec: Mappi
         d = dec.get(i)
         if d is not None and not d.keep:
             continue  # a line a rule dropped is no first copy
-        for w in key:
-            lst = index.setdefault(w, [])
-            if len(lst) < 64:
+        if not every and len(indexed) == 64:
+            every = True  # from here lists may be cut: index the long lines too
+            index = {}
+            for m in indexed:
+                for w in keys[m]:
+                    index.setdefault(w, []).append(m)
+        indexed.append(k)
+        if every:
+            for w in key:
+                lst = index.setdefault(w, [])
+                if len(lst) < 64:
+                    lst.append(k)
+        elif len(key) <= _FIRST_WORDS:
+            for w in key:
+                lst = index.setdefault(w, [])
                 lst.append(k)
     hits: set[int] = set()
     k = 0
