@@ -29,6 +29,7 @@ kept units, in order, with their original characters.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import math
 import re
@@ -920,6 +921,23 @@ def repeated_blocks(units: list[int], norms: dict[int, str], min_lines: int = 2)
 
 _KEY_WORD = re.compile(r"\w+")
 _ASCII_NON_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
+
+
+class _WordChar(Exception):
+    """A word character outside ASCII: the text's words are the pattern's to find."""
+
+
+def _space_non_word(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a space for each non-ASCII character that is no ``\\w``
+    (``str.isalnum``, as the ``re`` module's Unicode ``\\w``; ``_`` is ASCII)."""
+    assert isinstance(exc, UnicodeEncodeError)
+    run = exc.object[exc.start:exc.end]
+    if any(c.isalnum() for c in run):
+        raise _WordChar
+    return " " * len(run), exc.end
+
+
+codecs.register_error("jdreview.non-word-space", _space_non_word)
 #: a near-duplicate's first copy lies at least this many units before it (the lines of
 #: one header block name each other: "Data Engineer at Acme", "Acme")
 _NEAR_GAP = 4
@@ -933,8 +951,18 @@ _FIRST_WORDS = 2 * _NEAR_WORDS + 2
 def _key_words(norm: str) -> tuple[frozenset[str], int]:
     """A line's distinct words and how many words it has (cached: the header and
     facts lines that near-duplicates are made of repeat across a site's postings)."""
-    if norm.isascii():  # \w of ASCII text is [A-Za-z0-9_]: the rest made spaces, in C
-        words = norm.encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
+    # \w of ASCII text is [A-Za-z0-9_]: the rest made spaces by a byte table, in C; so is
+    # a text whose other characters are no word characters (£, ’, –: a space each)
+    data: bytes | None
+    if norm.isascii():
+        data = norm.encode()
+    else:
+        try:
+            data = norm.encode("ascii", "jdreview.non-word-space")
+        except _WordChar:
+            data = None
+    if data is not None:
+        words = data.translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
     else:
         words = _KEY_WORD.findall(norm)
     return frozenset(map(sys.intern, words)), len(words)  # one string per word: the sets share them

@@ -138,3 +138,10 @@ def test_key_words_of_ascii_text_are_the_word_pattern_s(text: str) -> None:
     # ASCII text is split by a byte table in C; the pattern's words are the reference
     words = pipeline._KEY_WORD.findall(text)
     assert pipeline._key_words.__wrapped__(text) == (frozenset(words), len(words))
+
+
+@given(st.text(st.sampled_from("aZ9_ é£’–•\u00a0\u2028x²ß٣中\ud800-.,")))
+def test_key_words_of_mixed_text_are_the_word_pattern_s(text: str) -> None:
+    # text whose non-ASCII characters are no word characters goes the byte-table way too
+    words = pipeline._KEY_WORD.findall(text)
+    assert pipeline._key_words.__wrapped__(text) == (frozenset(words), len(words))
