@@ -216,6 +216,8 @@ def check(pattern: str, case_sensitive: bool = False) -> None:
     ...
     jdreview.filter.linear.Unsupported: a lookahead or lookbehind ((?=...), (?!...), (?<=...), (?<!...))
     """
+    if (pattern, case_sensitive) in _CHECKED:
+        return
     translate(pattern, case_sensitive, "marker")
     prog = _re2.RE2(translate(pattern, case_sensitive, "native").encode(), _options())
     if not prog.ok():
@@ -235,6 +237,9 @@ def translate(pattern: str, case_sensitive: bool, bmode: str = "native") -> str:
     >>> translate(r"^Apply now\b", False, "marker")
     '(?:(?i:^\\x{FDD0}?A\\x{FDD0}?p\\x{FDD0}?p\\x{FDD0}?l\\x{FDD0}?y\\x{FDD0}?\\x{20}\\x{FDD0}?n\\x{FDD0}?o\\x{FDD0}?w\\x{FDD0}))'
     """
+    known = _KNOWN.get((pattern, case_sensitive, bmode))
+    if known is not None:
+        return known[0]
     if _POSIX.search(pattern):
         raise Unsupported("a POSIX class ([[:alpha:]]) means different things to regex and RE2")
     if _loose_brace(pattern):
@@ -263,6 +268,9 @@ def _parse(pattern: str, case_sensitive: bool) -> Any:
 def _translated(pattern: str, case_sensitive: bool, bmode: str) -> tuple[str, bool]:
     """(RE2 source, whether a leading lookbehind was turned into a consumed character:
     then the match starts one character early and its start is asked of ``regex``)."""
+    known = _KNOWN.get((pattern, case_sensitive, bmode))
+    if known is not None:
+        return known
     parsed = _parse(pattern, case_sensitive)
     flags = int(parsed.state.flags)
     if not case_sensitive:
@@ -1045,6 +1053,107 @@ def _store(path: str, db: Any, bounds: list[tuple[int, int]]) -> None:
         os.makedirs(folder, exist_ok=True)
         atomic_write_bytes(path, _CACHE_MAGIC + hashlib.sha256(body).digest() + body, durable=False)
         kept = sorted((e for e in os.scandir(folder) if e.name.startswith("hs-") and e.name.endswith(".db")),
+                      key=lambda e: e.stat().st_mtime, reverse=True)
+        for old in kept[CACHE_FILES:]:
+            os.remove(old.path)
+    except Exception:  # a read-only home, a full disk, a file another process removed
+        pass
+
+
+# --------------------------------------------------------------------------- the translation memo
+# Start-up: validating a rule file's patterns (the regex module's parse, the checks of
+# :func:`check`) and translating them takes about 0.3 s for the shipped rules, the same
+# every run. What it found is kept on disk beside the databases, as data (JSON) under a
+# checksum, keyed by the rule file's text, this module's and the caller's source and the
+# engines' versions; a damaged or foreign file is ignored and rebuilt.
+
+#: (pattern, case_sensitive, bmode) -> what :func:`_translated` gives, read from a memo
+_KNOWN: dict[tuple[str, bool, str], tuple[str, bool]] = {}
+#: (pattern, case_sensitive) that :func:`check` passed, read from a memo
+_CHECKED: set[tuple[str, bool]] = set()
+_MEMO_MAGIC = b"jdreview-translations-1\n"
+#: a rule file whose validation and translation took less than this is not memoised
+MEMO_AFTER_SECONDS = 0.1
+
+
+def memo_path(text: str, salt: bytes) -> str | None:
+    """Where the memo of rule-file ``text`` is kept (``salt``: the caller's own source
+    digest), or None when there is no cache folder."""
+    import hashlib
+    import sys
+
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    h = hashlib.sha256(_SOURCE_DIGEST + salt)
+    h.update(repr((regex.__version__, getattr(re2, "__version__", ""), sys.version)).encode())
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return os.path.join(folder, f"tr-{h.hexdigest()[:32]}.json")
+
+
+def load_memo(path: str) -> dict[str, Any] | None:
+    """The memo at ``path`` (its translations and checks now known to this module, its
+    ``"validated"`` list for the caller), or None when it is missing or damaged."""
+    import hashlib
+    import json
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    head = len(_MEMO_MAGIC) + 32
+    body = raw[head:]
+    if not raw.startswith(_MEMO_MAGIC) or hashlib.sha256(body).digest() != raw[len(_MEMO_MAGIC):head]:
+        return None
+    try:
+        doc = json.loads(body)
+        translated = [(p, cs, mode, src, shifted) for p, cs, mode, src, shifted in doc["translated"]]
+        checked = [(p, cs) for p, cs in doc["checked"]]
+        validated = [(p, cs, key) for p, cs, key in doc["validated"]]
+    except (ValueError, TypeError, KeyError):
+        return None
+    for p, cs, mode, src, shifted in translated:
+        if not (isinstance(p, str) and isinstance(src, str) and mode in ("native", "drop", "marker")
+                and isinstance(cs, bool) and isinstance(shifted, bool)):
+            return None
+    if not all(isinstance(p, str) and isinstance(cs, bool) for p, cs in checked) or not all(
+            isinstance(p, str) and isinstance(cs, bool) and isinstance(key, str) for p, cs, key in validated):
+        return None
+    for p, cs, mode, src, shifted in translated:
+        _KNOWN[(p, cs, mode)] = (src, shifted)
+    _CHECKED.update(checked)
+    return {"validated": validated}
+
+
+def store_memo(path: str, patterns: Sequence[tuple[str, bool]], validated: Sequence[tuple[str, bool, str]]) -> None:
+    """Keep at ``path`` the translations of ``patterns`` (those that translate), the
+    checks they passed and the caller's ``validated`` list; atomically, skipped when
+    the cache cannot be written."""
+    import hashlib
+    import json
+
+    from ..io.atomic import atomic_write_bytes
+
+    translated = []
+    checked = []
+    for p, cs in dict.fromkeys(patterns):
+        try:
+            for mode in ("native", "drop", "marker"):
+                translate(p, cs, mode)
+                src, shifted = _translated(p, cs, mode)
+                translated.append((p, cs, mode, src, shifted))
+            check(p, cs)
+        except Unsupported:
+            continue
+        checked.append((p, cs))
+    try:
+        body = json.dumps({"translated": translated, "checked": checked, "validated": list(validated)},
+                          ensure_ascii=True).encode()
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        atomic_write_bytes(path, _MEMO_MAGIC + hashlib.sha256(body).digest() + body, durable=False)
+        kept = sorted((e for e in os.scandir(folder) if e.name.startswith("tr-") and e.name.endswith(".json")),
                       key=lambda e: e.stat().st_mtime, reverse=True)
         for old in kept[CACHE_FILES:]:
             os.remove(old.path)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import time
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +43,21 @@ from .lexicon import cues, lexicon
 from .linear import REGEX_TIMEOUT as REGEX_TIMEOUT  # the safety path's limit, named by the batch
 from .linear import PatternSet, Scanner, Unsupported
 from .linear import check as check_linear
+
+
+def _source_digest() -> bytes:
+    """This module's source as imported: part of the key of a rule file's memo (its
+    validation lives here)."""
+    try:
+        with open(__file__, "rb") as f:
+            return hashlib.sha256(f.read()).digest()
+    except OSError:  # pragma: no cover - a zipped install: the package version stands in
+        from ..version import __version__
+
+        return __version__.encode()
+
+
+_SOURCE_DIGEST = _source_digest()
 
 SCHEMA = 1
 Kind = Literal["exact", "regex", "section", "repeated_block", "repeated_title", "link_list", "lexicon",
@@ -542,16 +558,26 @@ def parse_rules(data: bytes | str, source: str = "<rules>") -> RuleSet:
         raise InputError(source, "'rule' must be written as [[rule]] tables")
     seen: dict[str, int] = {}
     rules = []
+    # what validating and translating this very text found last time (linear's memo)
+    t0 = time.process_time()
+    memo = linear.memo_path(text, _SOURCE_DIGEST)
+    known = linear.load_memo(memo) if memo is not None else None
+    validated: set[tuple[str, bool, str]] = set(known["validated"]) if known is not None else set()
     for i, obj in enumerate(raw_rules):
         line = starts[i] if i < len(starts) else None
         end = starts[i + 1] - 1 if i + 1 < len(starts) else len(lines)
-        rule = _validate(obj, source, line or 1, end, lines)
+        rule = _validate(obj, source, line or 1, end, lines, validated)
         if rule.id in seen:
             raise InputError(source, f"duplicate rule id {rule.id!r} (first defined at line {seen[rule.id]})",
                              line=line)
         seen[rule.id] = line or 0
         rules.append(rule)
-    return RuleSet(rules, [source])
+    rs = RuleSet(rules, [source])
+    if memo is not None and known is None and time.process_time() - t0 >= linear.MEMO_AFTER_SECONDS:
+        patterns = [pat for ps in rs._sets for pat in ps.patterns]
+        patterns += [(r.pattern[0], r.case_sensitive) for r, _start, _end in rs.sections]
+        linear.store_memo(memo, patterns, sorted(validated))
+    return rs
 
 
 def _key_line(lines: list[str], key: str, start: int, end: int) -> int | None:
@@ -562,7 +588,11 @@ def _key_line(lines: list[str], key: str, start: int, end: int) -> int | None:
     return start if start else None
 
 
-def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: list[str]) -> Rule:
+def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: list[str],
+              validated: set[tuple[str, bool, str]] | None = None) -> Rule:
+    """One rule table as a :class:`Rule`; ``validated`` holds the (pattern,
+    case_sensitive, key) whose regex checks passed (read from the memo of this very
+    file, or filled here)."""
     def fail(msg: str, key: str | None = None) -> InputError:
         return InputError(source, msg, line=_key_line(lines, key, start, end) if key else start)
 
@@ -610,8 +640,9 @@ def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: lis
         if not isinstance(pattern, str) or not pattern:
             raise fail(f"rule {rid!r}: a {kind} rule needs a regex pattern", "pattern")
         patterns = (pattern,)
+        case_sensitive = bool(obj.get("case_sensitive", False))
         for key, pat in (("pattern", pattern), ("end", obj.get("end", ""))):
-            if not pat:
+            if not pat or validated is not None and (pat, case_sensitive, key) in validated:
                 continue
             try:
                 regex.compile(pat, regex.V0)
@@ -620,10 +651,12 @@ def _validate(obj: dict[str, Any], source: str, start: int, end: int, lines: lis
             if regex.compile(pat, regex.V0).search("") is not None and key == "pattern":
                 raise fail(f"rule {rid!r}: pattern matches the empty string, so it would match every line", key)
             try:
-                check_linear(pat, bool(obj.get("case_sensitive", False)))
+                check_linear(pat, case_sensitive)
             except Unsupported as e:
                 raise fail(f"rule {rid!r}: the regex in {key} uses {e}, which the linear-time engine (RE2) "
                            "cannot run; rewrite it without (see the README's rule files section)", key) from None
+            if validated is not None:
+                validated.add((pat, case_sensitive, key))
     else:
         if pattern not in (None, "", []):
             raise fail(f"rule {rid!r}: a {kind} rule takes no pattern", "pattern")
