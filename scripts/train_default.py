@@ -7,6 +7,9 @@ Training sees each posting as ``jdreview clean`` sees it: text files as they are
 pages as jdreview renders them from the raw page (the gold aligned to those lines), every
 labelled line a training row (:func:`jdreview.classifier.train`).
 
+--semantic N [--semantic-core] adds wordllama's embeddings as classifier features (extra
+``semantic``; measured, did not pay: README, Quality).
+
 --loso prints the leave-one-site-out figure (:mod:`jdreview.loso`, as ``jdreview eval
 --loso``): per site family, train on the others, clean its raw files with the whole filter.
 """
@@ -45,12 +48,17 @@ def main() -> int:
     ap.add_argument("--crf-kind", choices=("all", "context", "stack"), default="all")
     ap.add_argument("--crf-c1", type=float, default=0.1)
     ap.add_argument("--crf-c2", type=float, default=0.1)
+    ap.add_argument("--semantic", type=int, default=0,
+                    help="dimensions of wordllama's embedding as classifier features (0: none)")
+    ap.add_argument("--semantic-core", action="store_true",
+                    help="the second pass also reads each line's embedding cosine to the core's")
     a = ap.parse_args()
     rules = default_rules()
     items = load_loso_items([p for p in (a.corpus, a.seeds) if os.path.isdir(p)], a.gold)
     print(f"{len(items)} labelled postings from {len({it.family for it in items})} site families")
     kw = dict(c=a.c, min_postings=a.min_postings, smoothing=a.smoothing, regions=a.regions,
-              stack=a.stack, stack_offset=a.stack_offset)
+              stack=a.stack, stack_offset=a.stack_offset, semantic=a.semantic,
+              semantic_core=a.semantic_core)
     if a.crf:
         kw["crf"] = {"states": ("drop", "keep") if a.crf == "keep" else
                      ("chrome", "header", "body", "inner", "footer"),

@@ -50,6 +50,8 @@ from .features import (
 )
 from .memory import SiteMemory
 from .regions import COST_KEYS
+from .semantic import FULL_DIMS as SEM_FULL_DIMS
+from .semantic import MODEL as SEM_MODEL
 
 if TYPE_CHECKING:
     from ..io.posting import Posting
@@ -93,7 +95,8 @@ class Classifier:
                  transitions: Mapping[str, float] | None = None,
                  memory: SiteMemory | None = None,
                  stack: Mapping[str, float] | None = None,
-                 crf: CRF | None = None) -> None:
+                 crf: CRF | None = None,
+                 semantic: Mapping[str, Any] | None = None) -> None:
         self.weights = dict(weights)
         self.bias = float(bias)
         self.smoothing = float(smoothing)
@@ -106,6 +109,13 @@ class Classifier:
         self.stack = {k: float(v) for k, v in (stack or {}).items()}
         # the region CRF that decides the units no rule did (jdreview.filter.crf); none: by score
         self.crf = crf
+        # the semantic signal (jdreview.filter.semantic): {"model": ..., "dims": n}; none: off
+        self.semantic = dict(semantic or {})
+        self.sem_dims = int(self.semantic.get("dims", 0))
+        # whether the first pass has weights on the embedding (else only the second pass reads it)
+        self._sem_first = bool(self.sem_dims) and any(k.startswith("sem:") for k in self.weights)
+        self._sem_cache: dict[str, float] = {}  # text -> its embedding's part of the logit
+        self._semw: Any = None
         self._checksum = self._digest()  # what a file of these weights records (checked on load)
         self.version = self._checksum[:12]
         self._local_cache: dict[tuple[str, str], float] = {}
@@ -118,6 +128,7 @@ class Classifier:
                               if self.sites else {}),
                            **({"t": sorted(self.transitions.items())} if self.transitions else {}),
                            **({"k": sorted(self.stack.items())} if self.stack else {}),
+                           **({"e": sorted(self.semantic.items())} if self.semantic else {}),
                            **({"m": self.memory.digest_body()} if self.memory else {}),
                            **({"crf": self.crf.digest_body()} if self.crf else {})},
                           separators=(",", ":"))
@@ -135,10 +146,36 @@ class Classifier:
             if ww is None:
                 ww = self._ww = {name[2:]: x for name, x in self.weights.items() if name.startswith("w:")}
             v = local_logit(ww, self.weights, *key)
+            if self._sem_first:
+                v += self._sem_logit(key[0])
             if len(self._local_cache) >= CACHE_ENTRIES:
                 self._local_cache.clear()
             self._local_cache[key] = v
         return v
+
+    def _sem_logit(self, text: str) -> float:
+        v = self._sem_cache.get(text)
+        if v is None:
+            self.sem_prefetch([text])
+            v = self._sem_cache[text]
+        return v
+
+    def sem_prefetch(self, texts: list[str]) -> None:
+        """Embed the texts whose semantic part is not cached yet, in one batch."""
+        cache = self._sem_cache
+        new = [t for t in dict.fromkeys(texts) if t not in cache]
+        if not new:
+            return
+        from . import semantic
+
+        if self._semw is None:
+            import numpy as np
+
+            self._semw = np.array([self.weights.get(n, 0.0) for n in semantic.names(self.sem_dims)])
+        if len(cache) + len(new) > CACHE_ENTRIES:
+            cache.clear()
+        for t, vec in zip(new, semantic.embed(new, self.sem_dims), strict=True):
+            cache[t] = float(vec @ self._semw)
 
     def fast_logits(self, keys: list[tuple[str, str]], ctx: list[list[str]],
                     extra: list[str | None] | None = None,
@@ -148,6 +185,9 @@ class Classifier:
         wget = self.weights.get
         b = self.bias
         local = self._local
+        if self._sem_first:
+            lc = self._local_cache
+            self.sem_prefetch([key[0] for key in keys if key not in lc])
         z = []
         for k, (key, names) in enumerate(zip(keys, ctx, strict=True)):
             if fixed is not None and k in fixed:
@@ -219,6 +259,10 @@ class Classifier:
         if line_attrs is not None and len(line_attrs) != len(lines):
             line_attrs = None  # structure that does not describe these lines is no evidence
         wget = self.weights.get
+        if self._sem_first:
+            self.sem_prefetch([key[0] for k, i in enumerate(units) if i not in dec
+                               for key in (c.key(lines, units, norms, k),)
+                               if key not in self._local_cache])
         z: list[float] = []
         seen: set[str] = set()
         for k, i in enumerate(units):
@@ -298,8 +342,16 @@ class Classifier:
         """:meth:`open_logits`, revised by the second pass when the file has one
         (:func:`restack`): the logits the filter decides by, before the site memory."""
         z = self.open_logits(posting, units, norms, dec)
-        return restack(self.stack, z, [None if i not in dec else dec[i].keep for i in units]) \
-            if self.stack else z
+        return restack(self.stack, z, [None if i not in dec else dec[i].keep for i in units],
+                       self.unit_vectors(units, norms)) if self.stack else z
+
+    def unit_vectors(self, units: list[int], norms: Mapping[int, str]) -> Any:
+        """The units' embeddings when the second pass reads them (``sem:core``), else None."""
+        if not (self.sem_dims and self.stack.get("sem:core")):
+            return None
+        from .semantic import embed
+
+        return embed([norms[i] for i in units], self.sem_dims)
 
     def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
               dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
@@ -321,7 +373,8 @@ class Classifier:
         notes: dict[int, str] = {}
         if self.stack:
             z1 = z
-            z = restack(self.stack, z1, [None if i not in dec else dec[i].keep for i in units])
+            z = restack(self.stack, z1, [None if i not in dec else dec[i].keep for i in units],
+                        self.unit_vectors(units, norms))
             for i, v1, v2 in zip(units, z1, z, strict=True):
                 if (v1 >= 0) != (v2 >= 0) and (all_units or i not in dec):
                     notes[i] = f"context:{'keep' if v2 >= 0 else 'drop'} {_sigmoid(v1):.2f}"
@@ -346,6 +399,8 @@ class Classifier:
             body["transitions"] = dict(sorted(self.transitions.items()))
         if self.stack:
             body["stack"] = dict(sorted(self.stack.items()))
+        if self.semantic:
+            body["semantic"] = dict(sorted(self.semantic.items()))
         if self.memory:
             body["memory"] = self.memory.to_json()
         if self.crf:
@@ -356,12 +411,12 @@ class Classifier:
     def with_memory(self, memory: SiteMemory | None) -> Classifier:
         """The same classifier with ``memory`` as its site memory (a new version)."""
         return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
-                          self.transitions, memory, self.stack, self.crf)
+                          self.transitions, memory, self.stack, self.crf, self.semantic)
 
     def with_crf(self, crf: CRF | None) -> Classifier:
         """The same classifier with ``crf`` as its region CRF (a new version)."""
         return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
-                          self.transitions, self.memory, self.stack, crf)
+                          self.transitions, self.memory, self.stack, crf, self.semantic)
 
     def save(self, path: str) -> None:
         from ..io.atomic import atomic_write_text
@@ -406,9 +461,17 @@ class Classifier:
                 and math.isfinite(v) and abs(v) <= MAX_ABS_BIAS for k, v in stack.items()):
             raise InputError(source, "classifier 'stack' must map "
                              f"{', '.join(STACK_KEYS)} to finite numbers")
+        sem = obj.get("semantic", {})
+        if not isinstance(sem, dict) or (sem and (
+                sem.get("model") != SEM_MODEL or set(sem) != {"model", "dims"}
+                or not isinstance(sem.get("dims"), int) or isinstance(sem.get("dims"), bool)
+                or not 1 <= sem["dims"] <= SEM_FULL_DIMS)):
+            raise InputError(source, f"classifier 'semantic' must be {{\"model\": \"{SEM_MODEL}\", "
+                             f"\"dims\": 1..{SEM_FULL_DIMS}}}")
         memory = SiteMemory.from_json(obj["memory"], source) if "memory" in obj else None
         crf = CRF.from_json(obj["crf"], source) if "crf" in obj else None
-        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory, stack, crf)
+        clf = cls(w, obj.get("bias", 0.0), obj.get("smoothing", 0.0), meta, sites, trans, memory, stack, crf,
+                  sem)
         if obj.get("checksum") != clf._checksum:
             raise InputError(source, "classifier checksum does not match its weights "
                              "(the file was edited or damaged); retrain or restore it")
@@ -422,7 +485,18 @@ def _sigmoid(v: float) -> float:
 #: the distance buckets of the second pass: in the core, or so many units before or after it
 CORE_BUCKETS = ("in", "1", "2-3", "4-8", "9-20", "21+")
 #: keys a classifier's ``stack`` table may hold (:func:`restack`)
-STACK_KEYS = ("bias", "own", "offset", "clip", "rule", *("core:" + b for b in CORE_BUCKETS))
+STACK_KEYS = ("bias", "own", "offset", "clip", "rule", *("core:" + b for b in CORE_BUCKETS), "sem:core")
+
+
+def _clipped_core(stack: Mapping[str, float], z: list[float],
+                  ruled: list[bool | None]) -> tuple[list[float], int, int]:
+    clip = stack.get("clip", 4.0)
+    r = stack.get("rule", 3.0)
+    off = stack.get("offset", 1.0)
+    zz = [(v if -clip < v < clip else clip if v > 0 else -clip) if k is None else (r if k else -r)
+          for v, k in zip(z, ruled, strict=True)]
+    a, b = main_span([v - off for v in zz])
+    return zz, a, b
 
 
 def stack_features(stack: Mapping[str, float], z: list[float],
@@ -433,12 +507,7 @@ def stack_features(stack: Mapping[str, float], z: list[float],
     inside it, or how many units before or after it (a :data:`CORE_BUCKETS` name).
     The core is the body as the first pass sees it, so a footer far below it or a menu
     far above it is judged as the region it sits in, not line by line."""
-    clip = stack.get("clip", 4.0)
-    r = stack.get("rule", 3.0)
-    off = stack.get("offset", 1.0)
-    zz = [(v if -clip < v < clip else clip if v > 0 else -clip) if k is None else (r if k else -r)
-          for v, k in zip(z, ruled, strict=True)]
-    a, b = main_span([v - off for v in zz])
+    zz, a, b = _clipped_core(stack, z, ruled)
     out = []
     for k, v in enumerate(zz):
         d = 0 if a <= k <= b else (a - k if k < a else k - b)
@@ -446,11 +515,35 @@ def stack_features(stack: Mapping[str, float], z: list[float],
     return out
 
 
-def restack(stack: Mapping[str, float], z: list[float], ruled: list[bool | None]) -> list[float]:
+def core_cosines(stack: Mapping[str, float], z: list[float], ruled: list[bool | None],
+                 vecs: Any) -> list[float]:
+    """Each unit's cosine of its embedding (``vecs``, :mod:`jdreview.filter.semantic`) to
+    the mean embedding of the core's units (those of :func:`stack_features`' core no rule
+    dropped): how like the body the first pass found a line reads."""
+    import numpy as np
+
+    _, a, b = _clipped_core(stack, z, ruled)
+    core = [k for k in range(a, b + 1) if ruled[k] is not False]
+    if not core:
+        return [0.0] * len(z)
+    m = np.asarray(vecs, dtype=np.float64)
+    c = m[core].mean(axis=0)
+    cn = float(np.linalg.norm(c))
+    if cn == 0:
+        return [0.0] * len(z)
+    n = np.linalg.norm(m, axis=1)
+    n[n == 0] = 1.0
+    return [round(float(x), 5) for x in (m @ c) / (n * cn)]
+
+
+def restack(stack: Mapping[str, float], z: list[float], ruled: list[bool | None],
+            vecs: Any = None) -> list[float]:
     """The second pass: each unit's logit becomes ``bias + own * clip(z) + core:<bucket>``
-    (:func:`stack_features`), the weights learned on first-pass logits of postings the
-    first pass had not seen (:func:`jdreview.learn.train.train`, ``stack``). A unit a
-    rule decided keeps its logit (the rule decides it anyway).
+    (:func:`stack_features`), plus ``sem:core`` times its cosine to the core
+    (:func:`core_cosines`) when the table has that weight and ``vecs`` are given; the
+    weights learned on first-pass logits of postings the first pass had not seen
+    (:func:`jdreview.learn.train.train`, ``stack``). A unit a rule decided keeps its logit
+    (the rule decides it anyway).
 
     >>> st = {"bias": 0.0, "own": 1.0, "core:21+": -5.0, "offset": 0.0}
     >>> z = restack(st, [2.0] * 3 + [-3.0] * 25 + [2.0], [None] * 29)
@@ -458,9 +551,11 @@ def restack(stack: Mapping[str, float], z: list[float], ruled: list[bool | None]
     (True, True)
     """
     bias, own = stack.get("bias", 0.0), stack.get("own", 1.0)
+    ws = stack.get("sem:core", 0.0)
+    sims = core_cosines(stack, z, ruled, vecs) if ws and vecs is not None and z else [0.0] * len(z)
     out = []
-    for (v, bucket), z0, k in zip(stack_features(stack, z, ruled), z, ruled, strict=True):
-        out.append(z0 if k is not None else bias + own * v + stack.get(bucket, 0.0))
+    for (v, bucket), sim, z0, k in zip(stack_features(stack, z, ruled), sims, z, ruled, strict=True):
+        out.append(z0 if k is not None else bias + own * v + stack.get(bucket, 0.0) + ws * sim)
     return out
 
 

@@ -399,11 +399,19 @@ def normalise_title(posting: Posting, units: list[int], norms: Mapping[int, str]
 
 
 def posting_features(posting: Posting, units: list[int], norms: Mapping[int, str],
-                     dec: Mapping[int, Decision]) -> list[list[tuple[str, float]]]:
-    """Feature lists for every unit of a posting, in ``units`` order."""
+                     dec: Mapping[int, Decision], sem_dims: int = 0) -> list[list[tuple[str, float]]]:
+    """Feature lists for every unit of a posting, in ``units`` order; with ``sem_dims``,
+    each with the first ``sem_dims`` dimensions of its text's embedding
+    (:mod:`jdreview.filter.semantic`)."""
     keys, ctx = split_features(posting, units, norms, dec)
-    return [list(local_features(*key)[0]) + [(name, 1.0) for name in c]
-            for key, c in zip(keys, ctx, strict=True)]
+    out = [list(local_features(*key)[0]) + [(name, 1.0) for name in c]
+           for key, c in zip(keys, ctx, strict=True)]
+    if sem_dims:
+        from .semantic import features
+
+        for row, sem in zip(out, features([key[0] for key in keys], sem_dims), strict=True):
+            row.extend(sem)
+    return out
 
 
 #: the logit a rule-decided line lends its neighbours when scores are smoothed

@@ -10,6 +10,7 @@ from ..errors import InputError
 from ..filter.classifier import Classifier, restack
 from ..filter.features import line_key, posting_features, site_repeat_names
 from ..filter.memory import SiteMemory
+from ..filter.semantic import MODEL as SEM_MODEL
 
 if TYPE_CHECKING:
     from ..filter.decision import Decision
@@ -52,7 +53,7 @@ def site_tables(examples: Iterable[GoldPosting]) -> dict[str, dict[str, int]]:
 def training_rows(examples: Iterable[GoldPosting], rules: RuleSet,
                   sites: Mapping[str, Mapping[str, int]] | None = None, *,
                   everything: bool = False, owners: list[str] | None = None,
-                  prepared: list[Prepared] | None = None
+                  prepared: list[Prepared] | None = None, sem_dims: int = 0
                   ) -> tuple[list[list[tuple[str, float]]], list[int], list[str]]:
     """Features, labels and site groups of the labelled lines: all of them
     (``everything``: a line a rule decided teaches the classifier its words and shape
@@ -74,7 +75,7 @@ def training_rows(examples: Iterable[GoldPosting], rules: RuleSet,
         dec = rule_decisions(p, units, norms, rules)
         if prepared is not None:
             prepared.append((ex, units, norms, dec))
-        feats = posting_features(p, units, norms, dec)
+        feats = posting_features(p, units, norms, dec, sem_dims)
         rep = (site_repeat_names(ex.site or p.site, [norms[i] for i in units], sites, self_included=True)
                if sites else [None] * len(units))
         for k, i in enumerate(units):
@@ -117,7 +118,8 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
           site_repeats: bool = True, everything: bool = False, regions: float = 0.0,
           rule_anchor: float = 2.0, memory: bool = False, drop_weight: float = 1.0,
           stack: int = STACK_FOLDS, stack_offset: float = 2.0,
-          crf: Mapping[str, Any] | None = None) -> Classifier:
+          crf: Mapping[str, Any] | None = None, semantic: int = 0,
+          semantic_core: bool = False, semantic_first: bool = True) -> Classifier:
     """Fit a classifier on labelled postings (scikit-learn's logistic regression).
 
     Deterministic: the same examples give the same weights. ``everything`` makes every
@@ -135,6 +137,11 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
     :func:`jdreview.filter.classifier.restack`): each line's first-pass logit judged
     against the core of the posting the first pass found, learned out of fold, its core
     being the maximum-sum run of first-pass logits less ``stack_offset``.
+    ``semantic`` (dimensions, 0 for none) adds the first dimensions of each line's
+    wordllama embedding (:mod:`jdreview.filter.semantic`) as features of the first pass
+    (``semantic_first``), and with ``semantic_core`` its cosine to the core's mean
+    embedding as a feature of the second pass; off by default: measured leave one site
+    out it did not pay for its cost (README, Quality).
     With ``memory`` (what ``jdreview train`` does), it also carries the site memory of the
     examples (:func:`site_memory`): on a site it has seen, a line the reviewer decided
     alike on the site's postings is decided so again. Off for the shipped classifier and
@@ -151,20 +158,23 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
     owners: list[str] = []
     prepared: list[Prepared] = []
     X, y, groups = training_rows(examples, rules, sites, everything=everything, owners=owners,
-                                 prepared=prepared)
+                                 prepared=prepared, sem_dims=semantic if semantic_first else 0)
+    sem = {"model": SEM_MODEL, "dims": semantic} if semantic else {}
     if len(set(y)) < 2:
         raise InputError("train", "the labels hold only one class (all keep or all drop); label both")
     M, names = design(X, owners, min_postings)
     model = _fit_model(M, y, groups, c=c, drop_weight=drop_weight)
     weights = {n: round(float(w), 5) for n, w in zip(names, model.coef_[0], strict=True) if abs(w) > 1e-4}
     bias = round(float(model.intercept_[0]), 5)
-    clf = Classifier(weights, bias, smoothing, {**(meta or {}), "postings": len(examples), "lines": len(y)})
+    clf = Classifier(weights, bias, smoothing, {**(meta or {}), "postings": len(examples), "lines": len(y)},
+                     semantic=sem)
     trans = transition_costs(region_sequences(examples), regions, rule_anchor) if regions > 0 else {}
     mem = site_memory(examples) if memory else None
     oof: dict[str, tuple[list[float], list[bool | None]]] = {}
     st = (fit_stack(prepared, (M, names), y, groups, sites, c=c, smoothing=smoothing,
                     folds=stack, offset=stack_offset, start=model,
-                    collect=oof if crf is not None else None)
+                    collect=oof if crf is not None else None, semantic=sem,
+                    semantic_core=semantic_core)
           if stack else {})
     region_crf = None
     if crf is not None:
@@ -172,8 +182,9 @@ def train(examples: Iterable[GoldPosting], rules: RuleSet, *, c: float = DEFAULT
 
         first = {pid: restack(st, z, ruled) if st else z for pid, (z, ruled) in oof.items()} if oof else None
         region_crf = train_crf(prepared, first, **crf)
-    if sites or trans or mem or st or region_crf:
-        clf = Classifier(clf.weights, clf.bias, clf.smoothing, clf.meta, sites, trans, mem, st, region_crf)
+    if sites or trans or mem or st or region_crf or sem:
+        clf = Classifier(clf.weights, clf.bias, clf.smoothing, clf.meta, sites, trans, mem, st, region_crf,
+                         sem)
     return clf
 
 
@@ -181,7 +192,9 @@ def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[i
               groups: list[str], sites: Mapping[str, Mapping[str, int]], *,
               c: float, smoothing: float, folds: int = 5,
               offset: float = 2.0, start: Any = None,
-              collect: dict[str, Any] | None = None) -> dict[str, float]:
+              collect: dict[str, Any] | None = None,
+              semantic: Mapping[str, Any] | None = None, semantic_core: bool = False
+              ) -> dict[str, float]:
     """The second pass's weights (:func:`jdreview.filter.classifier.restack`), learned on
     first-pass logits the first pass did not see: the sites are dealt into ``folds``
     folds, a first pass is trained on the rows of the other folds (without the fold's
@@ -193,7 +206,8 @@ def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[i
     first-pass logits and rule verdicts (posting id -> (logits, verdicts))."""
     from sklearn.linear_model import LogisticRegression
 
-    from ..filter.classifier import CORE_BUCKETS, stack_features
+    from ..filter.classifier import CORE_BUCKETS, core_cosines, stack_features
+    from ..filter.semantic import embed
 
     fam = sorted({g for g in groups})
     if len(fam) < max(2, folds):
@@ -203,7 +217,8 @@ def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[i
     # postings hold it, not only of the fold's: a small difference, vectorised once)
     M, colnames = matrix
     base = {"offset": offset, "clip": 4.0, "rule": 3.0}
-    names = ["own", *("core:" + b for b in CORE_BUCKETS)]
+    core_sem = bool(semantic and semantic_core)
+    names = ["own", *("core:" + b for b in CORE_BUCKETS), *(("sem:core",) if core_sem else ())]
     rows: list[list[float]] = []
     labels: list[int] = []
     rgroups: list[str] = []
@@ -215,7 +230,7 @@ def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[i
                                    c=c, start=start)
         held = {g for g in fam if fold_of[g] == f}
         tables = {s: t for s, t in sites.items() if s not in held}
-        first = Classifier(weights, bias, smoothing, sites=tables)
+        first = Classifier(weights, bias, smoothing, sites=tables, semantic=semantic)
         for ex, units, norms, dec in prepared:
             g = ex.site or ex.posting.id
             if g not in held:
@@ -225,10 +240,13 @@ def fit_stack(prepared: list[Prepared], matrix: tuple[Any, list[str]], y: list[i
             if collect is not None:
                 collect[ex.posting.id] = (z, ruled)
             feats = stack_features(base, z, ruled)
-            for i, (v, bucket) in zip(units, feats, strict=True):
+            sims = (core_cosines(base, z, ruled, embed([norms[i] for i in units], first.sem_dims))
+                    if core_sem and units else [0.0] * len(units))
+            for i, (v, bucket), sim in zip(units, feats, sims, strict=True):
                 if i in dec or i not in ex.labels:
                     continue
-                rows.append([v, *(1.0 if bucket == n else 0.0 for n in names[1:])])
+                rows.append([v, *(1.0 if bucket == n else 0.0 for n in names[1:len(CORE_BUCKETS) + 1]),
+                             *((sim,) if core_sem else ())])
                 labels.append(1 if ex.labels[i] else 0)
                 rgroups.append(g)
     if len(set(labels)) < 2:
