@@ -43,6 +43,7 @@ import array
 import bisect
 import codecs
 import functools
+import hashlib
 import os
 import re
 import re._constants as _c
@@ -969,14 +970,12 @@ def _cache_dir() -> str | None:
     return os.path.join(base, "jdreview")
 
 
-def _source_digest() -> bytes:
-    """This module's source as it was imported (read now, not when a database is first
-    stored: a process still running old code after the file changed must not store its
-    database under the new code's key)."""
-    import hashlib
-
+def source_digest(path: str) -> bytes:
+    """The digest of the source file ``path`` as it was imported (read at import, not when
+    a database or memo is first stored: a process still running old code after the file
+    changed must not store its results under the new code's key)."""
     try:
-        with open(__file__, "rb") as f:
+        with open(path, "rb") as f:
             return hashlib.sha256(f.read()).digest()
     except OSError:  # pragma: no cover - a zipped install: the package version stands in
         from ..version import __version__
@@ -984,7 +983,7 @@ def _source_digest() -> bytes:
         return __version__.encode()
 
 
-_SOURCE_DIGEST = _source_digest()
+_SOURCE_DIGEST = source_digest(__file__)
 
 
 @functools.lru_cache(maxsize=1)
@@ -1010,20 +1009,28 @@ def _cache_path(key: _Key) -> str | None:
     return os.path.join(folder, f"hs-{h.hexdigest()[:32]}.db")
 
 
-def _load(path: str) -> tuple[Any, list[tuple[int, int]]] | None:
-    """The database and set bounds stored at ``path``, or None when the file is
-    missing, damaged, or from another Hyperscan or CPU."""
-    import hashlib
-    import json
-
+def _read_checked(path: str, magic: bytes) -> bytes | None:
+    """The body of a cache file written as ``magic``, the body's SHA-256 and the body, or
+    None when it is missing, foreign or damaged."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError:
         return None
-    head = len(_CACHE_MAGIC) + 32
+    head = len(magic) + 32
     body = raw[head:]
-    if not raw.startswith(_CACHE_MAGIC) or hashlib.sha256(body).digest() != raw[len(_CACHE_MAGIC):head]:
+    if not raw.startswith(magic) or hashlib.sha256(body).digest() != raw[len(magic):head]:
+        return None
+    return body
+
+
+def _load(path: str) -> tuple[Any, list[tuple[int, int]]] | None:
+    """The database and set bounds stored at ``path``, or None when the file is
+    missing, damaged, or from another Hyperscan or CPU."""
+    import json
+
+    body = _read_checked(path, _CACHE_MAGIC)
+    if body is None:
         return None
     try:
         n = int.from_bytes(body[:4], "little")
@@ -1094,17 +1101,10 @@ def memo_path(text: str, salt: bytes) -> str | None:
 def load_memo(path: str) -> dict[str, Any] | None:
     """The memo at ``path`` (its translations and checks now known to this module, its
     ``"validated"`` list for the caller), or None when it is missing or damaged."""
-    import hashlib
     import json
 
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError:
-        return None
-    head = len(_MEMO_MAGIC) + 32
-    body = raw[head:]
-    if not raw.startswith(_MEMO_MAGIC) or hashlib.sha256(body).digest() != raw[len(_MEMO_MAGIC):head]:
+    body = _read_checked(path, _MEMO_MAGIC)
+    if body is None:
         return None
     try:
         doc = json.loads(body)

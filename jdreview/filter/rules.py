@@ -44,20 +44,9 @@ from .linear import REGEX_TIMEOUT as REGEX_TIMEOUT  # the safety path's limit, n
 from .linear import PatternSet, Scanner, Unsupported
 from .linear import check as check_linear
 
-
-def _source_digest() -> bytes:
-    """This module's source as imported: part of the key of a rule file's memo (its
-    validation lives here)."""
-    try:
-        with open(__file__, "rb") as f:
-            return hashlib.sha256(f.read()).digest()
-    except OSError:  # pragma: no cover - a zipped install: the package version stands in
-        from ..version import __version__
-
-        return __version__.encode()
-
-
-_SOURCE_DIGEST = _source_digest()
+#: this module's source as imported: part of the key of a rule file's memo (its validation
+#: lives here)
+_SOURCE_DIGEST = linear.source_digest(__file__)
 
 SCHEMA = 1
 Kind = Literal["exact", "regex", "section", "repeated_block", "repeated_title", "link_list", "lexicon",
