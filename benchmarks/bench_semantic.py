@@ -22,8 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "bench").is_dir()),
-              ROOT.parent / "shared")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_cold import SHARED  # noqa: E402
+from bench_cold import clear_caches as clear_filter_caches  # noqa: E402
 
 from jdreview.filter import semantic  # noqa: E402
 from jdreview.filter.classifier import load_classifier  # noqa: E402
@@ -33,11 +35,8 @@ from jdreview.io.posting import Posting  # noqa: E402
 
 
 def clear_caches() -> None:
-    for mod in list(sys.modules.values()):
-        if getattr(mod, "__name__", "").startswith("jdreview"):
-            for f in list(vars(mod).values()):
-                if hasattr(f, "cache_clear"):
-                    f.cache_clear()
+    """The package's per-line caches and the embedding cache."""
+    clear_filter_caches()
     semantic._CACHE.clear()
 
 
