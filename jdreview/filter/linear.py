@@ -1024,6 +1024,20 @@ def _read_checked(path: str, magic: bytes) -> bytes | None:
     return body
 
 
+def _write_checked(path: str, magic: bytes, body: bytes, prefix: str, suffix: str) -> None:
+    """Write ``body`` at ``path`` as :func:`_read_checked` reads it (atomically), then keep
+    only the newest ``CACHE_FILES`` files named ``prefix...suffix`` in its folder."""
+    from ..io.atomic import atomic_write_bytes
+
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    atomic_write_bytes(path, magic + hashlib.sha256(body).digest() + body, durable=False)
+    kept = sorted((e for e in os.scandir(folder) if e.name.startswith(prefix) and e.name.endswith(suffix)),
+                  key=lambda e: e.stat().st_mtime, reverse=True)
+    for old in kept[CACHE_FILES:]:
+        os.remove(old.path)
+
+
 def _load(path: str) -> tuple[Any, list[tuple[int, int]]] | None:
     """The database and set bounds stored at ``path``, or None when the file is
     missing, damaged, or from another Hyperscan or CPU."""
@@ -1048,21 +1062,13 @@ def _load(path: str) -> tuple[Any, list[tuple[int, int]]] | None:
 
 def _store(path: str, db: Any, bounds: list[tuple[int, int]]) -> None:
     """Keep ``db`` at ``path`` atomically (a cache that cannot be written is skipped)."""
-    import hashlib
     import json
 
-    from ..io.atomic import atomic_write_bytes
 
     try:
         meta = json.dumps(bounds).encode()
         body = len(meta).to_bytes(4, "little") + meta + (_hs.dumpb(db) if db is not False else b"")
-        folder = os.path.dirname(path)
-        os.makedirs(folder, exist_ok=True)
-        atomic_write_bytes(path, _CACHE_MAGIC + hashlib.sha256(body).digest() + body, durable=False)
-        kept = sorted((e for e in os.scandir(folder) if e.name.startswith("hs-") and e.name.endswith(".db")),
-                      key=lambda e: e.stat().st_mtime, reverse=True)
-        for old in kept[CACHE_FILES:]:
-            os.remove(old.path)
+        _write_checked(path, _CACHE_MAGIC, body, "hs-", ".db")
     except Exception:  # a read-only home, a full disk, a file another process removed
         pass
 
@@ -1130,10 +1136,8 @@ def store_memo(path: str, patterns: Sequence[tuple[str, bool]], validated: Seque
     """Keep at ``path`` the translations of ``patterns`` (those that translate), the
     checks they passed and the caller's ``validated`` list; atomically, skipped when
     the cache cannot be written."""
-    import hashlib
     import json
 
-    from ..io.atomic import atomic_write_bytes
 
     translated = []
     checked = []
@@ -1150,12 +1154,6 @@ def store_memo(path: str, patterns: Sequence[tuple[str, bool]], validated: Seque
     try:
         body = json.dumps({"translated": translated, "checked": checked, "validated": list(validated)},
                           ensure_ascii=True).encode()
-        folder = os.path.dirname(path)
-        os.makedirs(folder, exist_ok=True)
-        atomic_write_bytes(path, _MEMO_MAGIC + hashlib.sha256(body).digest() + body, durable=False)
-        kept = sorted((e for e in os.scandir(folder) if e.name.startswith("tr-") and e.name.endswith(".json")),
-                      key=lambda e: e.stat().st_mtime, reverse=True)
-        for old in kept[CACHE_FILES:]:
-            os.remove(old.path)
+        _write_checked(path, _MEMO_MAGIC, body, "tr-", ".json")
     except Exception:  # a read-only home, a full disk, a file another process removed
         pass
