@@ -410,13 +410,19 @@ class Classifier:
 
     def with_memory(self, memory: SiteMemory | None) -> Classifier:
         """The same classifier with ``memory`` as its site memory (a new version)."""
-        return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
-                          self.transitions, memory, self.stack, self.crf, self.semantic)
+        return self._with(memory=memory)
 
     def with_crf(self, crf: CRF | None) -> Classifier:
         """The same classifier with ``crf`` as its region CRF (a new version)."""
-        return Classifier(self.weights, self.bias, self.smoothing, self.meta, self.sites,
-                          self.transitions, self.memory, self.stack, crf, self.semantic)
+        return self._with(crf=crf)
+
+    def _with(self, **changes: Any) -> Classifier:
+        """A copy with some of the constructor's arguments changed."""
+        args: dict[str, Any] = {"weights": self.weights, "bias": self.bias, "smoothing": self.smoothing,
+                                "meta": self.meta, "sites": self.sites, "transitions": self.transitions,
+                                "memory": self.memory, "stack": self.stack, "crf": self.crf,
+                                "semantic": self.semantic}
+        return Classifier(**{**args, **changes})
 
     def save(self, path: str) -> None:
         from ..io.atomic import atomic_write_text

@@ -23,8 +23,6 @@ only conditions its neighbours.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -212,9 +210,6 @@ class CRF:
     def digest_body(self) -> Any:
         return {"states": list(self.states), "w": sorted((k, list(v)) for k, v in self.weights.items()),
                 "t": [list(r) for r in self.trans]}
-
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.digest_body(), separators=(",", ":")).encode()).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
         return {"states": list(self.states), "meta": self.meta,

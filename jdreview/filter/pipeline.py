@@ -583,22 +583,16 @@ def _decide_regions(lines: list[str], units: list[int], dec: dict[int, Decision]
     :func:`jdreview.filter.regions.decode`); rule-decided units keep their decisions and
     lend their state to the pass. A decision the pass turned around says so in its reason
     (``region:drop``, ``region:keep``)."""
-    import math
-
     from .features import blocks
     from .regions import decode
 
-    def logit(p: float) -> float:
-        p = min(max(p, 1e-6), 1 - 1e-6)
-        return math.log(p / (1 - p))
-
-    t = logit(threshold)
+    t = _logit(threshold)
     block_of = blocks(lines, units)
     same = [k > 0 and block_of[k] == block_of[k - 1] for k in range(len(units))]
     # a rule-decided unit is not fixed in the chain: it lends its state a logit of
     # costs["rule"] (rules drop inline chrome inside a body, which must not cut the body)
     anchor = costs.get("rule", 2.0)
-    z = [logit(scores[i]) - t if i in scores else (anchor if dec[i].keep else -anchor) for i in units]
+    z = [_logit(scores[i]) - t if i in scores else (anchor if dec[i].keep else -anchor) for i in units]
     states = decode(units, same, z, {}, costs)
     for k, i in enumerate(units):
         p = scores.get(i)
@@ -618,12 +612,8 @@ def _decide_crf(posting: Posting, units: list[int], norms: Mapping[int, str], de
     the CRF turned the line's own score around (``classifier:0.73 crf:drop footer 0.12``)."""
     from .crf import attributes
 
-    def logit(p: float) -> float:
-        p = min(max(p, 1e-6), 1 - 1e-6)
-        return math.log(p / (1 - p))
-
-    t = logit(threshold)
-    first = [logit(scores[i]) - t if i in scores else 0.0 for i in units]
+    t = _logit(threshold)
+    first = [_logit(scores[i]) - t if i in scores else 0.0 for i in units]
     fixed = [None if i in scores else dec[i].keep for i in units]
     em = crf.emissions(attributes(posting, units, norms, dec, first))
     path = crf.decode(em, fixed)

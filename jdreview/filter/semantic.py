@@ -31,11 +31,6 @@ _LOADED: tuple[Any, Any] | None = None  # (tokenizer, embedding matrix, all 256 
 _CACHE: dict[tuple[str, int], Any] = {}  # (text, dims) -> unit vector * sqrt(dims)
 
 
-def available() -> bool:
-    """Whether the wordllama package (and so its bundled weights) is installed."""
-    return importlib.util.find_spec("wordllama") is not None
-
-
 def _files() -> tuple[str, str]:
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
