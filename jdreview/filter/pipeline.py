@@ -378,12 +378,16 @@ _VALUE_WORDS = 8
 
 #: a paragraph whose words are at least this share in lines a lexicon rule dropped is boilerplate
 BOILERPLATE_SHARE = 0.5
+#: a run of more lines than this without a blank line is no paragraph but a text whose
+#: blocks are not separated (one line per block, as a copied page or a feed's description
+#: gives them): boilerplate does not spread over it
+PARAGRAPH_LINES = 4
 
 
 def boilerplate_paragraphs(lines: list[str], units: list[int], norms: Mapping[int, str],
                            dec: Mapping[int, Decision], rules: RuleSet, site: str = "") -> dict[int, Decision]:
-    """Undecided lines of paragraphs (runs of lines between blank lines) that open
-    with, or lie mostly (:data:`BOILERPLATE_SHARE` of their words) in, lines a rule
+    """Undecided lines of paragraphs (runs of at most :data:`PARAGRAPH_LINES` lines between
+    blank lines) that open with, or lie mostly (:data:`BOILERPLATE_SHARE` of their words) in, lines a rule
     dropped holding a cue of a lexicon drop rule: the rest of an EEO or privacy
     paragraph goes with it, under the lexicon rule's name (from the first such line
     on, when the paragraph does not open with one).
@@ -403,7 +407,7 @@ def boilerplate_paragraphs(lines: list[str], units: list[int], norms: Mapping[in
         j = k + 1
         while j < n and units[j] == units[j - 1] + 1:
             j += 1  # no blank line between: one paragraph
-        if j - k > 1:
+        if 1 < j - k <= PARAGRAPH_LINES:
             words = dropped = 0
             by: Rule | None = None
             first = -1

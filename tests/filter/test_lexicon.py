@@ -93,3 +93,22 @@ def test_the_one_pass_check_gives_the_word_by_word_answer_on_the_corpus() -> Non
         found += bool(want)
     assert found > 50  # the corpus holds cues, not only their misses
     assert cues("xequal opportunity employer") == ()
+
+
+def test_boilerplate_does_not_spread_over_a_text_without_blank_lines() -> None:
+    """A description given one line per block with no blank line between (a feed's, a
+    copied page's) is no paragraph: an EEO line at its top takes no job lines with it
+    (a real NHS Jobs posting lost its whole body this way)."""
+    rs = parse_rules("schema = 1\n[[rule]]\nid = 'legal'\nkind = 'lexicon'\npattern = ['eeo']\n")
+    body = ["We welcome and encourage applications from everyone, including underrepresented groups.",
+            "We are seeking to recruit a scientist to lead the travel health section's surveillance work.",
+            "The duties of the post relate to the two main areas of work of the section and its teams.",
+            "The post will involve responding to international communications and data analyses.",
+            "We are seeking applicants with a post graduate qualification in epidemiology or similar."]
+    res = auto_filter(Posting.from_text("Senior Scientist\n\n" + "\n".join(body) + "\n"), rs)
+    assert res.cleaned_text() == "Senior Scientist\n\n" + "\n".join(body[1:]) + "\n"
+    # a short paragraph that opens with boilerplate still goes whole
+    short = body[0] + "\nEveryone is welcome here.\n"
+    res = auto_filter(Posting.from_text("Senior Scientist\n\n" + short + "\n" + body[1] + "\n"), rs)
+    assert "Everyone is welcome" not in res.cleaned_text()
+    assert body[1] in res.cleaned_text()
