@@ -16,8 +16,10 @@ site, for every line the reviewed postings held:
 
 At cleaning time an undecided line (no rule, no structure) of a site the memory knows
 is decided by the memory when the reviewed postings agree on it (reason
-``memory:<site>``, score the share of postings that kept it); rules and the person keep
-their authority above it, and the classifier decides what the memory does not know, with
+``memory:<site>``, score the share of postings that kept it; a line without a letter, whose
+label is its neighbours', only when two postings agree); a structural guess (a run of
+links, a repeated title) gives way to the line or its shape decided the other way on two
+reviewed postings and never this way; rules and the person keep their authority above it, and the classifier decides what the memory does not know, with
 the memory's decisions as its neighbours. A posting whose site is not known (no URL, no
 site field) is matched to the memory's site that shares most of its lines, when that is
 clearly one (:data:`MIN_SHARED` lines and :data:`MIN_SHARE` of its distinct lines).
@@ -86,7 +88,16 @@ MAJORITY_SHARE = 0.8
 SHAPE_WORDS = 30
 #: a site correction's bias and weights are a few units; beyond this the file is damaged
 MAX_WEIGHT = 1e3
+#: a line without a letter (".", "•", "---", a bare number) says nothing by itself: its
+#: label is its neighbours' (LinkedIn's "." lines are chrome on one page and a sentence's
+#: end on the next), so it is decided only when this many reviewed postings agree
+LETTERLESS_SUPPORT = 2
+#: a structural decision (a run of links, a repeated title) is a guess from the line's
+#: surroundings; the reviewer's verdict on the line or its shape, the same on at least this
+#: many reviewed postings of the site, overrules it (rules keep their authority)
+OVERRULE_SUPPORT = 2
 
+_LETTER = re.compile(r"[^\W\d_]")
 _DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _MONTHS = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -268,12 +279,12 @@ class SiteMemory:
         return c[0] > 0, 1.0 if c[0] else 0.0
 
     @staticmethod
-    def _verdict(c: list[int] | None) -> tuple[bool, float] | None:
+    def _verdict(c: list[int] | None, support: int = 1) -> tuple[bool, float] | None:
         if c is None:
             return None
         keep, drop = c
         total = keep + drop
-        if total == 0:
+        if total < max(support, 1):
             return None
         share = keep / total
         if keep and drop and (total < MAJORITY_SUPPORT or max(share, 1 - share) < MAJORITY_SHARE):
@@ -283,7 +294,10 @@ class SiteMemory:
     def decide(self, posting: Posting, units: list[int], norms: Mapping[int, str],
                dec: Mapping[int, Decision]) -> dict[int, Decision]:
         """Decisions for the units no rule decided whose line (or shape) the reviewed
-        postings of the posting's site agree on."""
+        postings of the posting's site agree on (a line without a letter needs
+        :data:`LETTERLESS_SUPPORT` of them), and for the units a structural rule decided
+        whose line or shape :data:`OVERRULE_SUPPORT` reviewed postings decided the other
+        way and none this way."""
         site = self.site_for(posting, (norms[i] for i in units))
         if not site:
             return {}
@@ -295,14 +309,24 @@ class SiteMemory:
         out: dict[int, Decision] = {}
         where = f"{site}:container"
         for i in units:
-            if i in dec:
-                continue
             norm = norms[i]
-            v = self._verdict(lines.get(line_key(norm)))
+            support = 1 if _LETTER.search(norm) else LETTERLESS_SUPPORT
+            d = dec.get(i)
+            if d is not None and d.source != "structure":
+                continue
+            if d is not None:
+                # a structural guess gives way only to the line (or its shape) decided
+                # the other way on several reviewed postings and never this way
+                support = max(support, OVERRULE_SUPPORT)
+            v = self._verdict(lines.get(line_key(norm)), support)
             if v is None and shapes:
                 sh = shape(norm, names)
                 if sh != norm and word_count(norm) <= SHAPE_WORDS:
-                    v = self._verdict(shapes.get(line_key(sh)))
+                    v = self._verdict(shapes.get(line_key(sh)), support)
+            if d is not None:
+                if v is not None and v[0] != d.keep and v[1] in (0.0, 1.0):
+                    out[i] = Decision(v[0], "memory", site, v[1])
+                continue
             if v is not None:
                 out[i] = Decision(v[0], "memory", site, v[1])
             elif paths is not None and containers is not None and template_path(paths[i]):
