@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     #: an example with its units, their normalised text and the rules' decisions
     Prepared = tuple[GoldPosting, list[int], dict[int, str], dict[int, Decision]]
+    #: one reviewed posting's classifier rows: features, base logits, labels, line hashes
+    Rows = tuple[list[list[tuple[str, float]]], list[float], list[int], list[str]]
 
 
 #: folds of the second pass's out-of-fold training (:func:`fit_stack`); 0 trains one pass
@@ -337,7 +339,12 @@ def adapt(base: Classifier, examples: Iterable[GoldPosting], rules: RuleSet, *, 
     it: the site memory of their lines (:func:`site_memory`) and, for each site with at
     least ``min_lines`` lines the rules leave to the classifier, a correction of the
     classifier fitted on them (:func:`fit_correction`, on top of ``base``'s own logits,
-    so it learns only what ``base`` gets wrong on that site).
+    so it learns only what ``base`` gets wrong on that site). A correction is kept only
+    when it pays on the site's own reviewed postings held out one at a time
+    (:func:`held_out_gain` above zero; so never from one posting): fitted on the postings
+    of one kind of capture, it can turn lines of another the wrong way (on
+    ``benchmarks/learning_curve.py``, Lever's second reviewed posting made its third worse
+    without this check).
 
     ``base``'s logits on the examples are out of sample when ``base`` never saw them (the
     shipped classifier and a person's own reviews): what the correction is fitted against
@@ -351,7 +358,9 @@ def adapt(base: Classifier, examples: Iterable[GoldPosting], rules: RuleSet, *, 
     if mem is None:
         return base.with_memory(None)
     plain = base.with_memory(None)
-    rows: dict[str, tuple[list[list[tuple[str, float]]], list[float], list[int]]] = {}
+    # per site, per posting: the rows the rules leave to the classifier (features, base
+    # logit, label, line hash)
+    parts: dict[str, list[Rows]] = {}
     for ex in examples:
         site = ex.site or ex.posting.site
         if not site:
@@ -362,19 +371,57 @@ def adapt(base: Classifier, examples: Iterable[GoldPosting], rules: RuleSet, *, 
         dec = rule_decisions(p, units, norms, rules)
         z = plain.stacked_logits(p, units, norms, dec)
         feats = posting_features(p, units, norms, dec)
-        X, off, y = rows.setdefault(site, ([], [], []))
+        X: list[list[tuple[str, float]]] = []
+        off: list[float] = []
+        y: list[int] = []
+        keys: list[str] = []
         for k, i in enumerate(units):
             if i in dec or i not in ex.labels:
                 continue
             X.append(feats[k])
             off.append(z[k])
             y.append(1 if ex.labels[i] else 0)
-    for site, (X, off, y) in rows.items():
-        if len(y) >= min_lines and site in mem.sites:
-            bias, weights = fit_correction(X, off, y, c=c)
-            if weights or bias:
-                mem.set_model(site, bias, weights)
+            keys.append(line_key(norms[i]))
+        parts.setdefault(site, []).append((X, off, y, keys))
+    for site, rows in parts.items():
+        X = [r for part in rows for r in part[0]]
+        off = [v for part in rows for v in part[1]]
+        y = [v for part in rows for v in part[2]]
+        if len(y) < min_lines or site not in mem.sites:
+            continue
+        gain = held_out_gain(rows, c=c)
+        if gain is None or gain <= 0:
+            continue  # no evidence that the correction helps on the site's postings held out
+        bias, weights = fit_correction(X, off, y, c=c)
+        if weights or bias:
+            mem.set_model(site, bias, weights)
     return base.with_memory(mem)
+
+
+def held_out_gain(parts: list[Rows], *, c: float = 1.0) -> int | None:
+    """What a site correction gains on the site's reviewed postings held out one at a
+    time: the lines it turns right less those it turns wrong, each posting scored by the
+    correction fitted on the others (a line an other posting holds left out: the site
+    memory decides it). None with fewer than two postings (nothing to hold out)."""
+    from ..filter.memory import feature_key
+
+    if len(parts) < 2:
+        return None
+    gain = 0
+    for j, (Xj, offj, yj, keysj) in enumerate(parts):
+        rest = [part for k, part in enumerate(parts) if k != j]
+        y = [v for part in rest for v in part[2]]
+        if len(set(y)) < 2:
+            continue
+        known = {key for part in rest for key in part[3]}
+        bias, w = fit_correction([r for part in rest for r in part[0]],
+                                 [v for part in rest for v in part[1]], y, c=c)
+        for feats, z, t, key in zip(Xj, offj, yj, keysj, strict=True):
+            if key in known:
+                continue
+            z1 = z + bias + sum(w.get(feature_key(name), 0.0) * v for name, v in feats)
+            gain += int((z >= 0) != bool(t)) - int((z1 >= 0) != bool(t))
+    return gain
 
 
 def fit_correction(X: list[list[tuple[str, float]]], offset: list[float], y: list[int], *,

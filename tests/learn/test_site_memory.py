@@ -14,6 +14,8 @@ import pytest
 
 from jdreview.errors import InputError
 from jdreview.filter.classifier import default_classifier, load_classifier
+from jdreview.filter.decision import Decision
+from jdreview.filter.memory import SiteMemory
 from jdreview.filter.pipeline import auto_filter
 from jdreview.filter.rules import default_rules
 from jdreview.io.posting import Posting
@@ -338,3 +340,83 @@ def test_container_paths_are_hashed_under_the_checksum(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="paths must map") as e:
         load_classifier(str(path))
     assert "\n" not in str(e.value)
+
+
+def _undecided(p: Posting) -> tuple[list[int], dict[int, str]]:
+    units = [i for i, line in enumerate(p.lines) if line.strip()]
+    return units, {i: " ".join(p.lines[i].split()).casefold() for i in units}
+
+
+def test_a_line_without_a_letter_needs_two_reviewed_postings() -> None:
+    # LinkedIn's "." lines: chrome on one page, the end of a sentence on the next
+    def page(k: int, dot: bool) -> tuple[Posting, dict[int, bool]]:
+        p = Posting.from_text(f"Engineer {k}\n.\n•\nWe write software.\n", site="demo")
+        return p, {0: True, 1: dot, 2: False, 3: True}
+
+    new = Posting.from_text("Analyst\n.\n•\nWe count things.\n", site="demo")
+    units, norms = _undecided(new)
+    one = SiteMemory.learn([page(0, False)]).decide(new, units, norms, {})
+    assert 1 not in one and 2 not in one  # one posting says nothing of a letterless line
+    two = SiteMemory.learn([page(0, False), page(1, False)]).decide(new, units, norms, {})
+    assert not two[1].keep and not two[2].keep and two[1].reason == "memory:demo"
+    # a line with letters is still decided from one reviewed posting
+    p = Posting.from_text("Engineer\nSave\n", site="demo")
+    assert not SiteMemory.learn([(p, {0: True, 1: False})]).decide(
+        Posting.from_text("Analyst\nSave\n", site="demo"), [0, 1], {0: "analyst", 1: "save"}, {})[1].keep
+
+
+def test_the_reviewers_verdict_on_two_postings_overrules_a_structural_guess() -> None:
+    # a link-run rule took the experience value ("2 - 4 years") for a link; the reviewer kept
+    # it on both reviewed postings of the site
+    def page(years: str) -> tuple[Posting, dict[int, bool]]:
+        return Posting.from_text(f"Developer\n{years}\nApply\n", site="demo"), {0: True, 1: True, 2: False}
+
+    new = Posting.from_text("Analyst\n0 - 5 years\nApply\n", site="demo")
+    units, norms = _undecided(new)
+    guess = {1: Decision(False, "structure", "link-list"), 2: Decision(False, "rule", "apply")}
+    one = SiteMemory.learn([page("2 - 4 years")]).decide(new, units, norms, guess)
+    assert 1 not in one  # one reviewed posting does not outweigh the structure
+    mem = SiteMemory.learn([page("2 - 4 years"), page("2 - 5 years")])
+    d = mem.decide(new, units, norms, guess)
+    assert d[1].keep and d[1].reason == "memory:demo"
+    assert 2 not in d  # a rule keeps its authority
+    # and where the structure agrees with the reviews nothing changes
+    assert 1 not in mem.decide(new, units, norms, {1: Decision(True, "structure", "header")})
+    # the whole filter: the value stays
+    res = auto_filter(new, default_rules(), default_classifier().with_memory(mem))
+    assert res.lines[1].decision is not None and res.lines[1].decision.keep
+
+
+SCHOOLS = ["Leeds", "McMaster", "Toronto Metropolitan", "Waterloo", "Aalto", "Delft", "Ghent", "Porto",
+           "Bologna", "Uppsala", "Kraków", "Bergen"]
+
+
+def _school_page(k: int, keep: bool) -> LabelledPosting:
+    """A jobhub posting with four alumni lines naming schools no other posting names, all
+    dropped (``keep`` False) or all kept."""
+    lp = jobhub(k)
+    lines = list(lp.posting.lines)
+    at = len(lines)
+    lines += [f"Alumni of {u} University already working at this employer are ready to introduce you"
+              for u in SCHOOLS[4 * k:4 * k + 4]]
+    p = Posting.from_text("\n".join(lines) + "\n", id=f"school-{k}-{keep}", site="jobhub")
+    return LabelledPosting(p, {**lp.labels, **{at + n: keep for n in range(4)}}, site="jobhub")
+
+
+def test_a_site_correction_is_kept_only_when_it_helps_on_reviewed_postings_held_out() -> None:
+    pytest.importorskip("scipy")
+    from jdreview.learn.train import adapt
+
+    def model(postings: list[LabelledPosting]) -> object:
+        clf = adapt(default_classifier(), [lp.as_gold() for lp in postings], default_rules(), min_lines=1)
+        assert clf.memory is not None
+        return clf.memory.sites["jobhub"].get("model")
+
+    # one reviewed posting: nothing to hold out, no evidence the correction transfers
+    assert model([_school_page(0, False)]) is None
+    # two postings that contradict each other on the alumni lines: the correction fitted on
+    # one does not help on the other, so none is kept and the site's next posting meets
+    # the classifier as it was
+    assert model([_school_page(0, False), _school_page(1, True)]) is None
+    # postings that agree: the correction fitted on each helps on the other and is kept
+    assert model([_school_page(0, False), _school_page(1, False), _school_page(2, False)])
