@@ -157,7 +157,12 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
                     dec[i] = default
     if learned:
         dec.update(learned)
+    if config.structure:
+        for i in header_widgets(units, norms, dec):
+            dec[i] = Decision(False, "structure", "widget", dec[i].score if i in dec else None)
     if config.structure and classifier is not None:
+        for i in filter_forms(units, norms, dec, rules):
+            dec[i] = Decision(False, "structure", "filter-form", dec[i].score)
         for i in header_block(units, norms, dec, rules, site):
             d = dec[i]
             dec[i] = Decision(True, "classifier", "header", d.score)
@@ -169,6 +174,15 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
             continue
         if value in freed or dv.source in ("classifier", "default"):
             dec[value] = Decision(dl.keep, "structure", "label-value", dl.score)
+        elif dv.keep and dv.source == "rule" and dl.source == "classifier":
+            # a value a keep rule kept ("Type:" / "Permanent"): its label goes with it
+            dec[label] = Decision(True, "structure", "label-value", dl.score)
+
+    # a label over the prose it names ("Language:" / "English is our working language ...")
+    # is that prose's heading, not a word of a picker or a button
+    if config.structure and classifier is not None:
+        for i in prose_labels(units, norms, dec, rules):
+            dec[i] = Decision(True, "structure", "label-value", dec[i].score)
 
     # a heading whose section the filter dropped whole goes with it
     if config.structure and classifier is not None:
@@ -256,7 +270,135 @@ def short_line_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int
     return out
 
 
-#: job facts on a short line of the header: pay (a currency by a number), a posting date
+#: a board's widgets beside the header (a line of their own): resume match and keyword counts,
+#: "be one of the first applicants", how well you fit, estimated pay, carousel slides; and
+#: logos and image captions a capture kept as text ("Acme logo", "Company Logo")
+_WIDGET = re.compile(
+    # match widgets: resume match, keyword counts, the job board's match score
+    r"^(?:resume|cv|profile|skills?) match(?: score)?$|^.{0,30}\bjob match score\W*$"
+    r"|^\d+ (?:of|out of|von|sur|de|di|van|av|z) \d+ (?:keywords?|skills?|schlüsselwörtern?|fähigkeiten"
+    r"|kompetenzen|mots-clés|compétences|palabras clave|habilidades|parole chiave|competenze|trefwoorden"
+    r"|vaardigheden|palavras-chave)(?: match(?:ed|es)?)?$"
+    # be one of the first applicants
+    r"|^(?:be|become) (?:one of|among) the first(?: \d+)? applicants$"
+    r"|^sei (?:eine[rn]? der|unter den) ersten(?: \d+)? bewerber(?:innen|\*innen|:innen)?$"
+    r"|^soyez (?:parmi les premiers|l.un des premiers)(?: \d+)? candidats$"
+    r"|^sé (?:uno|una) de los primeros(?: \d+)? (?:candidatos|solicitantes|postulantes)$"
+    r"|^sii tra i primi(?: \d+)? candidati$|^wees (?:een van de|bij de) eerste(?: \d+)? sollicitanten$"
+    r"|^seja (?:um|uma) dos primeiros(?: \d+)? candidatos$|^كن (?:ضمن|من|بين) (?:أول|أوائل)\b.{0,30}$"
+    # how well do you fit
+    r"|^passt (?:dieser job zu mir|die stelle zu mir|weniger|gut|sehr gut|hervorragend|nicht|teilweise)\??$"
+    r"|^(?:is this job (?:a (?:good )?(?:fit|match) )?for me|how (?:well )?do you (?:match|fit))\??$"
+    r"|^prüfe vor deiner bewerbung\b.{0,100}$|^check (?:before you apply )?(?:whether|if) you meet\b.{0,100}$"
+    # a carousel; a salary the board estimated, not the employer's
+    r"|^slide (?:number )?\d+(?: (?:of|von|sur|de) \d+)?$"
+    r"|\((?:[\w.]+ )?est(?:\.|imated|imate)\)$|\((?:geschätzt|estimée?s?|estimado|stimat[oa]|geschat)\b[^)]{0,40}\)$"
+    r"|^/\s*(?:yr|year|mo|month|hr|hour) median$"
+    # logos and image captions
+    r"|^.{1,100}\s(?:logo|logotype|logotipo|logotyp|logó|логотип)$"
+    r"|^(?:company |employer |firmen|unternehmens|arbeitgeber)?logo$|^company branding image$"
+    r"|^(?:logo|logotipo|logotyp) (?:de|von|of|di|van|do|da) .{1,100}$"
+)
+#: a widget line has at most this many words
+_WIDGET_WORDS = 16
+
+
+def header_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+    """Lines no rule decided that are a job board's widgets or a logo: a match widget
+    ("Resume Match", "5 of 13 keywords", "Sei einer der ersten Bewerber", "Passt
+    hervorragend"), a salary estimate ("£50K - £78K (Glassdoor Est.)"), a carousel's
+    "slide number 1", a logo's caption ("Acme logo"). They go (``structure:widget``)
+    whatever the classifier made of them; the lines still teach the classifier (a rule
+    would take them out of its training set, and with them the content-looking chrome
+    it learns from).
+
+    >>> ls = ["Acme logo", "Data Engineer", "Resume Match", "5 of 13 keywords", "Be one of the first applicants"]
+    >>> header_widgets(list(range(5)), {i: x.lower() for i, x in enumerate(ls)}, {})
+    [0, 2, 3, 4]
+    """
+    out: list[int] = []
+    for i in units:
+        d = dec.get(i)
+        if d is not None and d.source == "rule":
+            continue
+        norm = norms[i]
+        if word_count(norm) <= _WIDGET_WORDS and _WIDGET.search(norm) is not None:
+            out.append(i)
+    return out
+
+
+#: the "any" option of a search form's facet
+_ANY_OPTION = frozenset({"any", "all", "alle", "tous", "toutes", "todos", "todas", "tutti", "tutte", "kaikki",
+                         "alla", "allemaal", "wszystkie", "все", "любой", "всі", "будь-який", "すべて", "全部",
+                         "不限", "الكل", "tất cả"})
+#: a run of options: at least this many dropped short lines, and this many times the kept ones
+_FORM_DROPPED = 4
+_FORM_SHARE = 2
+#: a menu item the classifier dropped with a score below this
+_FORM_SURE = 0.1
+
+
+def filter_forms(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                 rules: RuleSet) -> list[int]:
+    """Job facts a keep rule kept inside a search or filter form: the options of one
+    facet ("Job Type / Any / Permanent / Contract / Part Time") or a work type among a
+    menu's items ("Graduate / Professional / Executive"). Within a run of short lines
+    (four words or fewer, no sentence or label ending, no blank line between), the bare values a keep rule
+    kept (an exact rule's value, a line a job-attribute section kept) are options when
+    the run holds an "any" option beside two of them, or when the run's other lines
+    are mostly menu items the classifier is sure of (at least four lines it scored
+    below 0.1, twice the kept ones). Returns those lines: they
+    go with their form (``structure:filter-form``).
+
+    >>> from jdreview.filter.rules import Rule
+    >>> rs = RuleSet([Rule("work-type", "exact", ("permanent", "contract", "part time"), "keep")])
+    >>> ls = ["Job Type", "Any", "Permanent", "Contract", "Part Time", "Find jobs now"]
+    >>> d = {i: Decision(False, "classifier", "", 0.1) for i in range(6)}
+    >>> d.update({i: Decision(True, "rule", "work-type") for i in (2, 3, 4)})
+    >>> filter_forms(list(range(6)), {i: x.lower() for i, x in enumerate(ls)}, d, rs)
+    [2, 3, 4]
+    """
+    out: list[int] = []
+    n = len(units)
+    k = 0
+    while k < n:
+        j = k
+        values: list[int] = []
+        dropped = kept = 0
+        anys = False
+        while j < n:
+            i = units[j]
+            norm = norms[i]
+            w = word_count(norm)
+            if j > k and i != units[j - 1] + 1:
+                break  # a blank line (a text's paragraphs) ends the run; this line may open the next
+            if w == 0 or w > _RUN_WORDS or _RUN_END.search(norm) is not None:
+                j += 1  # a longer line or a sentence ends the run
+                break
+            d = dec.get(i)
+            if d is not None:
+                if not d.keep:
+                    # a menu's items: lines the classifier is sure of (a rule's or a
+                    # structural drop may be a wrong one: a fact list taken for links)
+                    dropped += d.source == "classifier" and d.score is not None and d.score < _FORM_SURE
+                elif d.source == "rule" and ((r := rules.get(d.rule)) is not None and r.kind in ("exact", "section")):
+                    values.append(i)
+                else:
+                    kept += 1
+                if norm.strip(_FORM_EDGE) in _ANY_OPTION:
+                    anys = True
+            j += 1
+        if values and ((anys and len(values) >= 2) or
+                       (dropped >= _FORM_DROPPED and dropped >= _FORM_SHARE * (len(values) + kept))):
+            out.extend(values)
+        k = max(j, k + 1)
+    return out
+
+
+_FORM_EDGE = " .,;:!?·•|-–—()[]\"'"
+
+
+#: job facts on a short line of the header: pay (a currency by a number), a posting date, a deadline
 _FACT = re.compile(r"(?:[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|chf|cad|aud|inr|sek|nok|dkk|pln|jpy)\s?\d"
                    r"|\b(?:posted|updated|reposted|published)\s*(?:on\s*|:\s*)?(?:\d|today|yesterday|an?\s)"
                    r"|\b(?:\d+\+?|an?|one)\s+(?:minutes?|hours?|days?|weeks?|months?)\s+ago\b"
@@ -264,7 +406,13 @@ _FACT = re.compile(r"(?:[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|c
                    r"|\bil y a\s+\d+\s+(?:minutes?|heures?|jours?|semaines?|mois)\b"
                    r"|\bhace\s+\d+\s+(?:minutos?|horas?|días?|semanas?|meses?)\b"
                    r"|\b\d+\s+(?:minuti|ore|giorni|settimane|mesi)\s+fa\b"
-                   r"|\b\d+\s+(?:minuten|uur|dagen|weken|maanden)\s+geleden\b)")
+                   r"|\b\d+\s+(?:minuten|uur|dagen|weken|maanden)\s+geleden\b"
+                   # a deadline or a publishing date with its date
+                   r"|\b(?:apply (?:before|by)|closing date|closes(?: on)?|application deadline|deadline|bewerbungsfrist"
+                   r"|bewerben bis|haku päättyy|hakuaika päättyy|viim\. hakupvm|date limite|fecha límite|scadenza"
+                   r"|sluitingsdatum|sista ansökningsdag)\b[^.!?]{0,40}\d"
+                   r"|\b(?:published|veröffentlicht|erschienen|publié|publicado|pubblicato|gepubliceerd|julkaistu"
+                   r"|publicerad)\s*(?:on|am|le|el|il|op)?\s*[:：]?\s*\d)")
 #: header lines are short: a title, a company, a place, a fact
 _HEADER_WORDS = 12
 #: the fact lines of one header block lie this close (lines the classifier scored between them)
@@ -280,7 +428,8 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
     """The header block, found without a page title: before the body (the first kept
     line of prose), the first cluster of job-fact lines (a line a keep rule kept, the
     work type named on a short line, pay, a posting date) and the first copy of a
-    repeated header block, with the title line right above the cluster. Returns the
+    repeated header block, with the title line right above the cluster (and the short
+    lines between its facts that end no sentence). Returns the
     short lines of that block the classifier dropped: they are kept with it
     (``classifier:<score> header``).
 
@@ -296,11 +445,17 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
     [2, 3, 4, 6]
     """
     n = len(units)
+    # the body: the first kept line of prose (a keep rule's fact line or a line of pay and
+    # dates, however long, is the header's: "Markham, ON · 5 days ago · 100 people clicked apply")
     body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
-                 and word_count(norms[units[k]]) >= _BODY_WORDS), n)
+                 and word_count(norms[units[k]]) >= _BODY_WORDS and d.source != "rule"
+                 and _FACT.search(norms[units[k]]) is None), n)
     wt = rules.get("work-type")
     kinds = tuple(wt.pattern) if wt is not None and wt.kind == "exact" and wt.action == "keep" else ()
     scored = [(d := dec.get(i)) is not None and d.source == "classifier" for i in units]
+    # a label ("Location:") and its value are one fact: the label adds nothing to a gap
+    gap = [scored[k] and not (_LABEL_END.search(norms[units[k]]) is not None
+                              and word_count(norms[units[k]]) <= _LABEL_WORDS) for k in range(n)]
     fact = [False] * body
     first_copy: set[int] = set()
     pos: dict[str, int] = {}
@@ -331,7 +486,7 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
     # holds a fact of its own (a copy alone is no header: a banner, a login prompt said twice)
     lo = hi = -1
     for k in ks:
-        if lo >= 0 and sum(scored[hi + 1:k]) <= _HEADER_GAP:
+        if lo >= 0 and sum(gap[hi + 1:k]) <= _HEADER_GAP:
             hi = k
             continue
         if lo >= 0 and any(own[lo:hi + 1]):
@@ -350,7 +505,7 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
         i = units[k]
         d = dec[i]
         if scored[k] and not d.keep and word_count(norms[i]) <= _HEADER_WORDS and _KEY_WORD.search(norms[i]) and (
-                fact[k] or k in title or lo < k < hi):
+                fact[k] or k in title or (lo < k < hi and _HEADING_END.search(norms[i]) is None)):
             out.append(i)
     return sorted(out)
 
@@ -493,6 +648,35 @@ def label_value_pairs(lines: list[str], units: list[int], norms: Mapping[int, st
                 and _LABEL_END.search(norms[j]) is None and word_count(norms[j]) <= _VALUE_WORDS):
             pairs.append((i, j))
     return pairs
+
+
+def prose_labels(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                 rules: RuleSet) -> list[int]:
+    """Labels an exact drop rule dropped ("Language:", a word of a language picker
+    with a colon) right above a line of prose the classifier kept: the label names
+    that prose, and goes with it.
+
+    >>> from jdreview.filter.rules import Rule
+    >>> rs = RuleSet([Rule("language-name", "exact", ("language", "english"), "drop")])
+    >>> ls = ["Language:", "English is our working language, and German helps with the source systems."]
+    >>> d = {0: Decision(False, "rule", "language-name"), 1: Decision(True, "classifier", "", 0.9)}
+    >>> prose_labels([0, 1], {i: x.lower() for i, x in enumerate(ls)}, d, rs)
+    [0]
+    """
+    out: list[int] = []
+    for k in range(len(units) - 1):
+        i, j = units[k], units[k + 1]
+        d, dn = dec.get(i), dec.get(j)
+        if d is None or dn is None or d.keep or d.source != "rule" or not dn.keep or dn.source != "classifier":
+            continue
+        label = norms[i]
+        if _LABEL_END.search(label) is None or word_count(label) > _LABEL_WORDS or \
+                word_count(norms[j]) < _BODY_WORDS:
+            continue
+        r = rules.get(d.rule)
+        if r is not None and r.kind == "exact":
+            out.append(i)
+    return out
 
 
 def _free_values(pairs: list[tuple[int, int]], dec: dict[int, Decision], rules: RuleSet) -> set[int]:

@@ -110,3 +110,72 @@ def test_an_indented_label_keeps_its_value_against_the_button_and_number_rules()
     result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules())
     got = {lr.text: lr.decision.reason for lr in result.lines if lr.decision is not None}
     assert got[" Date Posted:"] == got["2026-01-27"] == "rule:job-fact-label"
+
+
+def test_a_search_forms_work_types_go_with_the_form() -> None:
+    # a board's search form above the posting: the facet "Job Type" with its options
+    form = ["Salary Min", "Salary Max", "Per", "annum", "hour", "Job Type", "Any", "Permanent", "Contract",
+            "Part Time", "Temporary", "Apprenticeship", "Find jobs now"]
+    header = ["Data Engineer", "Leeds", "Permanent"]
+    lines = [*form, "", *header, "", *BODY]
+    scores = dict.fromkeys(form, 0.02) | {"Data Engineer": 0.9, "Leeds": 0.9}
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
+    got = {(lr.index, lr.text): lr.decision for lr in result.lines if lr.decision is not None}
+    for k, text in enumerate(lines[:len(form)]):
+        assert not got[(k, text)].keep, (text, got[(k, text)])
+    contract = got[(form.index("Contract"), "Contract")]
+    assert contract.reason == "structure:filter-form"
+    # the posting's own work type, in its header, stays
+    assert got[(len(form) + 3, "Permanent")].keep
+    assert BODY[0] in result.cleaned_text()
+
+
+def test_a_work_type_among_a_menus_items_goes_with_the_menu() -> None:
+    menu = ["Who we are", "Graduate", "Professional", "Executive", "Disciplines", "Our Brands", "Our Stories"]
+    lines = [*menu, "", "Data Engineer", "Full-time", "", *BODY]
+    scores = dict.fromkeys(menu, 0.03) | {"Data Engineer": 0.9}
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
+    out = result.cleaned_text()
+    assert "Executive" not in out and "Full-time" in out and BODY[0] in out, out
+
+
+def test_a_fact_line_is_the_headers_not_the_bodys_start() -> None:
+    # a long line of facts ("place · 5 days ago · 100 people clicked apply") is no prose:
+    # the title above it is the header's; a sentence between the facts is not
+    lines = ["Acme logo", "Share", "Software Developer Intern", "Markham, ON · 5 days ago · Over 100 people clicked apply",
+             "On-site", "Matches your job preferences, workplace type is On-site.", "Full-time", "Apply", *BODY]
+    scores = dict.fromkeys(lines[:8], 0.02)
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
+    out = result.cleaned_text()
+    assert "Software Developer Intern" in out and "Full-time" in out, out
+    assert "Matches your job preferences" not in out and "Acme logo" not in out, out
+
+
+def test_labels_and_values_of_the_header_are_one_fact_each() -> None:
+    # "Location:" / "Alton", "Salary/Rate:" / "£30,000": a label between two facts does not
+    # count as a line between them, so the header block holds all of them
+    header = ["Software Engineer", "Posted 3 days ago by Acme Recruitment", "Location:", "Alton, Hampshire",
+              "Salary/Rate:", "£30,000 - £50,000/annum"]
+    lines = ["Recently viewed jobs", "View all jobs", *header, "Apply Now", *BODY]
+    scores = dict.fromkeys([*header, "Recently viewed jobs", "View all jobs"], 0.15)
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
+    out = result.cleaned_text()
+    assert all(h in out for h in header), out
+    assert "Recently viewed jobs" not in out, out
+
+
+def test_a_label_follows_the_value_a_keep_rule_kept() -> None:
+    lines = [*BODY, "Type:", "Permanent"]
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer({"Type:": 0.3}))
+    got = {lr.text: lr.decision for lr in result.lines if lr.decision is not None}
+    assert got["Type:"].keep and got["Type:"].reason == "structure:label-value", got["Type:"]
+
+
+def test_a_label_over_prose_is_not_a_word_of_a_language_picker() -> None:
+    prose = "English is our working language, and German helps with the source systems we read."
+    lines = [*BODY, "Language:", prose, "", "Language", "English", "Deutsch"]
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer({}))
+    got = {(lr.index, lr.text): lr.decision for lr in result.lines if lr.decision is not None}
+    assert got[(3, "Language:")].keep and got[(3, "Language:")].reason == "structure:label-value"
+    # the picker itself still goes
+    assert not got[(6, "Language")].keep and not got[(7, "English")].keep
