@@ -179,3 +179,31 @@ def test_a_label_over_prose_is_not_a_word_of_a_language_picker() -> None:
     assert got[(3, "Language:")].keep and got[(3, "Language:")].reason == "structure:label-value"
     # the picker itself still goes
     assert not got[(6, "Language")].keep and not got[(7, "English")].keep
+
+
+def test_widgets_go_after_scoring_and_still_teach_the_classifier() -> None:
+    from jdreview.filter.pipeline import rule_decisions
+
+    widgets = ["Acme Systems logo", "Resume Match", "5 of 13 keywords", "Be one of the first applicants",
+               "Passt hervorragend", "£50K - £78K (Board Est.)"]
+    lines = ["Data Engineer", *widgets, *BODY]
+    posting = Posting.from_text("\n".join(lines) + "\n")
+    # the classifier takes them for content, one by one
+    result = auto_filter(posting, default_rules(), TableScorer(dict.fromkeys(widgets, 0.95)))
+    got = {lr.text: lr.decision.reason for lr in result.lines if lr.decision is not None}
+    assert all(got[w] == "structure:widget" for w in widgets), got
+    assert got[BODY[0]].startswith("classifier")
+    # no rule decides them: training (which learns from the lines no rule decided) sees them
+    units = [i for i, x in enumerate(posting.lines) if x.strip()]
+    rules = default_rules()
+    dec = rule_decisions(posting, units, {i: rules.normalised(posting.lines[i]) for i in units}, rules)
+    assert not any(posting.lines[i] in widgets for i in dec)
+
+
+def test_a_deadline_is_a_fact_of_the_header() -> None:
+    header = ["Senior Data Analyst", "Animal Health Agency", "Apply before 11:55 pm on Thursday 20th November 2025"]
+    lines = ["Civil Service Jobs", "Sign in", *header, "Details", "Salary", "£42,665 - £50,495", *BODY]
+    scores = dict.fromkeys([*header, "Civil Service Jobs", "Details"], 0.15)
+    out = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores)).cleaned_text()
+    assert header[1] in out and header[2] in out, out
+    assert "Civil Service Jobs" not in out, out
