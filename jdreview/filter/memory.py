@@ -33,6 +33,14 @@ reviewed line was dropped (or kept), is decided so too (reason
 ``memory:<site>:container``): a site puts its "see who was hired", "job alert" and
 "report this job" widgets in the same containers on every page, in whatever language.
 
+The memory also knows the site's template in text: an *anchor* is a line held by two or
+more reviewed postings with one label on all of them ("About the job", "Similar jobs",
+"Report this job"); the lines between two anchors that follow each other form a *region*,
+and a region that every reviewed posting holding it (at least two) kept whole, or dropped
+whole, decides the new lines inside it so (reason ``memory:<site>:between 'A' and 'B'``,
+naming the anchors): a board's list of similar jobs holds different titles every time,
+between the same two lines.
+
 A site may also carry a *correction* of the classifier learned from its reviewed postings
 (``model``: a bias and weights over the classifier's own features, fitted as a
 logistic model on top of the classifier's logit, :func:`jdreview.learn.train.adapt`), so a
@@ -71,8 +79,9 @@ if TYPE_CHECKING:
     from ..io.posting import Posting
 
 KIND = "jdreview-site-memory"
-#: 2: a site may hold ``paths`` (container paths of HTML lines); schema 1 files read as before
-SCHEMA = 2
+#: 2: a site may hold ``paths`` (container paths of HTML lines); 3: and ``regions`` (the
+#: site's template between anchors); older files read as before
+SCHEMA = 3
 #: a posting of an unknown site is matched to a memory site sharing at least this many
 #: distinct lines with it ...
 MIN_SHARED = 6
@@ -96,6 +105,11 @@ LETTERLESS_SUPPORT = 2
 #: surroundings; the reviewer's verdict on the line or its shape, the same on at least this
 #: many reviewed postings of the site, overrules it (rules keep their authority)
 OVERRULE_SUPPORT = 2
+#: an *anchor* is a line the site's reviewed postings hold on at least this many postings,
+#: with one label on all of them; the lines between two anchors that follow each other form
+#: a template region, decided when at least this many reviewed postings held the region and
+#: every line of it went one way on all of them
+ANCHOR_SUPPORT = 2
 
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
@@ -156,9 +170,19 @@ def line_paths(posting: Posting) -> list[str] | None:
     return paths if paths is not None and len(paths) == len(posting.lines) else None
 
 
+def region_key(start: str, end: str) -> str:
+    """A template region as the memory stores it: the hashes of its two anchors, hashed."""
+    return line_key("r:" + start + ":" + end)
+
+
 def feature_key(name: str) -> str:
     """A feature name as a site correction stores it: hashed, like lines."""
     return line_key("f:" + name)
+
+
+def _quote(line: str, width: int = 30) -> str:
+    text = " ".join(line.split())
+    return repr(text if len(text) <= width else text[:width - 1] + "…")
 
 
 def _finite(v: Any) -> bool:
@@ -194,8 +218,9 @@ class SiteMemory:
             self.sites[site] = {"postings": int(t.get("postings", 0)),
                                 "lines": {k: [int(a), int(b)] for k, (a, b) in t.get("lines", {}).items()},
                                 "shapes": {k: [int(a), int(b)] for k, (a, b) in t.get("shapes", {}).items()}}
-            if t.get("paths"):
-                self.sites[site]["paths"] = {k: [int(a), int(b)] for k, (a, b) in t["paths"].items()}
+            for name in ("paths", "regions"):
+                if t.get(name):
+                    self.sites[site][name] = {k: [int(a), int(b)] for k, (a, b) in t[name].items()}
             model = t.get("model")
             if model:
                 self.set_model(site, float(model["bias"]), model["weights"])
@@ -216,11 +241,45 @@ class SiteMemory:
         posting's ``site`` (or ``site_of[k]`` for the k-th pair). A posting without a
         site teaches nothing (the memory could not tell when to use it)."""
         mem = cls()
+        done: list[tuple[str, Posting, Mapping[int, bool]]] = []
         for k, (p, labels) in enumerate(postings):
             site = (site_of or {}).get(k) or p.site
             if site:
                 mem.add(site, p, labels)
+                done.append((site, p, labels))
+        for site, p, labels in done:
+            mem.add_regions(site, p, labels)
         return mem
+
+    def anchor(self, site: str, key: str) -> bool:
+        """Whether the line of hash ``key`` is an anchor of ``site``'s template."""
+        c = self.sites[site]["lines"].get(key)
+        return c is not None and (c[0] == 0 or c[1] == 0) and c[0] + c[1] >= ANCHOR_SUPPORT
+
+    def add_regions(self, site: str, posting: Posting, labels: Mapping[int, bool]) -> None:
+        """Count one reviewed posting's template regions under ``site`` (after every
+        posting of the site was added, so that its anchors are known): for every two
+        anchors that follow each other with lines between them, whether the posting
+        kept all of those lines, dropped all of them, or both (counted both ways)."""
+        t = self.sites[site]
+        seen: set[tuple[str, bool]] = set()
+        last: str | None = None
+        between: set[bool] = set()
+        for i in sorted(labels):
+            if i >= len(posting.lines) or not posting.lines[i].strip():
+                continue
+            key = line_key(normalise(posting.lines[i]))
+            if self.anchor(site, key):
+                if last is not None and between and last != key:
+                    seen.update((region_key(last, key), keep) for keep in between)
+                last, between = key, set()
+            else:
+                between.add(labels[i])
+        if seen:
+            table = t.setdefault("regions", {})
+            for key, keep in seen:
+                c = table.setdefault(key, [0, 0])
+                c[0 if keep else 1] += 1
 
     def add(self, site: str, posting: Posting, labels: Mapping[int, bool]) -> None:
         """Add one reviewed posting's labels under ``site``."""
@@ -308,6 +367,7 @@ class SiteMemory:
         names = posting_names(posting)
         out: dict[int, Decision] = {}
         where = f"{site}:container"
+        inside = self._regions(site, posting, units, norms) if t.get("regions") else {}
         for i in units:
             norm = norms[i]
             support = 1 if _LETTER.search(norm) else LETTERLESS_SUPPORT
@@ -326,13 +386,41 @@ class SiteMemory:
             if d is not None:
                 if v is not None and v[0] != d.keep and v[1] in (0.0, 1.0):
                     out[i] = Decision(v[0], "memory", site, v[1])
+                elif v is None and i in inside and inside[i].keep != d.keep:
+                    out[i] = inside[i]
                 continue
             if v is not None:
                 out[i] = Decision(v[0], "memory", site, v[1])
+            elif i in inside:
+                out[i] = inside[i]
             elif paths is not None and containers is not None and template_path(paths[i]):
                 v = self._unanimous(containers.get(path_key(paths[i])))
                 if v is not None:
                     out[i] = Decision(v[0], "memory", where, v[1])
+        return out
+
+    def _regions(self, site: str, posting: Posting, units: list[int],
+                 norms: Mapping[int, str]) -> dict[int, Decision]:
+        """The units inside a template region of ``site`` that every reviewed posting
+        holding it kept (or dropped) whole, decided so; the reason names the region's
+        two anchors as this posting has them."""
+        regions = self.sites[site]["regions"]
+        out: dict[int, Decision] = {}
+        last: tuple[int, str] | None = None
+        between: list[int] = []
+        for i in units:
+            key = line_key(norms[i])
+            if not self.anchor(site, key):
+                between.append(i)
+                continue
+            if last is not None and between and last[1] != key:
+                c = regions.get(region_key(last[1], key))
+                v = self._unanimous(c)
+                if v is not None and c is not None and max(c) >= ANCHOR_SUPPORT:
+                    why = f"{site}:between {_quote(posting.lines[last[0]])} and {_quote(posting.lines[i])}"
+                    d = Decision(v[0], "memory", why, v[1])
+                    out.update((j, d) for j in between)
+            last, between = (i, key), []
         return out
 
     def adjust(self, posting: Posting, units: list[int], norms: Mapping[int, str],
@@ -355,8 +443,9 @@ class SiteMemory:
     def _site_json(self, t: Mapping[str, Any]) -> dict[str, Any]:
         out = {"postings": t["postings"], "lines": dict(sorted(t["lines"].items())),
                "shapes": dict(sorted(t["shapes"].items()))}
-        if t.get("paths"):
-            out["paths"] = dict(sorted(t["paths"].items()))
+        for name in ("paths", "regions"):
+            if t.get(name):
+                out[name] = dict(sorted(t[name].items()))
         if t.get("model"):
             out["model"] = {"bias": t["model"]["bias"], "weights": dict(t["model"]["weights"])}
         return out
@@ -368,7 +457,8 @@ class SiteMemory:
     def digest_body(self) -> list[Any]:
         return [[s, t["postings"], sorted(t["lines"].items()), sorted(t["shapes"].items()),
                  *([t["model"]["bias"], sorted(t["model"]["weights"].items())] if t.get("model") else []),
-                 *([["paths", sorted(t["paths"].items())]] if t.get("paths") else [])]
+                 *([["paths", sorted(t["paths"].items())]] if t.get("paths") else []),
+                 *([["regions", sorted(t["regions"].items())]] if t.get("regions") else [])]
                 for s, t in sorted(self.sites.items())]
 
     @classmethod
@@ -386,15 +476,15 @@ class SiteMemory:
             raise InputError(where, "'sites' must map sites to their line tables")
         for site, t in sites.items():
             if not isinstance(t, dict) or not {"postings", "lines", "shapes"} <= set(t) <= {
-                    "postings", "lines", "shapes", "model", "paths"}:
+                    "postings", "lines", "shapes", "model", "paths", "regions"}:
                 raise InputError(where, f"site {site!r} must hold postings, lines and shapes "
-                                 "(and a model, and paths), nothing else")
+                                 "(and a model, paths and regions), nothing else")
             if "model" in t:
                 _check_model(t["model"], where, site)
             n = t["postings"]
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise InputError(where, f"site {site!r}: postings must be a non-negative integer")
-            for name in ("lines", "shapes", "paths"):
+            for name in ("lines", "shapes", "paths", "regions"):
                 if name not in t:
                     continue
                 table = t[name]

@@ -420,3 +420,45 @@ def test_a_site_correction_is_kept_only_when_it_helps_on_reviewed_postings_held_
     assert model([_school_page(0, False), _school_page(1, True)]) is None
     # postings that agree: the correction fitted on each helps on the other and is kept
     assert model([_school_page(0, False), _school_page(1, False), _school_page(2, False)])
+
+
+def _board(k: int, jobs: list[str]) -> tuple[Posting, dict[int, bool]]:
+    """A board page: its template lines (the same on every page) round lines that change."""
+    rows = [(f"{JOBS[k % 4][0]} at Firm {k}", True), ("About the job", True),
+            (f"You will {JOBS[k % 4][1]}.", True), (f"Team of {k + 4} people in office {k}.", True),
+            ("Similar jobs", False), *((j, False) for j in jobs), ("Report this job", False),
+            ("Terms of use", False)]
+    p = Posting.from_text("\n".join(r[0] for r in rows) + "\n", id=f"board-{k}", site="demo")
+    return p, {i: keep for i, (_, keep) in enumerate(rows)}
+
+
+def test_a_template_region_the_reviews_dropped_whole_drops_new_lines_inside_it(tmp_path: Path) -> None:
+    reviewed = [_board(0, ["Data Analyst", "Acme Corp", "Leeds"]),
+                _board(1, ["Platform Engineer", "Globex", "Berlin, Germany"])]
+    new, labels = _board(2, ["Site Reliability Lead", "Initech", "Porto"])
+    units, norms = _undecided(new)
+    mem = SiteMemory.learn(reviewed)
+    d = mem.decide(new, units, norms, {})
+    inside = [i for i in units if new.lines[i] in ("Site Reliability Lead", "Initech", "Porto")]
+    assert all(not d[i].keep for i in inside)
+    assert d[inside[0]].reason == "memory:demo:between 'Similar jobs' and 'Report this job'"
+    # the lines between the two kept anchors were kept on both pages: new ones are kept too
+    duty = next(i for i in units if new.lines[i].startswith("You will"))
+    assert d[duty].keep and d[duty].reason == "memory:demo:between 'About the job' and 'Similar jobs'"
+    # one reviewed page makes no anchor, so no region
+    assert not any(i in SiteMemory.learn(reviewed[:1]).decide(new, units, norms, {}) for i in inside)
+    # a region a review kept part of decides nothing
+    p, lab = _board(3, ["Data Analyst", "Acme Corp"])
+    lab[5] = True
+    mixed = SiteMemory.learn([*reviewed, (p, lab)])
+    assert not any(i in mixed.decide(new, units, norms, {}) for i in inside)
+    # a rule keeps its authority inside a region
+    assert inside[0] not in mem.decide(new, units, norms, {inside[0]: Decision(True, "rule", "mine")})
+    # the regions are data under the classifier's checksum, and read back
+    path = tmp_path / "learned.json"
+    default_classifier().with_memory(mem).save(str(path))
+    assert "Similar" not in path.read_text()
+    again = load_classifier(str(path))
+    assert again.memory is not None and again.memory.sites["demo"]["regions"] == mem.sites["demo"]["regions"]
+    res = auto_filter(new, default_rules(), again)
+    assert all(res.lines[i].decision is not None and not res.lines[i].decision.keep for i in inside)
