@@ -11,6 +11,10 @@ substring that starts at a word start (anywhere, for Chinese and Japanese phrase
 
 :func:`cues` gives the cue names of a text: features for the classifier, and what a
 rule of kind ``lexicon`` (``pattern`` = cue names) matches to drop a line or sentence.
+Two cues are for the posting's tail only (:func:`jdreview.filter.pipeline.tail_blocks`),
+not for any drop rule: ``signoff`` (generic sign-offs and encouragement to apply) and
+``contact_person`` (the contact for questions), which the tail stage acts on only in
+short lines after the body starts.
 Phrases are plain strings, not regexes: lookup by first characters keeps matching
 linear, and any regex engine the rules move to is unaffected.
 
@@ -118,6 +122,13 @@ def _any_phrase() -> Any:
     return ps
 
 
+def fold(text: str) -> str:
+    """The form phrases are matched in: whitespace and case folded, and an escaped
+    ampersand a text copy kept ("Diversity &amp; Inclusion") read as "&"."""
+    folded = " ".join(text.split()).casefold()
+    return folded.replace("&amp;", "&") if "&amp;" in folded else folded
+
+
 @lru_cache(maxsize=CACHE_ENTRIES)
 def cues(text: str) -> tuple[str, ...]:
     """The names of the cues ``text`` holds, in lexicon order (cached per text).
@@ -127,7 +138,7 @@ def cues(text: str) -> tuple[str, ...]:
     in it as a substring (a line where none does holds no cue); in a line where one
     does, each word start is looked up by its first characters, and only the few
     phrases that begin so are compared."""
-    folded = " ".join(text.split()).casefold()
+    folded = fold(text)
     try:
         if not _any_phrase().Match(folded.encode()):
             return ()

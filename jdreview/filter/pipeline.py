@@ -184,9 +184,15 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
         for i in prose_labels(units, norms, dec, rules):
             dec[i] = Decision(True, "structure", "label-value", dec[i].score)
 
-    # a heading whose section the filter dropped whole goes with it
+    # the posting's tail: sign-offs and the contact card for questions, decided as blocks
     if config.structure and classifier is not None:
-        for i in empty_headings(units, norms, dec):
+        dec.update(tail_blocks(units, norms, dec))
+
+    # a heading whose section the filter dropped whole goes with it (a line whose first
+    # sentence a segment rule drops goes whole: the segment stage below drops the rest with it)
+    if config.structure and classifier is not None:
+        seen = dec | boilerplate_openers(lines, units, norms, dec, rules, site) if config.segments else dec
+        for i in empty_headings(units, norms, seen):
             dec[i] = Decision(False, "structure", "empty-heading", dec[i].score)
 
     # 5. segments: trim noise parts of kept lines
@@ -585,6 +591,126 @@ def boilerplate_paragraphs(lines: list[str], units: list[int], norms: Mapping[in
                         out[units[m]] = spread
         k = j
     return out
+
+
+#: a sign-off is a line of at most this many words holding a ``signoff`` cue; a contact
+#: line, one of at most this many holding a ``contact_person`` cue
+_SIGNOFF_WORDS = 40
+_CONTACT_WORDS = 30
+#: a contact card under a contact line: at most this many lines of at most this many words
+_CARD_LINES = 8
+_CARD_WORDS = 6
+#: a card line holding an e-mail address, a phone number or a web address may be this long
+_CARD_REF_WORDS = 12
+_CONTACT_HEADING = re.compile(
+    r"^\W*(?:contacts?|contact us|contact details|kontakt|kontakte|kontakty|kontaktai|kontaktdaten|contacto|"
+    r"contactos|contatto|contatti|contato|contatos|yhteystiedot|yhteyshenkilö|kontaktuppgifter|контакты|"
+    r"контакти|контактная информация|联系方式|联系我们|連絡先|お問い合わせ|お問合せ|اتصل بنا|معلومات الاتصال|"
+    r"liên hệ|thông tin liên hệ)\W*$")
+_CARD_REF = re.compile(r"\S@\S|\(at\)|https?://|\bwww\.|\+?\d[\d ()/.-]{6,}\d")
+_SHOUT_END = re.compile(r"!\W*$")
+
+
+def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> dict[int, Decision]:
+    """The tail of a posting, decided as blocks (issue 13 items 4-5): after the body
+    starts (the first kept line of prose), a short line that signs off or urges to
+    apply in general ("We look forward to hearing from you!", "Neugierig geworden?",
+    "Tešíme sa na Teba!": the ``signoff`` cue of the lexicon) and a line that names the
+    contact person for questions ("Kontakt:", "Hast du Fragen? ...", "Tiedusteluihin
+    vastaa": a contact heading or the ``contact_person`` cue) go. A sign-off takes the
+    sign-off lines and short exclamations right under it; a contact line takes its
+    card: the short lines under it (a name, a title, a company), and lines with an
+    e-mail address, a phone number or a web address (a line a rule dropped, such as a
+    bare number, stays dropped and the card goes on). A block is bounded: a line a rule
+    kept (a label or heading), a label line ("Gesellschaft:"), a heading over kept prose
+    ("Über uns") or a longer line ends it.
+    Only lines the classifier decided are turned (``structure:tail:signoff``,
+    ``structure:tail:contact``).
+
+    >>> ls = ["Data Engineer", "You will build and run the data pipelines in Python and SQL for our whole company, every day.",
+    ...       "Contact:", "Jane Doe", "Recruiting Partner", "+49 30 1234567",
+    ...       "We look forward to hearing from you!", "About us", "Acme makes things for people who make "
+    ...       "things, in twelve countries and on four continents."]
+    >>> d = {i: Decision(True, "classifier", "", 0.9) for i in range(9)}
+    >>> sorted(tail_blocks(list(range(9)), {i: x.lower() for i, x in enumerate(ls)}, d))
+    [2, 3, 4, 5, 6]
+    """
+    from .lexicon import cues
+
+    n = len(units)
+    body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
+                 and word_count(norms[units[k]]) >= _PROSE_WORDS), n)
+    out: dict[int, Decision] = {}
+    k = body + 1
+    while k < n:
+        i = units[k]
+        norm = norms[i]
+        found = cues(norm)
+        w = word_count(norm)
+        if _CONTACT_HEADING.match(norm) or ("contact_person" in found and w <= _CONTACT_WORDS):
+            kind = "contact"
+        elif "signoff" in found and w <= _SIGNOFF_WORDS:
+            kind = "signoff"
+        else:
+            k += 1
+            continue
+        _turn(out, i, dec, kind)
+        m = k + 1
+        while m < n and m - k <= _CARD_LINES:
+            j = units[m]
+            dj = dec.get(j)
+            if dj is None or dj.keep and dj.source not in ("classifier", "default"):
+                break  # a line a rule kept (a label, a heading) is the body's
+            if not dj.keep and dj.source != "classifier":
+                m += 1  # a line a rule dropped (a phone number as a bare number) goes on dropped
+                continue
+            t = norms[j]
+            wj = word_count(t)
+            cj = cues(t)
+            if "contact_person" in cj and wj <= _CONTACT_WORDS or "signoff" in cj and wj <= _SIGNOFF_WORDS:
+                kind = "contact" if "contact_person" in cj else kind
+            elif _LABEL_END.search(t):
+                break  # a label line ("Gesellschaft:") opens the next fact
+            elif kind == "contact" and (_CARD_REF.search(t) and wj <= _CARD_REF_WORDS or wj <= _CARD_WORDS):
+                if m + 1 < n and (dn := dec.get(units[m + 1])) is not None and dn.keep \
+                        and word_count(norms[units[m + 1]]) >= _PROSE_WORDS:
+                    break  # a heading over kept prose ("About us")
+            elif not (kind == "signoff" and wj <= _CARD_WORDS and _SHOUT_END.search(t)):
+                break
+            _turn(out, j, dec, kind)
+            m += 1
+        k = m
+    return out
+
+
+def boilerplate_openers(lines: list[str], units: list[int], norms: Mapping[int, str],
+                        dec: Mapping[int, Decision], rules: RuleSet, site: str = "") -> dict[int, Decision]:
+    """Kept lines of prose right under a short heading whose first sentence a segment drop
+    rule matches ("Salesforce is an equal opportunity employer. What does that mean ...",
+    under "Posting Statement"): the segment stage drops such a line from that sentence on,
+    that is whole, so for the headings above it the line counts as dropped by that rule.
+    Only the lines a heading stands over are looked at (few per posting)."""
+    out: dict[int, Decision] = {}
+    for k in range(1, len(units)):
+        i = units[k]
+        d, h = dec.get(i), dec.get(units[k - 1])
+        if d is None or not d.keep or d.source == "rule" or h is None or not h.keep:
+            continue
+        if word_count(norms[i]) < _PROSE_WORDS or word_count(norms[units[k - 1]]) > _HEADING_WORDS:
+            continue
+        text = lines[i]
+        spans = split_segments(text)
+        first = text[spans[0][0]:spans[0][1]] if spans else text
+        r = rules.match_regex(first, site, "segment", "drop")
+        if r is not None and rules.match_regex(first, site, "segment", "keep") is None:
+            out[i] = Decision(False, "rule", r.id)
+    return out
+
+
+def _turn(out: dict[int, Decision], i: int, dec: Mapping[int, Decision], kind: str) -> None:
+    d = dec.get(i)
+    if d is not None and d.source in ("classifier", "default"):
+        out[i] = Decision(False, "structure", "tail:" + kind, d.score)
 
 
 #: a heading is a short line that ends no sentence; the prose under it has this many words
