@@ -280,33 +280,36 @@ def short_line_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int
 #: "be one of the first applicants", how well you fit, estimated pay, carousel slides; and
 #: logos and image captions a capture kept as text ("Acme logo", "Company Logo")
 _WIDGET = re.compile(
-    # match widgets: resume match, keyword counts, the job board's match score
-    r"^(?:resume|cv|profile|skills?) match(?: score)?$|^.{0,30}\bjob match score\W*$"
-    r"|^\d+ (?:of|out of|von|sur|de|di|van|av|z) \d+ (?:keywords?|skills?|schlüsselwörtern?|fähigkeiten"
+    # match widgets: resume match, keyword counts
+    r"(?:(?:resume|cv|profile|skills?) match(?: score)?"
+    r"|\d+ (?:of|out of|von|sur|de|di|van|av|z) \d+ (?:keywords?|skills?|schlüsselwörtern?|fähigkeiten"
     r"|kompetenzen|mots-clés|compétences|palabras clave|habilidades|parole chiave|competenze|trefwoorden"
-    r"|vaardigheden|palavras-chave)(?: match(?:ed|es)?)?$"
+    r"|vaardigheden|palavras-chave)(?: match(?:ed|es)?)?"
     # be one of the first applicants
-    r"|^(?:be|become) (?:one of|among) the first(?: \d+)? applicants$"
-    r"|^sei (?:eine[rn]? der|unter den) ersten(?: \d+)? bewerber(?:innen|\*innen|:innen)?$"
-    r"|^soyez (?:parmi les premiers|l.un des premiers)(?: \d+)? candidats$"
-    r"|^sé (?:uno|una) de los primeros(?: \d+)? (?:candidatos|solicitantes|postulantes)$"
-    r"|^sii tra i primi(?: \d+)? candidati$|^wees (?:een van de|bij de) eerste(?: \d+)? sollicitanten$"
-    r"|^seja (?:um|uma) dos primeiros(?: \d+)? candidatos$|^كن (?:ضمن|من|بين) (?:أول|أوائل)\b.{0,30}$"
+    r"|(?:be|become) (?:one of|among) the first(?: \d+)? applicants"
+    r"|sei (?:eine[rn]? der|unter den) ersten(?: \d+)? bewerber(?:innen|\*innen|:innen)?"
+    r"|soyez (?:parmi les premiers|l.un des premiers)(?: \d+)? candidats"
+    r"|sé (?:uno|una) de los primeros(?: \d+)? (?:candidatos|solicitantes|postulantes)"
+    r"|sii tra i primi(?: \d+)? candidati|wees (?:een van de|bij de) eerste(?: \d+)? sollicitanten"
+    r"|seja (?:um|uma) dos primeiros(?: \d+)? candidatos|كن (?:ضمن|من|بين) (?:أول|أوائل)\b.{0,30}"
     # how well do you fit
-    r"|^passt (?:dieser job zu mir|die stelle zu mir|weniger|gut|sehr gut|hervorragend|nicht|teilweise)\??$"
-    r"|^(?:is this job (?:a (?:good )?(?:fit|match) )?for me|how (?:well )?do you (?:match|fit))\??$"
-    r"|^prüfe vor deiner bewerbung\b.{0,100}$|^check (?:before you apply )?(?:whether|if) you meet\b.{0,100}$"
-    # a carousel; a salary the board estimated, not the employer's
-    r"|^slide (?:number )?\d+(?: (?:of|von|sur|de) \d+)?$"
-    r"|\((?:[\w.]+ )?est(?:\.|imated|imate)\)$|\((?:geschätzt|estimée?s?|estimado|stimat[oa]|geschat)\b[^)]{0,40}\)$"
-    r"|^/\s*(?:yr|year|mo|month|hr|hour) median$"
+    r"|passt (?:dieser job zu mir|die stelle zu mir|weniger|gut|sehr gut|hervorragend|nicht|teilweise)\??"
+    r"|(?:is this job (?:a (?:good )?(?:fit|match) )?for me|how (?:well )?do you (?:match|fit))\??"
+    r"|prüfe vor deiner bewerbung\b.{0,100}|check (?:before you apply )?(?:whether|if) you meet\b.{0,100}"
+    # a carousel, a salary's median
+    r"|slide (?:number )?\d+(?: (?:of|von|sur|de) \d+)?|/\s*(?:yr|year|mo|month|hr|hour) median"
     # logos and image captions
-    r"|^.{1,100}\s(?:logo|logotype|logotipo|logotyp|logó|логотип)$"
-    r"|^(?:company |employer |firmen|unternehmens|arbeitgeber)?logo$|^company branding image$"
-    r"|^(?:logo|logotipo|logotyp) (?:de|von|of|di|van|do|da) .{1,100}$"
+    r"|(?:company |employer |firmen|unternehmens|arbeitgeber)?logo|company branding image"
+    r"|(?:logo|logotipo|logotyp) (?:de|von|of|di|van|do|da) .{1,100})$"
 )
-#: a widget line has at most this many words
+#: a salary the board estimated, not the employer's: "£50K - £78K (Glassdoor Est.)"
+_ESTIMATE = re.compile(r"\((?:[\w.]+ )?est(?:\.|imated|imate)\)$"
+                       r"|\((?:geschätzt|estimée?s?|estimado|stimat[oa]|geschat)\b[^)]{0,40}\)$")
+#: a logo's caption: "Acme logo"
+_LOGO_END = (" logo", " logotype", " logotipo", " logotyp", " logó", " логотип")
+#: a widget line has at most this many words and characters
 _WIDGET_WORDS = 16
+_WIDGET_CHARS = 200
 
 
 def header_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
@@ -324,11 +327,13 @@ def header_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int,
     """
     out: list[int] = []
     for i in units:
-        d = dec.get(i)
-        if d is not None and d.source == "rule":
-            continue
         norm = norms[i]
-        if word_count(norm) <= _WIDGET_WORDS and _WIDGET.search(norm) is not None:
+        if len(norm) > _WIDGET_CHARS or not (
+                _WIDGET.match(norm) is not None or norm.endswith(_LOGO_END) or "job match score" in norm
+                or (norm.endswith(")") and _ESTIMATE.search(norm) is not None)):
+            continue
+        d = dec.get(i)
+        if (d is None or d.source != "rule") and word_count(norm) <= _WIDGET_WORDS:
             out.append(i)
     return out
 
@@ -364,41 +369,45 @@ def filter_forms(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
     >>> filter_forms(list(range(6)), {i: x.lower() for i, x in enumerate(ls)}, d, rs)
     [2, 3, 4]
     """
-    out: list[int] = []
     n = len(units)
-    k = 0
-    while k < n:
-        j = k
-        values: list[int] = []
+    values_at = [k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep and d.source == "rule"
+                 and (r := rules.get(d.rule)) is not None and r.kind in ("exact", "section")]
+    out: list[int] = []
+    done = -1
+    for v in values_at:
+        if v <= done or not _form_short(norms[units[v]]):
+            continue
+        lo = v  # the run of short lines around the value, no blank line between
+        while lo > 0 and units[lo - 1] == units[lo] - 1 and _form_short(norms[units[lo - 1]]):
+            lo -= 1
+        hi = v
+        while hi + 1 < n and units[hi + 1] == units[hi] + 1 and _form_short(norms[units[hi + 1]]):
+            hi += 1
+        done = hi
+        values = [k for k in values_at if lo <= k <= hi]
         dropped = kept = 0
         anys = False
-        while j < n:
-            i = units[j]
-            norm = norms[i]
-            w = word_count(norm)
-            if j > k and i != units[j - 1] + 1:
-                break  # a blank line (a text's paragraphs) ends the run; this line may open the next
-            if w == 0 or w > _RUN_WORDS or _RUN_END.search(norm) is not None:
-                j += 1  # a longer line or a sentence ends the run
-                break
+        for k in range(lo, hi + 1):
+            i = units[k]
             d = dec.get(i)
-            if d is not None:
-                if not d.keep:
-                    # a menu's items: lines the classifier is sure of (a rule's or a
-                    # structural drop may be a wrong one: a fact list taken for links)
-                    dropped += d.source == "classifier" and d.score is not None and d.score < _FORM_SURE
-                elif d.source == "rule" and ((r := rules.get(d.rule)) is not None and r.kind in ("exact", "section")):
-                    values.append(i)
-                else:
-                    kept += 1
-                if norm.strip(_FORM_EDGE) in _ANY_OPTION:
-                    anys = True
-            j += 1
-        if values and ((anys and len(values) >= 2) or
-                       (dropped >= _FORM_DROPPED and dropped >= _FORM_SHARE * (len(values) + kept))):
-            out.extend(values)
-        k = max(j, k + 1)
+            if d is None:
+                continue
+            if not d.keep:
+                # a menu's items: lines the classifier is sure of (a rule's or a
+                # structural drop may be a wrong one: a fact list taken for links)
+                dropped += d.source == "classifier" and d.score is not None and d.score < _FORM_SURE
+            elif k not in values:
+                kept += 1
+            if norms[i].strip(_FORM_EDGE) in _ANY_OPTION:
+                anys = True
+        if (anys and len(values) >= 2) or (dropped >= _FORM_DROPPED and dropped >= _FORM_SHARE * (len(values) + kept)):
+            out.extend(units[k] for k in values)
     return out
+
+
+def _form_short(norm: str) -> bool:
+    w = word_count(norm)
+    return 0 < w <= _RUN_WORDS and _RUN_END.search(norm) is None
 
 
 _FORM_EDGE = " .,;:!?·•|-–—()[]\"'"
@@ -461,7 +470,7 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
     scored = [(d := dec.get(i)) is not None and d.source == "classifier" for i in units]
     # a label ("Location:") and its value are one fact: the label adds nothing to a gap
     gap = [scored[k] and not (_LABEL_END.search(norms[units[k]]) is not None
-                              and word_count(norms[units[k]]) <= _LABEL_WORDS) for k in range(n)]
+                              and word_count(norms[units[k]]) <= _LABEL_WORDS) for k in range(body)]
     fact = [False] * body
     first_copy: set[int] = set()
     pos: dict[str, int] = {}
