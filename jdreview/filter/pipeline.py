@@ -302,6 +302,11 @@ _WIDGET = re.compile(
     r"|(?:company |employer |firmen|unternehmens|arbeitgeber)?logo|company branding image"
     r"|(?:logo|logotipo|logotyp) (?:de|von|of|di|van|do|da) .{1,100})$"
 )
+#: the first words of those widgets (a line starting with a digit or a slash is tried too)
+_WIDGET_FIRST = frozenset({
+    "resume", "cv", "profile", "skill", "skills", "be", "become", "sei", "soyez", "sé", "sii", "wees", "seja",
+    "كن", "passt", "is", "how", "prüfe", "check", "slide", "company", "employer", "firmenlogo",
+    "unternehmenslogo", "arbeitgeberlogo", "logo", "logotipo", "logotyp"})
 #: a salary the board estimated, not the employer's: "£50K - £78K (Glassdoor Est.)"
 _ESTIMATE = re.compile(r"\((?:[\w.]+ )?est(?:\.|imated|imate)\)$"
                        r"|\((?:geschätzt|estimée?s?|estimado|stimat[oa]|geschat)\b[^)]{0,40}\)$")
@@ -328,8 +333,9 @@ def header_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int,
     out: list[int] = []
     for i in units:
         norm = norms[i]
+        first = norm[:norm.find(" ")] if " " in norm else norm
         if len(norm) > _WIDGET_CHARS or not (
-                _WIDGET.match(norm) is not None or norm.endswith(_LOGO_END) or "job match score" in norm
+                ((first in _WIDGET_FIRST or first[:1].isdigit() or first[:1] == "/") and _WIDGET.match(norm) is not None) or norm.endswith(_LOGO_END) or "job match score" in norm
                 or (norm.endswith(")") and _ESTIMATE.search(norm) is not None)):
             continue
         d = dec.get(i)
@@ -462,9 +468,15 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
     n = len(units)
     # the body: the first kept line of prose (a keep rule's fact line or a line of pay and
     # dates, however long, is the header's: "Markham, ON · 5 days ago · 100 people clicked apply")
-    body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
-                 and word_count(norms[units[k]]) >= _BODY_WORDS and d.source != "rule"
-                 and _FACT.search(norms[units[k]]) is None), n)
+    body = n
+    for k in range(n):
+        d = dec.get(units[k])
+        if d is None or not d.keep or d.source == "rule":
+            continue
+        nw = word_count(norms[units[k]])
+        if nw >= _BODY_WORDS and (nw > _HEADER_WORDS or _FACT.search(norms[units[k]]) is None):
+            body = k
+            break
     wt = rules.get("work-type")
     kinds = tuple(wt.pattern) if wt is not None and wt.kind == "exact" and wt.action == "keep" else ()
     scored = [(d := dec.get(i)) is not None and d.source == "classifier" for i in units]
