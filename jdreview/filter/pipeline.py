@@ -186,7 +186,7 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
 
     # the posting's tail: sign-offs and the contact card for questions, decided as blocks
     if config.structure and classifier is not None:
-        dec.update(tail_blocks(units, norms, dec))
+        dec.update(tail_blocks(units, norms, dec, lines))
 
     # a heading whose section the filter dropped whole goes with it (a line whose first
     # sentence a segment rule drops goes whole: the segment stage below drops the rest with it)
@@ -618,6 +618,8 @@ def boilerplate_paragraphs(lines: list[str], units: list[int], norms: Mapping[in
 #: line, one of at most this many holding a ``contact_person`` cue
 _SIGNOFF_WORDS = 40
 _CONTACT_WORDS = 30
+#: a line longer than this (in characters) holds more words than either
+_TAIL_CHARS = 600
 #: a contact card under a contact line: at most this many lines of at most this many words
 _CARD_LINES = 8
 _CARD_WORDS = 6
@@ -632,7 +634,8 @@ _CARD_REF = re.compile(r"\S@\S|\(at\)|https?://|\bwww\.|\+?\d[\d ()/.-]{6,}\d")
 _SHOUT_END = re.compile(r"!\W*$")
 
 
-def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> dict[int, Decision]:
+def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                lines: list[str] | None = None) -> dict[int, Decision]:
     """The tail of a posting, decided as blocks (issue 13 items 4-5): after the body
     starts (the first kept line of prose), a short line that signs off or urges to
     apply in general ("We look forward to hearing from you!", "Neugierig geworden?",
@@ -666,11 +669,19 @@ def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, De
     while k < n:
         i = units[k]
         norm = norms[i]
-        found = cues(norm)
-        w = word_count(norm)
-        if _CONTACT_HEADING.match(norm) or ("contact_person" in found and w <= _CONTACT_WORDS):
+        if len(norm) > _TAIL_CHARS:  # no short line: not looked up
+            k += 1
+            continue
+        # the line's own text, as the lexicon rule looked it up (its cues are cached)
+        found = cues(lines[i]) if lines is not None else cues(norm)
+        if _CONTACT_HEADING.match(norm):
             kind = "contact"
-        elif "signoff" in found and w <= _SIGNOFF_WORDS:
+        elif not found or ("contact_person" not in found and "signoff" not in found):
+            k += 1
+            continue
+        elif "contact_person" in found and word_count(norm) <= _CONTACT_WORDS:
+            kind = "contact"
+        elif "signoff" in found and word_count(norm) <= _SIGNOFF_WORDS:
             kind = "signoff"
         else:
             k += 1
@@ -687,7 +698,7 @@ def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, De
                 continue
             t = norms[j]
             wj = word_count(t)
-            cj = cues(t)
+            cj = cues(lines[j]) if lines is not None else cues(t)
             if "contact_person" in cj and wj <= _CONTACT_WORDS or "signoff" in cj and wj <= _SIGNOFF_WORDS:
                 kind = "contact" if "contact_person" in cj else kind
             elif _LABEL_END.search(t):
@@ -704,6 +715,10 @@ def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, De
     return out
 
 
+#: a heading of at most _HEADING_WORDS words is at most this long (in characters)
+_OPENER_HEADING_CHARS = 160
+
+
 def boilerplate_openers(lines: list[str], units: list[int], norms: Mapping[int, str],
                         dec: Mapping[int, Decision], rules: RuleSet, site: str = "") -> dict[int, Decision]:
     """Kept lines of prose right under a short heading whose first sentence a segment drop
@@ -714,10 +729,13 @@ def boilerplate_openers(lines: list[str], units: list[int], norms: Mapping[int, 
     out: dict[int, Decision] = {}
     for k in range(1, len(units)):
         i = units[k]
-        d, h = dec.get(i), dec.get(units[k - 1])
-        if d is None or not d.keep or d.source == "rule" or h is None or not h.keep:
+        h = dec.get(units[k - 1])
+        if h is None or not h.keep or len(norms[units[k - 1]]) > _OPENER_HEADING_CHARS:
+            continue  # most lines stand under no short kept line: nothing more is looked at
+        d = dec.get(i)
+        if d is None or not d.keep or d.source == "rule":
             continue
-        if word_count(norms[i]) < _PROSE_WORDS or word_count(norms[units[k - 1]]) > _HEADING_WORDS:
+        if word_count(norms[units[k - 1]]) > _HEADING_WORDS or word_count(norms[i]) < _PROSE_WORDS:
             continue
         text = lines[i]
         spans = split_segments(text)
