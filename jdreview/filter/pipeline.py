@@ -194,6 +194,9 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
         seen = dec | boilerplate_openers(lines, units, norms, dec, rules, site) if config.segments else dec
         for i in empty_headings(units, norms, seen):
             dec[i] = Decision(False, "structure", "empty-heading", dec[i].score)
+        # a line of no word (",", "•", a mojibake space) goes with the lines round it
+        for i, keep in wordless_lines(units, norms, dec).items():
+            dec[i] = Decision(keep, "structure", "wordless", dec[i].score)
 
     # 5. segments: trim noise parts of kept lines
     budget.check("segments")
@@ -756,6 +759,53 @@ def _turn(out: dict[int, Decision], i: int, dec: Mapping[int, Decision], kind: s
 _HEADING_WORDS = 8
 _PROSE_WORDS = 15
 _HEADING_END = re.compile(r"[.!,;]\W*$")
+
+
+#: a word of a line: two word characters in a row; a digit is a value ("3" under "Openings:")
+_WORD = re.compile(r"\w\w")
+_DIGIT = re.compile(r"\d")
+
+
+def wordless_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> dict[int, bool]:
+    """Lines of no word (no two word characters in a row: ",", ".", "•", "---", a stray
+    "i", "┬á" where a capture broke a no-break space) that the classifier decided (or
+    the repeated-title rule, a comma said twice being no title): each
+    is kept when the nearest lines with words on both sides of it are kept (on one side,
+    at the posting's edge), and dropped otherwise; a digit is a value, no such line. Such a line says nothing of its own; the separator between two kept
+    paragraphs or the comma between "Eindhoven" and "Noord-Brabant" belongs to them,
+    the bullet of a dropped menu to the menu. Returns line -> keep for the lines whose
+    decision changes.
+
+    >>> ls = ["Eindhoven", ",", "Noord-Brabant", "Share", "•", "Apply"]
+    >>> d = {0: Decision(True, "classifier"), 1: Decision(False, "classifier"), 2: Decision(True, "classifier"),
+    ...      3: Decision(False, "rule", "button"), 4: Decision(True, "classifier"), 5: Decision(True, "classifier")}
+    >>> sorted(wordless_lines(list(range(6)), {i: x.lower() for i, x in enumerate(ls)}, d).items())
+    [(1, True), (4, False)]
+    """
+    n = len(units)
+    worded = [_WORD.search(norms[i]) is not None or _DIGIT.search(norms[i]) is not None for i in units]
+    if all(worded):
+        return {}
+    out: dict[int, bool] = {}
+    prev_keep: bool | None = None
+    before: list[bool | None] = [None] * n
+    for k in range(n):
+        before[k] = prev_keep
+        if worded[k]:
+            prev_keep = dec[units[k]].keep
+    next_keep: bool | None = None
+    for k in range(n - 1, -1, -1):
+        if worded[k]:
+            next_keep = dec[units[k]].keep
+            continue
+        d = dec[units[k]]
+        if d.source != "classifier" and d.rule != "repeated-title":
+            continue  # a rule's decision stands (a line of no word is no title, though)
+        b = before[k]
+        keep = (b if b is not None else bool(next_keep)) and (next_keep if next_keep is not None else b is not None)
+        if keep != d.keep:
+            out[units[k]] = keep
+    return out
 
 
 def empty_headings(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:

@@ -16,7 +16,7 @@ from jdreview.filter.segments import split_segments
 from jdreview.io.posting import Posting
 
 #: structural mechanisms of the filter itself, named in reasons without a rule of the set
-BUILT_IN_STRUCTURE = frozenset({"label-value", "empty-heading", "boilerplate"})
+BUILT_IN_STRUCTURE = frozenset({"label-value", "empty-heading", "boilerplate", "wordless"})
 
 NOISY_RULES = parse_rules("""
 schema = 1
