@@ -482,6 +482,7 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
             break
     wt = rules.get("work-type")
     kinds = tuple(wt.pattern) if wt is not None and wt.kind == "exact" and wt.action == "keep" else ()
+    kinds_at = _phrases_pattern(kinds) if kinds else None
     scored = [(d := dec.get(i)) is not None and d.source == "classifier" for i in units]
     # a label ("Location:") and its value are one fact: the label adds nothing to a gap
     gap = [scored[k] and not (_LABEL_END.search(norms[units[k]]) is not None
@@ -505,8 +506,8 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
             continue
         if d.source == "rule" and d.keep:
             fact[k] = True
-        elif d.source == "classifier" and (_FACT.search(norm) is not None or (nw <= 5 and any(
-                _has_phrase(norm, x) for x in kinds))):
+        elif d.source == "classifier" and (_FACT.search(norm) is not None or (nw <= 5 and kinds_at is not None
+                                                                              and kinds_at.search(norm) is not None)):
             fact[k] = True
     own = list(fact)  # facts of the line itself, not only a copy's first
     for k in first_copy:
@@ -541,7 +542,8 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
 
 
 def _has_phrase(norm: str, phrase: str) -> bool:
-    """``phrase`` occurs in ``norm`` as whole words."""
+    """``phrase`` occurs in ``norm`` as whole words: neither character beside it is
+    alphanumeric (``str.isalnum``)."""
     at = norm.find(phrase)
     while at >= 0:
         end = at + len(phrase)
@@ -549,6 +551,21 @@ def _has_phrase(norm: str, phrase: str) -> bool:
             return True
         at = norm.find(phrase, at + 1)
     return False
+
+
+@lru_cache(maxsize=16)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern whose ``search`` says whether any of ``phrases`` occurs as whole
+    words, as :func:`_has_phrase` of each would (one pass over a line instead of a
+    ``find`` loop per phrase). ``[^\\W_]`` is ``str.isalnum``: ``\\w`` is an
+    alphanumeric character or the underscore.
+
+    >>> bool(_phrases_pattern(("full time", "remote")).search("remote / hybrid"))
+    True
+    >>> bool(_phrases_pattern(("full time", "remote")).search("remoteness"))
+    False
+    """
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, phrases)) + r")(?![^\W_])")
 
 
 def _logit(p: float) -> float:
@@ -741,6 +758,8 @@ def boilerplate_openers(lines: list[str], units: list[int], norms: Mapping[int, 
         if word_count(norms[units[k - 1]]) > _HEADING_WORDS or word_count(norms[i]) < _PROSE_WORDS:
             continue
         text = lines[i]
+        if not rules.may_match_segment(text, site):
+            continue  # no segment of the line can match a drop rule (the segment stage asks the same)
         spans = split_segments(text)
         first = text[spans[0][0]:spans[0][1]] if spans else text
         r = rules.match_regex(first, site, "segment", "drop")
@@ -969,11 +988,17 @@ def _check_kept_share(result: FilterResult, config: FilterConfig) -> None:
     does not understand, reported rather than silently written."""
     if not config.min_kept_share:
         return
-    total = sum(word_count(x) for x in result.posting.lines)
+    total = sum(map(word_count, result.posting.lines))
     if total < _KEPT_SHARE_MIN_WORDS:
         return
-    kept = sum(word_count(lr.kept_text()) for lr in result.lines if lr.decision is not None)
-    if kept < config.min_kept_share * total:
+    enough = config.min_kept_share * total
+    kept = 0
+    for lr in result.lines:
+        if lr.decision is not None:
+            kept += word_count(lr.kept_text())
+            if kept >= enough:
+                return  # most postings keep enough within their first lines
+    if kept < enough:
         p = result.posting
         result.warnings.append(
             f"{p.source or p.id or '<posting>'}: warning: the cleaned text keeps {kept} of {total} words "

@@ -1,0 +1,61 @@
+"""Work the filter's stages share or skip: each faster form answers exactly as the plain one."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jdreview.filter.pipeline import _has_phrase, _phrases_pattern, auto_filter
+from jdreview.filter.rules import RuleSet, parse_rules
+from jdreview.io.posting import Posting
+
+#: letters, digits, the underscore, separators and non-ASCII alphanumerics (é, ß, 東, ٣)
+_ALPHABET = "ab _-/·é1ß東٣"
+_PHRASES = st.lists(st.text(_ALPHABET, min_size=1, max_size=4), min_size=1, max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(_ALPHABET, max_size=16), _PHRASES)
+def test_one_pattern_finds_a_whole_word_phrase_where_the_find_loop_does(norm: str, phrases: list[str]) -> None:
+    want = any(_has_phrase(norm, p) for p in phrases)
+    assert (_phrases_pattern(tuple(phrases)).search(norm) is not None) == want
+
+
+def test_the_phrase_pattern_reads_underscores_and_other_scripts_as_the_loop_does() -> None:
+    pat = _phrases_pattern(("remote", "full time", "c++"))
+    for norm, want in [("remote", True), ("fully remote.", True), ("remote_first", True), ("remoteé", False),
+                       ("東remote", False), ("٣remote", False), ("full time, c++", True), ("c++x", False)]:
+        assert (pat.search(norm) is not None) == want == any(_has_phrase(norm, p) for p in ("remote", "full time", "c++"))
+
+
+DROP_ALL_BUT_ONE = parse_rules("""
+schema = 1
+[[rule]]
+id = "chrome"
+kind = "regex"
+action = "drop"
+pattern = '^menu item'
+""")
+
+
+def _posting(kept_lines: int, dropped_lines: int) -> Posting:
+    kept = ["We build the data pipelines of the company in Python and SQL, every day."] * kept_lines
+    return Posting.from_text("\n".join(kept + [f"menu item number {n} of the site" for n in range(dropped_lines)]) + "\n")
+
+
+def test_a_posting_that_keeps_almost_nothing_is_warned_about() -> None:
+    # 1 kept line of 14 words against 36 dropped lines of 7 words: 14 of 266 words, 5.3% -> no warning;
+    # 37 dropped lines: 14 of 273, 5.1% -> none; 60 dropped lines: 14 of 434, 3.2% -> a warning naming the share
+    assert not any("keeps" in w for w in auto_filter(_posting(1, 36), DROP_ALL_BUT_ONE).warnings)
+    assert not any("keeps" in w for w in auto_filter(_posting(1, 37), DROP_ALL_BUT_ONE).warnings)
+    assert any("14 of 294 words" in w for w in auto_filter(_posting(1, 40), DROP_ALL_BUT_ONE).warnings)
+    warned = [w for w in auto_filter(_posting(1, 60), DROP_ALL_BUT_ONE).warnings if "keeps" in w]
+    assert warned and "14 of 434 words" in warned[0], warned
+    # nothing kept at all
+    nothing = auto_filter(_posting(0, 20), DROP_ALL_BUT_ONE).warnings
+    assert any("keeps 0 of 140 words" in w for w in nothing), nothing
+
+
+def test_no_warning_without_rules_or_below_fifty_words() -> None:
+    assert not auto_filter(_posting(0, 7), DROP_ALL_BUT_ONE).warnings  # 49 words: too short to judge
+    assert not auto_filter(_posting(1, 60), RuleSet()).warnings  # everything kept
