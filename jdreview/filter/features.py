@@ -359,13 +359,30 @@ def _seam(line: str) -> tuple[bool, bool, bool, bool, bool]:
             last in _FUNCTION_WORDS, len(t) < 80)
 
 
+#: the last answer of :func:`blocks` (its lines, its units, the blocks): the
+#: near-duplicate rule and the classifier's context ask it of the same posting in turn
+_last_blocks: tuple[list[str], list[int], list[int]] | None = None
+
+
 def blocks(lines: list[str], units: list[int]) -> list[int]:
     """Block number of every unit: lines a capture split mid-sentence (inline runs
     of bold or links put on lines of their own) are joined back into one block.
+    Asked again of equal lines and units, the last answer is given again (a copy).
 
     >>> blocks(["Du hast", "Airflow", "oder mehr.", "Next", "Apply"], [0, 1, 2, 3, 4])
     [0, 0, 0, 1, 2]
     """
+    global _last_blocks
+    last = _last_blocks
+    # equal lists of the same strings compare by identity, element by element, in C
+    if last is not None and last[1] == units and last[0] == lines:
+        return list(last[2])
+    out = _join_blocks(lines, units)
+    _last_blocks = (list(lines), list(units), out)
+    return list(out)
+
+
+def _join_blocks(lines: list[str], units: list[int]) -> list[int]:
     out: list[int] = []
     b = 0
     prev_i = -2

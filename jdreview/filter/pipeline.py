@@ -437,6 +437,22 @@ _FACT = re.compile(r"(?:[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|c
                    r"|sluitingsdatum|sista ansökningsdag)\b[^.!?]{0,40}\d"
                    r"|\b(?:published|veröffentlicht|erschienen|publié|publicado|pubblicato|gepubliceerd|julkaistu"
                    r"|publicerad)\s*(?:on|am|le|el|il|op)?\s*[:：]?\s*\d)")
+#: what a line of no digit must hold to be a fact of :data:`_FACT` (the others want a digit)
+_FACT_WORDS = ("posted", "updated", "published", "ago", "vor")
+
+
+def _may_be_fact(norm: str) -> bool:
+    """Whether :data:`_FACT` can match ``norm`` at all: every alternative of it but
+    the posting dates ("posted today", "a day ago", "vor einem Tag") needs a digit
+    (``\\d``), so a line of neither is no fact (one scan for a digit and a few
+    substring checks, where the pattern tries its every alternative at every position).
+
+    >>> _may_be_fact("£30,000 a year"), _may_be_fact("posted today"), _may_be_fact("data engineer")
+    (True, True, False)
+    """
+    return _DIGIT.search(norm) is not None or any(w in norm for w in _FACT_WORDS)
+
+
 #: header lines are short: a title, a company, a place, a fact
 _HEADER_WORDS = 12
 #: the fact lines of one header block lie this close (lines the classifier scored between them)
@@ -506,8 +522,8 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
             continue
         if d.source == "rule" and d.keep:
             fact[k] = True
-        elif d.source == "classifier" and (_FACT.search(norm) is not None or (nw <= 5 and kinds_at is not None
-                                                                              and kinds_at.search(norm) is not None)):
+        elif d.source == "classifier" and ((_may_be_fact(norm) and _FACT.search(norm) is not None) or (
+                nw <= 5 and kinds_at is not None and kinds_at.search(norm) is not None)):
             fact[k] = True
     own = list(fact)  # facts of the line itself, not only a copy's first
     for k in first_copy:

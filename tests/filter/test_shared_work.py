@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jdreview.filter.pipeline import _has_phrase, _phrases_pattern, auto_filter
+from jdreview.filter.features import blocks
+from jdreview.filter.pipeline import _FACT, _has_phrase, _may_be_fact, _phrases_pattern, auto_filter
 from jdreview.filter.rules import RuleSet, parse_rules
 from jdreview.io.posting import Posting
 
@@ -59,3 +60,32 @@ def test_a_posting_that_keeps_almost_nothing_is_warned_about() -> None:
 def test_no_warning_without_rules_or_below_fifty_words() -> None:
     assert not auto_filter(_posting(0, 7), DROP_ALL_BUT_ONE).warnings  # 49 words: too short to judge
     assert not auto_filter(_posting(1, 60), RuleSet()).warnings  # everything kept
+
+
+_FACT_PIECES = st.sampled_from(["posted", "reposted", "updated", "published", "today", "an ", "a ", "3", "12", "£",
+                                "$", "usd", " days", " ago", "vor ", "einem ", "tag", "il y a ", "hace ", "fa",
+                                " geleden", "deadline", "closing date ", "veröffentlicht", ":", " ", "x", "٣", "."])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_FACT_PIECES, max_size=8).map("".join))
+def test_a_line_the_fact_check_skips_holds_no_fact(norm: str) -> None:
+    if _FACT.search(norm) is not None:
+        assert _may_be_fact(norm), norm
+
+
+def test_the_fact_check_skips_lines_of_no_digit_and_no_date_word() -> None:
+    assert not _may_be_fact("senior data engineer") and not _may_be_fact("remote, london")
+    assert _may_be_fact("vor einem tag") and _may_be_fact("a day ago") and _may_be_fact("٣ days")
+
+
+def test_blocks_asked_twice_of_one_posting_answer_alike_and_apart_when_lines_differ() -> None:
+    lines = ["Du hast", "Airflow", "oder mehr.", "Next", "Apply"]
+    first = blocks(lines, [0, 1, 2, 3, 4])
+    first.append(99)  # a caller's change to its answer is its own
+    assert blocks(lines, [0, 1, 2, 3, 4]) == [0, 0, 0, 1, 2]
+    assert blocks(lines, [0, 1, 3, 4]) == [0, 0, 1, 2]  # other units: answered anew
+    changed = ["Du hast", "Airflow.", "Oder mehr.", "Next", "Apply"]
+    assert blocks(changed, [0, 1, 2, 3, 4]) == [0, 0, 1, 2, 3]  # other lines too
+    lines[1] = "Airflow."  # the same list changed in place is other lines
+    assert blocks(lines, [0, 1, 2, 3, 4]) == [0, 0, 1, 2, 3]
