@@ -122,29 +122,40 @@ def _any_phrase() -> Any:
     return ps
 
 
-def fold(text: str) -> str:
+def fold(text: str, norm: str | None = None) -> str:
     """The form phrases are matched in: whitespace and case folded, and an escaped
-    ampersand a text copy kept ("Diversity &amp; Inclusion") read as "&"."""
-    folded = " ".join(text.split()).casefold()
+    ampersand a text copy kept ("Diversity &amp; Inclusion") read as "&". ``norm``,
+    when given, is the text with whitespace and case folded already (the rules'
+    ``normalise``, which the filter computes of every line)."""
+    folded = " ".join(text.split()).casefold() if norm is None else norm
     return folded.replace("&amp;", "&") if "&amp;" in folded else folded
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
-def cues(text: str) -> tuple[str, ...]:
+#: text -> its cues (cleared when full, as the rules' caches are)
+_CUES: dict[str, tuple[str, ...]] = {}
+
+
+def cues(text: str, norm: str | None = None) -> tuple[str, ...]:
     """The names of the cues ``text`` holds, in lexicon order (cached per text).
-    The classifier's features for boilerplate prose; empty for most lines.
+    The classifier's features for boilerplate prose; empty for most lines. A caller
+    that has the text's ``normalise`` (whitespace and case folded) passes it as
+    ``norm``: the text is then not folded again.
 
     Linear in the text: one RE2 pass over the line says whether any phrase occurs
     in it as a substring (a line where none does holds no cue); in a line where one
     does, each word start is looked up by its first characters, and only the few
     phrases that begin so are compared."""
-    folded = fold(text)
-    try:
-        if not _any_phrase().Match(folded.encode()):
-            return ()
-    except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8 only
-        pass
-    return _cues_folded(folded)
+    found = _CUES.get(text)
+    if found is None:
+        folded = fold(text, norm)
+        try:
+            found = _cues_folded(folded) if _any_phrase().Match(folded.encode()) else ()
+        except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8 only
+            found = _cues_folded(folded)
+        if len(_CUES) >= CACHE_ENTRIES:
+            _CUES.clear()
+        _CUES[text] = found
+    return found
 
 
 def _cues_folded(folded: str) -> tuple[str, ...]:

@@ -304,7 +304,7 @@ class RuleSet:
                 return items[min(zip(starts, floating, strict=True))[1]]
             lex = self._lexicon.get((scope, unit, action))
             if lex:
-                found = set(cues(text))
+                found = set(cues(text, self.norm_cache.get(text)))
                 if found:
                     for rule, names in lex:
                         if found & names:
@@ -324,7 +324,7 @@ class RuleSet:
                 hit = _MAYBE
                 break
             lex = self._lexicon.get((scope, "segment", "drop"))
-            if lex and (found := set(cues(text))) and any(found & names for _r, names in lex):
+            if lex and (found := set(cues(text, self.norm_cache.get(text)))) and any(found & names for _r, names in lex):
                 hit = _MAYBE
                 break
         if len(cache) >= _CACHE_SIZE:
@@ -384,7 +384,7 @@ class RuleSet:
 
     def lexicon_rule(self, text: str, site: str) -> Rule | None:
         """The first lexicon drop rule (any unit) one of whose cues ``text`` holds."""
-        found = set(cues(text))
+        found = set(cues(text, self.norm_cache.get(text)))
         if not found:
             return None
         for scope in self.scopes(site):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import jdreview.filter.lexicon as lexicon_module
 from jdreview.filter.features import blocks
+from jdreview.filter.lexicon import cues
 from jdreview.filter.pipeline import _FACT, _has_phrase, _may_be_fact, _phrases_pattern, auto_filter
-from jdreview.filter.rules import RuleSet, parse_rules
+from jdreview.filter.rules import RuleSet, normalise, parse_rules
 from jdreview.io.posting import Posting
 
 #: letters, digits, the underscore, separators and non-ASCII alphanumerics (é, ß, 東, ٣)
@@ -89,3 +92,28 @@ def test_blocks_asked_twice_of_one_posting_answer_alike_and_apart_when_lines_dif
     assert blocks(changed, [0, 1, 2, 3, 4]) == [0, 0, 1, 2, 3]  # other lines too
     lines[1] = "Airflow."  # the same list changed in place is other lines
     assert blocks(lines, [0, 1, 2, 3, 4]) == [0, 0, 1, 2, 3]
+
+
+_CUE_TEXTS = ["Acme is an Equal  Opportunity EMPLOYER.", "Diversity &amp; Inclusion at Acme", "  We process your personal data ",
+              "Wir verarbeiten Ihre personenbezogenen Daten gemäß DSGVO.", "我们是平等就业机会雇主", "You build pipelines.",
+              "We look forward to hearing from you!", "No agencies please\u00a0(unsolicited CVs)", ""]
+
+
+def test_cues_from_the_rules_normalised_text_are_the_cues_of_the_text() -> None:
+    plain = {}
+    for text in _CUE_TEXTS:
+        lexicon_module._CUES.clear()
+        plain[text] = cues(text)
+    assert any(plain.values()) and not all(plain.values())
+    for text in _CUE_TEXTS:
+        lexicon_module._CUES.clear()
+        assert cues(text, normalise(text)) == plain[text], text
+
+
+def test_the_cue_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lexicon_module, "CACHE_ENTRIES", 3)
+    lexicon_module._CUES.clear()
+    for text in _CUE_TEXTS[:5]:
+        cues(text)
+    assert 1 <= len(lexicon_module._CUES) <= 3
+    assert cues(_CUE_TEXTS[0]) == ("eeo",)
