@@ -98,9 +98,7 @@ def auto_filter(posting: Posting, rules: RuleSet | None = None,
         split = _split_long_lines(posting, rules, classifier, config)
         if split is not None:
             return split
-    result = _auto_filter(posting, rules, classifier, config, budget)
-    _check_kept_share(result, config)
-    return result
+    return _auto_filter(posting, rules, classifier, config, budget)
 
 
 def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None,
@@ -217,9 +215,11 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
                 need[text] = v
             if v:
                 _segment_line(results[i], rules, site)
-    return FilterResult(posting, results, rules.version,
-                        classifier.version if classifier is not None else "",
-                        list(posting.warnings))
+    result = FilterResult(posting, results, rules.version,
+                          classifier.version if classifier is not None else "",
+                          list(posting.warnings))
+    _check_kept_share(result, config, norms)
+    return result
 
 
 
@@ -999,21 +999,28 @@ def _split_long_lines(posting: Posting, rules: RuleSet, classifier: LineScorer |
 _KEPT_SHARE_MIN_WORDS = 50
 
 
-def _check_kept_share(result: FilterResult, config: FilterConfig) -> None:
+def _check_kept_share(result: FilterResult, config: FilterConfig, norms: Mapping[int, str]) -> None:
     """Warn when a posting of some length comes out (nearly) empty: a capture the filter
-    does not understand, reported rather than silently written."""
+    does not understand, reported rather than silently written. ``norms`` holds the
+    normalised text of every unit: its words are the line's (folding whitespace and
+    case makes no word and joins none), and the stages have counted them already."""
     if not config.min_kept_share:
         return
-    total = sum(map(word_count, result.posting.lines))
+    total = sum(map(word_count, norms.values()))  # a blank line has no word
     if total < _KEPT_SHARE_MIN_WORDS:
         return
     enough = config.min_kept_share * total
     kept = 0
     for lr in result.lines:
-        if lr.decision is not None:
+        d = lr.decision
+        if d is None:
+            continue
+        if lr.segments is not None:
             kept += word_count(lr.kept_text())
-            if kept >= enough:
-                return  # most postings keep enough within their first lines
+        elif d.keep:
+            kept += word_count(norms[lr.index])
+        if kept >= enough:
+            return  # most postings keep enough within their first lines
     if kept < enough:
         p = result.posting
         result.warnings.append(

@@ -11,6 +11,7 @@ from jdreview.filter.features import blocks
 from jdreview.filter.lexicon import cues
 from jdreview.filter.pipeline import _FACT, _has_phrase, _may_be_fact, _phrases_pattern, auto_filter
 from jdreview.filter.rules import RuleSet, normalise, parse_rules
+from jdreview.filter.words import word_count
 from jdreview.io.posting import Posting
 
 #: letters, digits, the underscore, separators and non-ASCII alphanumerics (é, ß, 東, ٣)
@@ -117,3 +118,30 @@ def test_the_cue_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         cues(text)
     assert 1 <= len(lexicon_module._CUES) <= 3
     assert cues(_CUE_TEXTS[0]) == ("eeo",)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("東京渋谷ไทย。、ab AßİΣ\t\u3000\u00a0\u2028x1", max_size=14))
+def test_a_normalised_line_has_the_words_of_the_line(text: str) -> None:
+    # the kept-share check counts a line's words on its normalised text
+    assert word_count(normalise(text)) == word_count(text)
+
+
+def test_the_kept_share_counts_the_kept_segments_of_a_line() -> None:
+    # one line of 61 words whose first sentence no rule drops and the rest a rule drops:
+    # 4 of 61 words kept (6.6%) -> no warning; the same line all dropped (60 words) -> a warning
+    rs = parse_rules('''
+schema = 1
+[[rule]]
+id = "junk"
+kind = "regex"
+unit = "segment"
+action = "drop"
+pattern = '^Junk'
+''')
+    line = "We build data pipelines. " + " ".join(["Junk words of the site footer here."] * 7) + " Junk" * 8
+    r = auto_filter(Posting.from_text(line + "\n"), rs)
+    assert r.lines[0].segments is not None and r.cleaned_text().startswith("We build data pipelines.")
+    assert not r.warnings
+    r = auto_filter(Posting.from_text(line.replace("We build data pipelines.", "Junk data pipelines.") + "\n"), rs)
+    assert r.cleaned_text().strip() == "" and any("keeps 0 of 60 words" in w for w in r.warnings), r.warnings
