@@ -207,9 +207,10 @@ class RuleSet:
                 grouped.setdefault((r.scope, r.unit, r.action), []).append(r)
         for key, items in grouped.items():
             anchored = [_is_anchored(r.pattern[0]) for r in items]
-            floating = [r for r, a in zip(items, anchored, strict=True) if not a]
+            # whether the floating ones merge is asked (and cached) only when two of them match one text
+            floating = tuple((r.pattern[0], r.case_sensitive) for r, a in zip(items, anchored, strict=True) if not a)
             self._combined[key] = (self._set([(r.pattern[0], r.case_sensitive) for r in items]),
-                                   items, anchored, _combinable(floating))
+                                   items, anchored, floating)
         # segment rules are anchored to segments, not lines: to ask "could a segment
         # of this line match?" cheaply, try the patterns with their anchors removed
         self._seg_any: dict[str, PatternSet] = {}
@@ -292,13 +293,13 @@ class RuleSet:
             group = self._combined.get((scope, unit, action))
             hits = group[0].hits(text) if group is not None else None
             if group is not None and hits:
-                _patterns, items, anchored, combinable = group
+                _patterns, items, anchored, floating_patterns = group
                 floating = []
                 for i in hits:
                     if anchored[i]:
                         return items[i]  # the anchored rules are tried first, in order
                     floating.append(i)
-                if len(floating) == 1 or not combinable:
+                if len(floating) == 1 or not _merges(floating_patterns):
                     return items[floating[0]]
                 starts = group[0].starts(text, floating)
                 return items[min(zip(starts, floating, strict=True))[1]]
@@ -477,25 +478,26 @@ class _LazySet:
 
 
 #: (all the regexes of a (scope, unit, action) as one set, their rules, which are
-#:  anchored, whether the floating ones merge into one alternation)
-_Group = tuple[PatternSet, list[Rule], list[bool], bool]
+#:  anchored, the (pattern, case_sensitive) of the floating ones)
+_Group = tuple[PatternSet, list[Rule], list[bool], tuple[tuple[str, bool], ...]]
 
 
 @functools.lru_cache(maxsize=256)
 def _merges(patterns: tuple[tuple[str, bool], ...]) -> bool:
+    """Whether the patterns merge into one alternation (the engine this replaced
+    then reported the leftmost match; patterns it could not merge, e.g. two defining
+    the same group name, it tried one by one and reported the first that matched).
+    Asked of a rule set's floating regexes the first time two of them match one text.
+
+    >>> _merges(((r"\\bapply\\b", False), (r"Apply$", True)))
+    True
+    """
     parts = [f"(?P<jdr_{i}>{p})" if cs else f"(?P<jdr_{i}>(?i:{p}))" for i, (p, cs) in enumerate(patterns)]
     try:
         regex.compile("|".join(parts), regex.V0)
     except (regex.error, ValueError, OverflowError):
         return False
     return True
-
-
-def _combinable(rules: list[Rule]) -> bool:
-    """Whether the rules' patterns merge into one alternation (the engine this replaced
-    then reported the leftmost match; rules it could not merge, e.g. two defining the
-    same group name, it tried one by one and reported the first that matched)."""
-    return len(rules) > 1 and _merges(tuple((r.pattern[0], r.case_sensitive) for r in rules))
 
 
 # --------------------------------------------------------------------------- loading
