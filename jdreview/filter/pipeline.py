@@ -176,6 +176,16 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
             # a value a keep rule kept ("Type:" / "Permanent"): its label goes with it
             dec[label] = Decision(True, "structure", "label-value", dl.score)
 
+    # a job's facts a structure rule took for links or copies (a board's job-details list,
+    # a label/value block that adds facts, the employer's list said twice)
+    if config.structure and classifier is not None:
+        for i in fact_runs(units, norms, dec, pairs, rules, lines):
+            dec[i] = Decision(True, "structure", "facts", dec[i].score)
+
+    if config.structure and classifier is not None:
+        for i in id_pairs(pairs, norms, dec):
+            dec[i] = Decision(False, "structure", "id-pair", dec[i].score)
+
     # a label over the prose it names ("Language:" / "English is our working language ...")
     # is that prose's heading, not a word of a picker or a button
     if config.structure and classifier is not None:
@@ -926,6 +936,213 @@ def prose_labels(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
         r = rules.get(d.rule)
         if r is not None and r.kind == "exact":
             out.append(i)
+    return out
+
+
+#: words of a job fact on a short line ("Shift and schedule", "Experience Level", "Project Type",
+#: "Mandatory skills", "26,25 Stunden pro Woche", "2 - 4 years", "7-8.5 Lacs P.A."), in the
+#: corpus's languages and more: what tells a job's facts list from a list of links
+_FACT_WORD = re.compile(
+    r"\b(?:experience|experience level|years?|level|seniority|salary|pay|wage|rate|hourly|fixed[- ]price|budget"
+    r"|hours?|per (?:hour|week|month|year|annum)|p\.a\b|lacs|lakhs?|shift|schedule|contract|contract length"
+    r"|duration|type|project type|job type|employment|skills?|expertise|remote|hybrid|on-?site|full[- ]time"
+    r"|part[- ]time|deadline|start date|openings|vacancies|qualification|education|degree"
+    r"|erfahrung|berufserfahrung|jahre|gehalt|vergütung|stunden|woche|wochenstunden|arbeitszeit|vertrag"
+    r"|vertragsart|anstellungsart|beschäftigungsart|kenntnisse|expérience|ans|salaire|heures|semaine|contrat"
+    r"|compétences|experiencia|años|salario|sueldo|horas|semana|contrato|jornada|habilidades|requisitos"
+    r"|esperienza|anni|stipendio|ore|settimana|contratto|competenze|ervaring|jaar|salaris|uur|uren|week"
+    r"|dienstverband|vaardigheden|kokemus|vuotta|palkka|työaika|tunnit|viikko|työsuhde|osaaminen"
+    r"|erfarenhet|år|lön|timmar|vecka|anställning|praxe|rokov|mzda|plat|hodín|týždeň|úväzok"
+    r"|опыт|лет|года?|зарплата|часов|неделю|занятость|досвід|років|зарплата|годин|тиждень)\b")
+#: after a fact's label, this many lines of the list are its values ("Shift and schedule" /
+#: "On call" / "Encouraged to apply" / "Military encouraged")
+_FACT_VALUES = 3
+#: a chain of label/value pairs this long is a job-details block, decided as one
+_CHAIN_PAIRS = 3
+#: a pair between kept pairs of a chain whose label the classifier scored this high is kept with them
+_CHAIN_UNSURE = 0.4
+#: a bullet item ("- Enseñanza media completa.", "• Python", "1. ...")
+_BULLET = re.compile(r"^\s*(?:[-–—•·*▪●◦‣]|\d{1,2}[.)])\s*\S")
+
+
+def _facty(norm: str) -> bool:
+    """A short line that names a job fact or holds one (pay, years, hours, a work type)."""
+    return _FACT_WORD.search(norm) is not None or _FACT.search(norm) is not None
+
+
+def fact_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+              pairs: list[tuple[int, int]], rules: RuleSet, lines: list[str]) -> list[int]:
+    """Lines a structure rule took for links or copies that are the job's own facts
+    (issue 13 items 6, 7, 9), to keep (``structure:facts``):
+
+    - a link list's stretch that starts right under the job's kept lines or a fact
+      (the job-details list of a board: "Shift and schedule" / "On call", "Fixed-price" /
+      "Experience Level" / "Skills and Expertise" / skill chips) as long as its lines name
+      job facts or are the values of one (the :data:`_FACT_VALUES` lines after a fact's
+      label), up to a line a rule dropped; the same upwards from a fact right under the
+      list (the "2 - 4 years" of a header card), and a fact the classifier dropped between
+      such a stretch and the job's lines;
+    - a chain of :data:`_CHAIN_PAIRS` or more label/value pairs ("Address:" / "20 King St",
+      "City:" / "Toronto", ...) the filter mostly kept: a pair in it that a structure rule
+      took for a copy of the header, or whose value a number or button rule dropped, is
+      one of the facts the block adds;
+    - a repeated run of three or more bullet items whose first copy was kept (a board's
+      "Requisitos:" section repeating the body's requirement bullets), with its label:
+      the posting's own list, no header copy.
+
+    Only structure decisions and number/button rule drops of values are turned; a line a
+    rule dropped for what it says stays dropped. The classifier is trained on the rule
+    decisions as they are: this stage decides, it does not teach."""
+    n = len(units)
+    pos = {i: k for k, i in enumerate(units)}
+    out: list[int] = []
+
+    def kind(i: int) -> str:
+        d = dec.get(i)
+        if d is None or d.keep or d.source not in ("structure", "rule"):
+            return ""
+        r = rules.get(d.rule)
+        return r.kind if r is not None else ""
+
+    def kept(k: int) -> bool:
+        d = dec.get(units[k])
+        return d is not None and d.keep
+
+    # 1. job-details lists a link-list rule took for links
+    k = 0
+    while k < n:
+        if kind(units[k]) != "link_list":
+            k += 1
+            continue
+        start = k
+        while k < n and kind(units[k]) == "link_list":
+            k += 1
+        stop = k  # [start, stop): one stretch of link-list lines
+        for step, edge, beyond in ((1, start, start - 1), (-1, stop - 1, stop)):
+            if not 0 <= beyond < n:
+                continue
+            anchor = units[beyond]
+            da = dec.get(anchor)
+            anchor_fact = word_count(norms[anchor]) <= _LABEL_WORDS + 4 and _facty(norms[anchor])
+            if not (da is not None and da.keep) and not anchor_fact:
+                continue
+            taken: list[int] = []
+            left = 0
+            m = edge
+            while start <= m < stop:
+                norm = norms[units[m]]
+                if _facty(norm):
+                    left = _FACT_VALUES if _DIGIT.search(norm) is None else 0
+                    taken.append(m)
+                elif step == 1 and left > 0:
+                    left -= 1
+                    taken.append(m)
+                else:
+                    break
+                m += step
+            if not any(_facty(norms[units[t]]) for t in taken):
+                continue
+            out.extend(units[t] for t in taken)
+            if taken and da is not None and not da.keep and da.source == "classifier" and anchor_fact:
+                out.append(anchor)  # the pay or years line between the list and the job's lines
+
+    # 2. label/value chains: a job-details block decided as one
+    chains: list[list[tuple[int, int]]] = []
+    for label, value in pairs:
+        if chains and pos[label] == pos[chains[-1][-1][1]] + 1:
+            chains[-1].append((label, value))
+        else:
+            chains.append([(label, value)])
+    for chain in chains:
+        if len(chain) < _CHAIN_PAIRS:
+            continue
+        both = sum(1 for lb, v in chain if kept(pos[lb]) and kept(pos[v]))
+        if both < 2 or 2 * both < len(chain):
+            continue
+        for c, (lb, v) in enumerate(chain):
+            kl, kv = kind(lb), kind(v)
+            dl, dv = dec[lb], dec[v]
+            if not dl.keep and not dv.keep and dl.source == "classifier" and dl.score is not None and \
+                    dl.score >= _CHAIN_UNSURE and c > 0 and all(kept(pos[x]) for x in chain[c - 1]) and \
+                    pos[v] + 1 < n and kept(pos[v] + 1):
+                out.extend((lb, v))  # a pair the classifier was unsure of between kept pairs
+                continue
+            if kl in ("near_duplicate", "repeated_block", "link_list") or (
+                    kv in ("near_duplicate", "repeated_block", "link_list") and (kept(pos[lb]) or kl)):
+                out.extend(x for x in (lb, v) if not kept(pos[x]))
+            elif kept(pos[lb]) and not kept(pos[v]) and (d := dec[v]).source == "rule" and \
+                    (r := rules.get(d.rule)) is not None and r.kind == "regex" and _DIGIT.search(norms[v]):
+                out.append(v)  # a number rule's drop of a kept label's value
+
+    # 3. a number a rule dropped that is a kept line's value: under a label that names a
+    # fact ("Počet rokov praxe" / "3"), or inside a sentence a capture split over lines
+    # ("... directly to" / "35%" / ".")
+    for k in range(1, n):
+        i = units[k]
+        d = dec[i]
+        if d.keep or d.source != "rule" or (r := rules.get(d.rule)) is None or r.kind != "regex" or \
+                any(c.isalpha() for c in norms[i]) or not kept(k - 1):
+            continue
+        prev = norms[units[k - 1]]
+        if word_count(prev) <= _LABEL_WORDS and _HEADING_END.search(prev) is None and _facty(prev):
+            out.append(i)
+        elif k + 1 < n and _RUN_END.search(prev) is None and word_count(prev) >= _LABEL_WORDS and \
+                (below := lines[units[k + 1]].lstrip()) and not below[0].isupper() and not below[0].isdigit():
+            out.append(i)
+
+    # 4. a repeated bullet list whose first copy was kept
+    first_kept: set[str] = set()
+    k = 0
+    while k < n:
+        i = units[k]
+        if kind(i) != "repeated_block":
+            if kept(k):
+                first_kept.add(norms[i])
+            k += 1
+            continue
+        run: list[int] = []
+        while k < n and kind(units[k]) == "repeated_block":
+            run.append(k)
+            k += 1
+        if len(run) >= 3 and all(_BULLET.match(lines[units[m]]) and norms[units[m]] in first_kept for m in run):
+            out.extend(units[m] for m in run)
+            above = run[0] - 1
+            if above >= 0 and kind(units[above]) in ("near_duplicate", "repeated_title") and \
+                    _LABEL_END.search(norms[units[above]]):
+                out.append(units[above])
+    return out
+
+
+#: a label that names an id ("Job ID:", "Req #:", "Reference No.:", "Ilmoitusnumero:",
+#: "Kennziffer:", "Referenznummer:", "Numéro de l'offre:" reads as its last word)
+_ID_LABEL = re.compile(
+    r"(?:\b(?:id|ref|ref\.|reference|no\.?|nr\.?|#|number|code|kennziffer|referenz|referenznummer|stellennummer"
+    r"|numéro|número|numero|nummer|numer|číslo|номер|код)|ilmoitusnumero|hakunumero|referenssi)\s*[:：]\s*$")
+#: an id-shaped value: one token with a digit ("8481515", "R-0000156487", "JR-2026-114")
+_ID_VALUE = re.compile(r"^[#\w./-]{0,30}\d[#\w./-]{0,30}$")
+
+
+def id_pairs(pairs: list[tuple[int, int]], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+    """Label/value pairs that hold a posting's or requisition's id ("Ilmoitusnumero:" /
+    "8481515", "Job ID:" / "R-0000156487"), which the classifier kept for a fact: both
+    lines, to drop (``structure:id-pair``). Only lines the classifier decided are turned,
+    and a label that names something else ("Phone number:" over "010 841 5423", a value
+    with a space) is no id.
+
+    >>> d = {0: Decision(True, "classifier", "", 0.6), 1: Decision(True, "classifier", "", 0.8)}
+    >>> id_pairs([(0, 1)], {0: "ilmoitusnumero:", 1: "8481515"}, d)
+    [0, 1]
+    """
+    out: list[int] = []
+    for label, value in pairs:
+        dl, dv = dec.get(label), dec.get(value)
+        if dl is None or dv is None or not (dl.keep or dv.keep):
+            continue
+        if _ID_LABEL.search(norms[label]) is None or _ID_VALUE.match(norms[value].strip()) is None:
+            continue
+        if any(d.keep and d.source not in ("classifier", "default", "structure") for d in (dl, dv)):
+            continue  # a rule kept one of them
+        out.extend(x for x, d in ((label, dl), (value, dv)) if d.keep)
     return out
 
 
