@@ -994,28 +994,37 @@ def fact_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Deci
     rule dropped for what it says stays dropped. The classifier is trained on the rule
     decisions as they are: this stage decides, it does not teach."""
     n = len(units)
-    pos = {i: k for k, i in enumerate(units)}
     out: list[int] = []
+    # one pass: whether each unit is kept, and the kind of the rule that dropped it
+    keep = [True] * n
+    kinds = [""] * n
+    get = rules.get
+    for k, i in enumerate(units):
+        d = dec[i]
+        if not d.keep:
+            keep[k] = False
+            if d.source == "structure" or d.source == "rule":
+                r = get(d.rule)
+                if r is not None:
+                    kinds[k] = r.kind
+    if not pairs and "link_list" not in kinds and "repeated_block" not in kinds and "regex" not in kinds:
+        return out
+    pos = {i: k for k, i in enumerate(units)}
 
     def kind(i: int) -> str:
-        d = dec.get(i)
-        if d is None or d.keep or d.source not in ("structure", "rule"):
-            return ""
-        r = rules.get(d.rule)
-        return r.kind if r is not None else ""
+        return kinds[pos[i]]
 
     def kept(k: int) -> bool:
-        d = dec.get(units[k])
-        return d is not None and d.keep
+        return keep[k]
 
     # 1. job-details lists a link-list rule took for links
     k = 0
     while k < n:
-        if kind(units[k]) != "link_list":
+        if kinds[k] != "link_list":
             k += 1
             continue
         start = k
-        while k < n and kind(units[k]) == "link_list":
+        while k < n and kinds[k] == "link_list":
             k += 1
         stop = k  # [start, stop): one stretch of link-list lines
         for step, edge, beyond in ((1, start, start - 1), (-1, stop - 1, stop)):
@@ -1076,15 +1085,20 @@ def fact_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Deci
 
     # 3. a number a rule dropped that is a kept line's value: under a label that names a
     # fact ("Počet rokov praxe" / "3"), or inside a sentence a capture split over lines
-    # ("... directly to" / "35%" / ".")
+    # ("... directly to" / "35%" / "."); a date under the deadline or posting-date label it
+    # completes ("Viim. hakupvm" / "30.6.2014") goes with its label, kept
     for k in range(1, n):
-        i = units[k]
-        d = dec[i]
-        if d.keep or d.source != "rule" or (r := rules.get(d.rule)) is None or r.kind != "regex" or \
-                any(c.isalpha() for c in norms[i]) or not kept(k - 1):
+        if kinds[k] != "regex" or dec[i := units[k]].source != "rule" or any(c.isalpha() for c in norms[i]):
             continue
         prev = norms[units[k - 1]]
-        if word_count(prev) <= _LABEL_WORDS and _HEADING_END.search(prev) is None and _facty(prev):
+        if not kept(k - 1):
+            dp = dec[units[k - 1]]
+            if dp.source == "classifier" and word_count(prev) <= _LABEL_WORDS and \
+                    _FACT.search(prev + " " + norms[i]) is not None and _FACT.search(prev) is None:
+                out.extend((units[k - 1], i))
+            continue
+        if word_count(prev) <= _LABEL_WORDS and _HEADING_END.search(prev) is None and (
+                _facty(prev) or _FACT.search(prev + " " + norms[i]) is not None):
             out.append(i)
         elif k + 1 < n and _RUN_END.search(prev) is None and word_count(prev) >= _LABEL_WORDS and \
                 (below := lines[units[k + 1]].lstrip()) and not below[0].isupper() and not below[0].isdigit():
@@ -1095,19 +1109,19 @@ def fact_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Deci
     k = 0
     while k < n:
         i = units[k]
-        if kind(i) != "repeated_block":
+        if kinds[k] != "repeated_block":
             if kept(k):
                 first_kept.add(norms[i])
             k += 1
             continue
         run: list[int] = []
-        while k < n and kind(units[k]) == "repeated_block":
+        while k < n and kinds[k] == "repeated_block":
             run.append(k)
             k += 1
         if len(run) >= 3 and all(_BULLET.match(lines[units[m]]) and norms[units[m]] in first_kept for m in run):
             out.extend(units[m] for m in run)
             above = run[0] - 1
-            if above >= 0 and kind(units[above]) in ("near_duplicate", "repeated_title") and \
+            if above >= 0 and kinds[above] in ("near_duplicate", "repeated_title") and \
                     _LABEL_END.search(norms[units[above]]):
                 out.append(units[above])
     return out
@@ -1425,11 +1439,13 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
 
 
 def _bare_value(d: Decision, rules: RuleSet) -> bool:
-    """A keep decision of an exact rule: a line that is one value ("Remote", "Full-time")."""
+    """A keep decision of an exact rule: a line that is one value ("Remote", "Full-time");
+    or of a label-and-value section rule ("Salary:" / "£30,000 - £50,000" on a similar
+    job's card)."""
     if not d.keep or d.source != "rule":
         return False
     r = rules.get(d.rule)
-    return r is not None and r.kind == "exact"
+    return r is not None and (r.kind == "exact" or r.kind == "section" and 0 < r.max_lines <= 2)
 
 
 class SectionBounds:
