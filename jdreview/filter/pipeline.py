@@ -1100,7 +1100,7 @@ def fact_runs(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Deci
         if word_count(prev) <= _LABEL_WORDS and _HEADING_END.search(prev) is None and (
                 _facty(prev) or _FACT.search(prev + " " + norms[i]) is not None):
             out.append(i)
-        elif k + 1 < n and _RUN_END.search(prev) is None and word_count(prev) >= _LABEL_WORDS and \
+        elif k + 1 < n and word_count(prev) >= _LABEL_WORDS and _RUN_END.search(prev[-64:]) is None and \
                 (below := lines[units[k + 1]].lstrip()) and not below[0].isupper() and not below[0].isdigit():
             out.append(i)
 
