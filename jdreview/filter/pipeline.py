@@ -29,13 +29,15 @@ kept units, in order, with their original characters.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import dataclasses
 import math
+import operator
 import re
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
@@ -158,6 +160,13 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
     if config.structure:
         for i in header_widgets(units, norms, dec):
             dec[i] = Decision(False, "structure", "widget", dec[i].score if i in dec else None)
+    if config.structure and classifier is not None:
+        for i in header_chrome(units, norms, dec):
+            dec[i] = Decision(False, "structure", "header-chrome", dec[i].score)
+    if config.structure and posting.kind == "text":
+        for i in paste_template(lines, units, dec):
+            dp = dec.get(i)
+            dec[i] = Decision(False, "structure", "front-matter", dp.score if dp is not None else None)
     if config.structure and classifier is not None:
         for i in filter_forms(units, norms, dec, rules):
             dec[i] = Decision(False, "structure", "filter-form", dec[i].score)
@@ -355,6 +364,249 @@ def header_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int,
         if (d is None or d.source != "rule") and word_count(norm) <= _WIDGET_WORDS:
             out.append(i)
     return out
+
+
+#: "you are here" over a breadcrumb trail (a line of its own, or the trail after its colon)
+_YOU_ARE_HERE = re.compile(
+    r"(?:you are here|sie sind hier|vous êtes ici|vous êtes sur|usted está aquí|está aquí|estás aquí|ti trovi (?:in|qui)"
+    r"|sei qui|u bent hier|je bent hier|você está aqui|du är här|du er her|olet tässä|olet täällä|jesteś tutaj|jesteś tu"
+    r"|nacházíte se|nachádzate sa|вы здесь|вы находитесь|ви тут|ви знаходитесь|ви тут знаходитесь|現在位置|現在地|当前位置"
+    r"|您的位置|您现在的位置|vị trí của bạn|bạn đang ở|أنت هنا|breadcrumbs?|brotkrümelnavigation|fil d.ariane"
+    r"|ruta de navegación|percorso di navigazione|kruimelpad)(?:(?:\s*[:：»›>]|\s)\s*(?P<trail>.*))?$")
+#: a breadcrumb trail: three parts or more between these separators
+_CRUMB_SEP = re.compile(r"\s(?:>|›|»|>>)\s")
+#: a site's navigation word alone on a line above the header: its careers section, its job
+#: list, the kind of page ("Stellenangebot", "Karriär", "Job"), a call to find other jobs
+_NAV_LINES = frozenset({
+    "job", "jobs", "job offer", "job offers", "job opening", "job openings", "open positions", "open roles",
+    "vacancy", "vacancies", "careers", "career", "careers home", "job search", "find jobs", "search jobs",
+    "find a job", "find a new job", "all jobs", "job listings", "current openings", "current vacancies",
+    "work with us", "join us", "join our team",
+    "karriere", "stellenangebot", "stellenangebote", "offene stellen", "stellenanzeige", "jobangebot", "jobbörse",
+    "jobsuche", "aktuelle stellen", "jobs finden", "stellensuche",
+    "carrière", "carrières", "offre d'emploi", "offres d'emploi", "offre d’emploi", "offres d’emploi", "emplois",
+    "nous rejoindre", "rejoignez-nous", "trouver un emploi",
+    "empleo", "empleos", "oferta de empleo", "ofertas de empleo", "trabaja con nosotros", "carreras", "buscar empleo",
+    "carriera", "carriere", "lavora con noi", "offerte di lavoro", "offerta di lavoro", "posizioni aperte",
+    "vacature", "vacatures", "werken bij", "vind een baan", "vacatures zoeken",
+    "carreira", "carreiras", "vaga", "vagas", "trabalhe conosco", "oportunidades",
+    "karriär", "lediga jobb", "lediga tjänster", "jobba hos oss", "hitta jobb",
+    "ura", "työpaikat", "avoimet työpaikat", "avoimet paikat", "löydä uusi työpaikka", "hae työpaikkoja",
+    "ledige stillinger", "ledige stillingar", "kariera", "oferty pracy", "oferta pracy", "praca",
+    "kariéra", "volné pozice", "voľné pozície", "ponuky práce", "pracovné ponuky", "nabídky práce",
+    "вакансии", "вакансия", "карьера", "вакансії", "вакансія", "кар'єра", "кар’єра",
+    "採用情報", "求人", "求人情報", "キャリア", "招聘", "职位", "加入我们", "社会招聘", "校园招聘",
+    "الوظائف", "وظائف", "الوظائف الشاغرة", "tuyển dụng", "việc làm", "cơ hội nghề nghiệp",
+})
+#: a board's widget beside the header: how soon the employer answers ("We usually reply within
+#: 3 days", "Nous répondons généralement sous 3 jours") and a list's hidden items ("+2 more")
+_HEADER_WIDGET = re.compile(
+    r"(?:(?:we |the employer |the recruiter )?(?:usually|typically|normally|generally) (?:reply|replies|respond|responds"
+    r"|answer|answers) (?:within|in) (?:\d+|an?|one|two|three|a few) (?:hours?|days?|weeks?)"
+    r"|(?:nous )?(?:répondons|répond) (?:généralement|habituellement|normalement|en général) (?:sous|en|dans les) \d+"
+    r" (?:heures?|jours?|semaines?)"
+    r"|(?:wir )?(?:antworten|antwortet) (?:in der regel|normalerweise|meist|üblicherweise) (?:innerhalb (?:von )?|in )"
+    r"\d+ (?:stunden|tagen?|wochen?)"
+    r"|(?:normalmente|generalmente|habitualmente|geralmente|di solito) (?:respondemos|responde|rispondiamo) (?:en|em|entro|in)"
+    r" \d+ (?:horas?|días?|dias?|semanas?|ore|giorni|settimane)"
+    r"|(?:we |wij )?(?:reageren|antwoorden) (?:meestal|doorgaans|gewoonlijk) binnen \d+ (?:uur|dagen|weken)"
+    r"|(?:vi )?svarar (?:vanligtvis|oftast|normalt) inom \d+ (?:timmar|dagar|veckor)"
+    r"|vastaamme (?:yleensä|tavallisesti) \d+ (?:tunnin|päivän|viikon) (?:kuluessa|sisällä)"
+    r"|\+\s?\d+ (?:more|weitere|autres?|más|altri|altre|meer|mais|fler|lisää|więcej|další|ďalšie|ещё|еще))\W*$")
+#: a board's tab or widget heading that stands over the header's copy, not over facts of its own
+_TAB_LINES = frozenset({
+    "job details", "details", "the job", "application", "overview", "job overview", "job information",
+    "job info", "position details", "vacancy details", "role details",
+    "jobdetails", "stellendetails", "details zur stelle", "die stelle", "bewerbung", "übersicht",
+    "détails du poste", "détails de l'offre", "détails de l’offre", "le poste", "l'offre", "l’offre", "candidature",
+    "detalles del empleo", "detalles del puesto", "el empleo", "solicitud", "dettagli del lavoro",
+    "dettagli dell'offerta", "dettagli dell’offerta", "candidatura", "vacaturedetails", "functiedetails",
+    "de vacature", "sollicitatie", "detalhes da vaga", "a vaga", "jobbdetaljer", "tjänstedetaljer", "ansökan",
+})
+#: a tab heading that names the job: "Job details for Data Engineer at Acme"
+_TAB_NAMING = ("job details for ", "details for ", "stellendetails für ", "détails du poste pour ",
+               "detalles del empleo para ", "vacaturedetails voor ")
+_NAV_EDGE = " .,;:!?·•|-–—()[]\"'»›>"
+
+
+def header_chrome(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+    """Lines of the site's navigation over the header that the classifier kept: before
+    the body (the first kept line of prose), a "you are here" line and the breadcrumb
+    trail it introduces ("You are here:" / "Home Careers Jobs Students"), a trail of
+    three parts or more between ">" or "»", a navigation word alone on its line
+    ("Careers", "Stellenangebot", "Karriär", "Löydä uusi työpaikka"), and a board's tab
+    or widget heading with nothing of its own under it ("Job details", "The job",
+    "Application", "Job details for Data Engineer at Acme"): the lines under it, past
+    the ones a rule dropped (an "Apply" button), are another such tab, or a heading over
+    prose ("About Acme", "Job description"). Returns the lines that go
+    (``structure:header-chrome``); a line a rule decided stays as it is.
+
+    >>> ls = ["Menu", "You are here:", "Home Careers Students", "Careers", "Data Engineer", "Acme, Berlin",
+    ...       "Job details", "Apply", "About Acme",
+    ...       "Acme builds the data pipelines that power our customers' reports, in Python and SQL, every day."]
+    >>> d = {i: Decision(True, "classifier", "", 0.8) for i in range(10)}
+    >>> d.update({0: Decision(False, "rule", "button"), 7: Decision(False, "rule", "button")})
+    >>> header_chrome(list(range(10)), {i: x.lower() for i, x in enumerate(ls)}, d)
+    [1, 2, 3, 6]
+    """
+    n = len(units)
+    out: list[int] = []
+    tabs: list[int] = []
+    body = -1
+    for k in range(n):
+        i = units[k]
+        d = dec.get(i)
+        if d is None:
+            continue
+        if body >= 0:
+            break
+        norm = norms[i]
+        if d.source != "classifier":
+            if d.keep and d.source != "rule" and word_count(norm) >= _BODY_WORDS:
+                body = k
+            continue
+        if len(norm) > _WIDGET_CHARS:
+            if d.keep and word_count(norm) >= _BODY_WORDS:
+                body = k
+            continue
+        bare = norm.strip(_NAV_EDGE)
+        if bare in _TAB_LINES or bare.startswith(_TAB_NAMING):
+            tabs.append(k)  # a dropped tab too: the header block must not take it back
+            continue
+        nw = word_count(norm)
+        if d.keep and nw >= _BODY_WORDS:
+            body = k
+            continue
+        at = bare.find(" ")
+        first = bare if at < 0 else bare[:at]
+        if (first in _REPLY_FIRST or first[:1] == "+") and _HEADER_WIDGET.match(norm) is not None:
+            out.append(i)  # a dropped one too, for the same reason
+            continue
+        if not d.keep:
+            continue
+        here = _YOU_ARE_HERE.match(bare) if first.rstrip(":：") in _HERE_FIRST or first[:4] in _HERE_FIRST \
+            or first[:3] in _HERE_FIRST else None
+        if here is not None and not ((trail := here.group("trail")) and (
+                word_count(trail) > _WIDGET_WORDS or _HEADING_END.search(trail) is not None)):
+            out.append(i)
+            if not trail and k + 1 < n and (dn := dec.get(units[k + 1])) is not None and dn.keep \
+                    and dn.source == "classifier" and word_count(norms[units[k + 1]]) <= _WIDGET_WORDS \
+                    and _HEADING_END.search(norms[units[k + 1]]) is None:
+                out.append(units[k + 1])  # the trail on the line under it
+            continue
+        if bare in _NAV_LINES or (("›" in norm or ">" in norm or "»" in norm) and nw <= _WIDGET_WORDS
+                                  and len(_CRUMB_SEP.findall(norm)) >= 2):
+            out.append(i)
+    if body >= 0:
+        # a board's tabs under a summary line of prose, when the description's heading
+        # follows them closely (looked for in C: most postings have no such heading there)
+        window = units[body + 1:body + _COPY_GAP]
+        if _DESCRIPTION_HEADING in map(_RULE_OF, filter(None, map(dec.get, window))):
+            for k in range(body + 1, body + _COPY_GAP):
+                d = dec[units[k]]
+                if d.keep and d.rule == _DESCRIPTION_HEADING:
+                    break
+                if d.source == "classifier" and norms[units[k]].strip(_NAV_EDGE) in _TAB_LINES:
+                    tabs.append(k)
+    if not tabs:
+        return sorted(set(out))
+
+    def next_line(k: int) -> int:
+        """The next unit after ``k`` that no rule dropped (n when none)."""
+        m = k + 1
+        while m < n and (d := dec.get(units[m])) is not None and not d.keep and d.source == "rule":
+            m += 1
+        return m
+
+    # a tab heading goes when what follows it is another tab, a description heading a
+    # rule kept, or a short heading over prose: nothing of its own
+    gone: set[int] = set()
+    for k in reversed(tabs):
+        m = next_line(k)
+        if m >= n:
+            continue
+        d = dec.get(units[m])
+        nxt = next_line(m)
+        if m in gone or (d is not None and d.keep and d.source == "rule" and d.rule == _DESCRIPTION_HEADING) or (
+                word_count(norms[units[m]]) <= _HEADING_WORDS and _HEADING_END.search(norms[units[m]]) is None
+                and m not in tabs and nxt < n and (dn := dec.get(units[nxt])) is not None and dn.keep
+                and word_count(norms[units[nxt]]) >= _PROSE_WORDS):
+            gone.add(k)
+    out.extend(units[k] for k in gone)
+    return sorted(set(out))
+
+
+_RULE_OF = operator.attrgetter("rule")
+#: the first words of a "you are here" line (and the first characters of a Chinese or Japanese one)
+_HERE_FIRST = frozenset({
+    "you", "sie", "vous", "usted", "está", "estás", "ti", "sei", "u", "je", "você", "du", "olet", "jesteś",
+    "nacházíte", "nachádzate", "вы", "ви", "vị", "bạn", "أنت", "breadcrumb", "breadcrumbs", "brotkrümelnavigation",
+    "fil", "ruta", "percorso", "kruimelpad", "現在位置", "現在地", "当前位置", "您的位置", "您现在的"})
+#: the first words of the widgets that say how soon the employer answers
+_REPLY_FIRST = frozenset({
+    "we", "the", "usually", "typically", "normally", "generally", "nous", "répondons", "répond", "wir", "antworten",
+    "antwortet", "normalmente", "generalmente", "habitualmente", "geralmente", "di", "wij", "reageren", "antwoorden",
+    "vi", "svarar", "vastaamme"})
+
+
+#: a front-matter field: "company: Acme", "job_title: Data Engineer"
+_FIELD = re.compile(r"^\s*[A-Za-z_][\w -]{0,30}:(?:\s.*)?$")
+#: the fields that hold the job's title: the one field a posting keeps
+_TITLE_FIELDS = frozenset({"title", "role", "position", "job", "job title", "job_title", "jobtitle", "job-title",
+                           "position title", "position_title"})
+#: a line that opens an HTML comment
+_OPENS_COMMENT = operator.methodcaller("startswith", "<!--")
+#: a front matter is closed within this many lines
+_FRONT_LINES = 30
+
+
+def paste_template(lines: list[str], units: list[int], dec: Mapping[int, Decision]) -> list[int]:
+    """The template a text posting was pasted into, not the posting: a front matter at
+    its very start (a "---" line, "key: value" fields, a closing "---") and HTML comments
+    opening a line ("<!-- Paste the job description below this line -->", over one line or
+    several).
+    The delimiters, the comments and the fields go (``structure:front-matter``), but a
+    field that holds the job's title ("title:", "role:") is the posting's title line and
+    stays; a line a keep rule kept stays too. Only a comment that closes within a few
+    lines counts, so no body line goes with one left open.
+
+    >>> ls = ["---", "company: Acme", "role: Data Engineer", "---", "",
+    ...       "<!-- Paste the job description below. -->", "We build data pipelines."]
+    >>> paste_template(ls, [0, 1, 2, 3, 5, 6], {})
+    [0, 1, 3, 5]
+    """
+    out: list[int] = []
+    n = len(units)
+    if n > 2 and lines[units[0]].strip() == "---":
+        for k in range(1, min(n, _FRONT_LINES)):
+            text = lines[units[k]]
+            if text.strip() == "---":
+                out.append(units[0])
+                out.append(units[k])
+                for m in range(1, k):
+                    key = lines[units[m]].split(":", 1)[0].strip().casefold()
+                    if key not in _TITLE_FIELDS:
+                        out.append(units[m])
+                break
+            if _FIELD.match(text) is None:
+                break
+    # a template's instructions open its head: a comment at the start of one of its first
+    # lines (looked for in C: most postings have none)
+    head = min(n, (units.index(out[1]) + 1 if out else 0) + _CARD_LINES)
+    head_lines = list(map(lines.__getitem__, units[:head]))
+    k = 0 if any(map(_OPENS_COMMENT, head_lines)) else head
+    while k < head:
+        text = lines[units[k]]
+        if not text.startswith("<!--"):
+            k += 1
+            continue
+        end = next((m for m in range(k, min(n, k + _CARD_LINES)) if "-->" in lines[units[m]]), None)
+        if end is None or lines[units[end]].split("-->", 1)[1].strip():
+            k += 1
+            continue
+        out.extend(units[k:end + 1])
+        k = end + 1
+    return sorted(i for i in out if not ((d := dec.get(i)) is not None and d.keep and d.source == "rule"))
 
 
 #: the "any" option of a search form's facet
@@ -1431,7 +1683,7 @@ def rule_decisions(posting: Posting, units: list[int], norms: dict[int, str], ru
                 hits = link_lists(lines, units, norms, dec, rule.min_lines,
                                   normalise_title(posting, units, norms))
             else:
-                hits = repeated_titles(posting, units, norms, dec)
+                hits = repeated_titles(posting, units, norms, dec, rules, keep_hits)
             for j in hits:
                 if j not in dec:
                     dec[j] = Decision(rule.action == "keep", "structure", rule.id)
@@ -1805,30 +2057,54 @@ def link_lists(lines: list[str], units: list[int], norms: Mapping[int, str],
 
 
 def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
-                    dec: Mapping[int, Decision]) -> set[int]:
+                    dec: Mapping[int, Decision], rules: RuleSet | None = None,
+                    kept: Iterable[int] | None = None) -> set[int]:
     """Copies of the posting's title: the page ``<title>`` line a collector put first
-    (when the title shows again, or it carries a " | Site" suffix), and a second copy
-    of a header line that follows the first within the header block."""
+    (when the title shows again in the header, or it carries a " | Site" suffix), and a
+    second copy of a header line that follows the first within the header block. The
+    header ends where the body opens: at a description heading a keep rule kept (a title
+    said again under "Job Description" is the body's heading), and, for the posting's
+    own title, at the first line of prose (a collector's first line that the body
+    repeats after its first paragraph is the posting's title, and so is the copy). A " | " line whose parts a keep rule names ("Sydney | Full-Time | On-Site")
+    is the header's facts, no page title.
+
+    >>> ls = ["**URL:** https://example.com/jobs/1", "Data Engineer", "Berlin", "Job Description",
+    ...       "Data Engineer", "You will build the pipelines that feed our reports, in Python and SQL."]
+    >>> d = {3: Decision(True, "rule", "description-heading")}
+    >>> sorted(repeated_titles(Posting.from_text("\\n".join(ls)), list(range(6)),
+    ...                        {i: x.lower() for i, x in enumerate(ls)}, d))
+    []
+    """
     hits: set[int] = set()
     if not units:
         return hits
     lines = posting.lines
+    # the body opens at a heading a keep rule names the description's ("Job Description",
+    # "Stellenbeschreibung") or at the first line of prose no rule dropped: a copy of the
+    # title after that is the body's own heading, not the header said again
+    opens, heading = _body_opening(units, norms, dec, kept)
     # the collector's page-title line right after a "**URL:**" line
     if len(units) > 2 and URL_LINE.match(lines[units[0]]):
         t = units[1]
         title = norms[t]
-        later = {norms[i] for i in units[2:60]}
+        later = {norms[i] for i in units[2:min(60, opens)]}
         parts = [p.strip() for p in re.split(r"\s(?:\||–|-|—|I|::)\s", title) if p.strip()]
         # "Job Application for Senior Data Engineer at Acme": a page title that holds
         # a later header line (the job title, the company) is the page's <title>
         holds_later = any(x in title and x != title and 1 <= x.count(" ") <= 11 for x in later)
         if title in later or any(p in later for p in parts if len(p) > 3) or holds_later or (
-                " | " in lines[t] and len(title.split()) <= 16):
+                " | " in lines[t] and len(title.split()) <= 16 and not _facts_line(parts, rules, posting.site)):
             hits.add(t)
     # a header line repeated after the first few header lines (before the body starts)
     seen: dict[str, int] = {}
-    for k, i in enumerate(units[:40]):
+    # the posting's own title (its first line, or the collector's line taken for no page
+    # title) said again once the body opened is the body's heading
+    first = 1 if URL_LINE.match(lines[units[0]]) else 0
+    own = norms[units[first]] if first < len(units) and units[first] not in hits else None
+    for k, i in enumerate(units[:min(40, heading)]):
         text = norms[i]
+        if k >= opens and text == own:
+            continue
         words = word_count(text)
         if words > 14:
             if words > 25:
@@ -1842,3 +2118,40 @@ def repeated_titles(posting: Posting, units: list[int], norms: dict[int, str],
             hits.add(i)
         seen.setdefault(text, k)
     return hits
+
+
+#: the keep rule whose headings open a job description
+_DESCRIPTION_HEADING = "description-heading"
+
+
+def _body_opening(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                  kept: Iterable[int] | None = None) -> tuple[int, int]:
+    """Where the body opens, for the header's copies, as unit indexes: the first line of
+    prose (at least :data:`_PROSE_WORDS` words) no rule dropped or a heading the
+    description-heading keep rule kept, whichever comes first; and that heading
+    (``len(units)`` when there is none)."""
+    n = len(units)
+    # the heading, from the lines keep rules kept (a few) rather than from every line
+    if kept is None:
+        kept = [i for i, d in dec.items() if d.keep]
+    first = min((i for i in kept if dec[i].rule == _DESCRIPTION_HEADING), default=None)
+    heading = bisect.bisect_left(units, first) if first is not None else n
+    for k in range(2, min(n, heading, 60)):
+        i = units[k]
+        d = dec.get(i)
+        if (d is None or d.keep) and word_count(norms[i]) >= _PROSE_WORDS:
+            return k, heading
+    return min(heading, n), heading
+
+
+def _facts_line(parts: list[str], rules: RuleSet | None, site: str) -> bool:
+    """Some part of a " | " line is a value a keep rule names (a work type, a place):
+    the line is the header's facts ("Sydney CBD | Full-Time | On-Site"), no page title."""
+    if rules is None:
+        return False
+    for part in parts:
+        r = rules.match_exact(part, site, rules.normalised(part))
+        if r is not None and r.action == "keep":
+            return True
+    return False
+
