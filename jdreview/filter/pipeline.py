@@ -554,18 +554,15 @@ _FIELD = re.compile(r"^\s*[A-Za-z_][\w -]{0,30}:(?:\s.*)?$")
 #: the fields that hold the job's title: the one field a posting keeps
 _TITLE_FIELDS = frozenset({"title", "role", "position", "job", "job title", "job_title", "jobtitle", "job-title",
                            "position title", "position_title"})
-#: a line that opens an HTML comment
-_OPENS_COMMENT = operator.methodcaller("startswith", "<!--")
 #: a front matter is closed within this many lines
 _FRONT_LINES = 30
 
 
 def paste_template(lines: list[str], units: list[int], dec: Mapping[int, Decision]) -> list[int]:
     """The template a text posting was pasted into, not the posting: a front matter at
-    its very start (a "---" line, "key: value" fields, a closing "---") and HTML comments
-    opening a line ("<!-- Paste the job description below this line -->", over one line or
-    several).
-    The delimiters, the comments and the fields go (``structure:front-matter``), but a
+    its very start (a "---" line, "key: value" fields, a closing "---") and the HTML
+    comment that opens the posting or follows its front matter ("<!-- Paste the job
+    description below this line -->", over one line or several). The delimiters, the comments and the fields go (``structure:front-matter``), but a
     field that holds the job's title ("title:", "role:") is the posting's title line and
     stays; a line a keep rule kept stays too. Only a comment that closes within a few
     lines counts, so no body line goes with one left open.
@@ -590,11 +587,10 @@ def paste_template(lines: list[str], units: list[int], dec: Mapping[int, Decisio
                 break
             if _FIELD.match(text) is None:
                 break
-    # a template's instructions open its head: a comment at the start of one of its first
-    # lines (looked for in C: most postings have none)
-    head = min(n, (units.index(out[1]) + 1 if out else 0) + _CARD_LINES)
-    head_lines = list(map(lines.__getitem__, units[:head]))
-    k = 0 if any(map(_OPENS_COMMENT, head_lines)) else head
+    # a template's instructions open its head: a comment on its first line, or on the
+    # line right under its front matter
+    k = units.index(out[1]) + 1 if out else 0
+    head = k + 1 if k < n and lines[units[k]].startswith("<!--") else k
     while k < head:
         text = lines[units[k]]
         if not text.startswith("<!--"):
