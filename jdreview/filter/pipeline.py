@@ -201,9 +201,22 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
         for i in prose_labels(units, norms, dec, rules):
             dec[i] = Decision(True, "structure", "label-value", dec[i].score)
 
-    # the posting's tail: sign-offs and the contact card for questions, decided as blocks
+    # a board's activity widgets (applicant counts, invites sent, ratings, sign-in buttons)
+    if config.structure and classifier is not None:
+        for i in activity_widgets(units, norms, dec):
+            dec[i] = Decision(False, "structure", "widget", dec[i].score)
+
+    # the posting's tail: sign-offs and the contact card for questions, decided as blocks,
+    # and a board's card of the company (its heading, facts and profile text)
     if config.structure and classifier is not None:
         dec.update(tail_blocks(units, norms, dec, lines))
+        for i in company_cards(units, norms, dec):
+            dec[i] = Decision(False, "structure", "company-card", dec[i].score)
+
+    # the job's own requirements stated after its duties (work authorisation, visa,
+    # residence, clearance, the deadline) stay where the classifier read them as tail
+    if config.structure and classifier is not None:
+        dec.update(requirement_lines(units, norms, dec, lines))
 
     # a heading whose section the filter dropped whole goes with it (a line whose first
     # sentence a segment rule drops goes whole: the segment stage below drops the rest with it)
@@ -1006,6 +1019,186 @@ def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, De
             _turn(out, j, dec, kind)
             m += 1
         k = m
+    return out
+
+
+#: the heading of a job board's card of the hiring company, in the corpus's languages and more
+_COMPANY_CARD = re.compile(
+    r"\W*(?:about (?:the )?(?:company|employer)|company (?:info|information|details|profile)|employer (?:info|profile)|"
+    r"über (?:das unternehmen|den arbeitgeber|die firma)|unternehmensprofil|firmenprofil|arbeitgeberprofil|"
+    r"à propos de (?:l'entreprise|l’entreprise|la société|l'employeur|l’employeur)|fiche entreprise|"
+    r"acerca de la empresa|sobre la empresa|sobre a empresa|perfil de (?:la )?empresa|"
+    r"informazioni sull'azienda|informazioni sull’azienda|profilo aziendale|over het bedrijf|bedrijfsprofiel|"
+    r"om företaget|företagsprofil|tietoa yrityksestä|yrityksen tiedot|yritysprofiili|o spoločnosti|o společnosti|"
+    r"o firmie|profil firmy|о компании|про компанію|关于公司|公司介绍|公司信息|会社概要|企業情報|会社情報|"
+    r"عن الشركة|نبذة عن الشركة|về công ty|thông tin công ty)\W*$")
+#: a job board's widget inside such a card: a link to the board's company page, a follow button
+_CARD_WIDGET = re.compile(
+    r"\W*(?:(?:go to|view|see|visit) (?:the )?(?:company|employer)(?:'s|’s)? (?:profile|page)|"
+    r"(?:zum )?(?:unternehmens|firmen|arbeitgeber)profil (?:ansehen|anzeigen)|voir (?:le )?profil de l'entreprise|"
+    r"ver (?:el )?perfil de (?:la )?empresa|ver perfil da empresa|bekijk bedrijfsprofiel|"
+    r"follow|folgen|suivre|seguir|segui|volgen)\W*$")
+#: widget rules of the default set whose lines are a company card's facts (followers, headcount)
+_CARD_RULES = frozenset({"company-widget", "job-board-widget"})
+#: a company card is found within this many lines under its heading
+_COMPANY_CARD_LINES = 12
+
+
+def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+    """A job board's card of the hiring company after the body starts: a heading such as
+    "About the company", "Company Info" or "Über das Unternehmen" with, within
+    :data:`_COMPANY_CARD_LINES` lines under it, the board's widgets (a follower count or
+    headcount a rule dropped, "Go to company profile", "Follow"). The guideline drops
+    such cards (followers, ratings, the board's copy of the company's profile) and keeps
+    the employer's own "about us" text, which comes with no such widget. The heading and
+    the lines the classifier decided down to the card's last widget go
+    (``structure:company-card``); a line a rule kept before the widget means no card.
+
+    >>> ls = ["Data Engineer", "You will build and run the data pipelines in Python and SQL for our whole company, every day.",
+    ...       "About the company", "Acme", "12,345 followers", "Follow", "Software Development", "About us",
+    ...       "We are Acme and we make the tools that data teams use every day in twenty countries."]
+    >>> d = {i: Decision(True, "classifier", "", 0.9) for i in range(9)}
+    >>> d[4] = Decision(False, "rule", "company-widget")
+    >>> company_cards(list(range(9)), {i: x.lower() for i, x in enumerate(ls)}, d)
+    [2, 3, 5]
+    """
+    n = len(units)
+    body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
+                 and word_count(norms[units[k]]) >= _PROSE_WORDS), n)
+    out: list[int] = []
+    k = body + 1
+    while k < n:
+        norm = norms[units[k]]
+        if len(norm) > 60 or _COMPANY_CARD.match(norm) is None:
+            k += 1
+            continue
+        last = -1
+        for m in range(k + 1, min(n, k + 1 + _COMPANY_CARD_LINES)):
+            dm = dec.get(units[m])
+            if dm is None:
+                continue
+            if dm.source == "rule":
+                if dm.keep:
+                    break  # the body's own line: no card
+                if dm.rule in _CARD_RULES:
+                    last = m
+            elif _CARD_WIDGET.match(norms[units[m]]) is not None:
+                last = m
+        if last < 0:
+            k += 1
+            continue
+        for m in range(k, last + 1):
+            dm = dec.get(units[m])
+            if dm is not None and dm.keep and dm.source in ("classifier", "default"):
+                out.append(units[m])
+        k = last + 1
+    return out
+
+
+#: a board's activity counters, as a label ("Interviewing:", its count on the next line) or with
+#: their count ("Applicants: 100+"), in the corpus's languages and more
+_ACTIVITY_LABEL = (
+    r"(?:applicants|applications|candidates|interviewing|invites sent|unanswered invites|proposals|hires|"
+    r"views|clicks|bewerber(?:innen)?|bewerbungen|candidatures|candidats|solicitudes|postulantes|candidatos|"
+    r"candidati|candidature|sollicitanten|sollicitaties|kandidaten|candidaturas|sökande|ansökningar|hakijat|"
+    r"hakijoita|hakemuksia|uchádzači|uchádzačov|kandydaci|aplikacje|відгуки|відгуків|кандидати|откликов|"
+    r"отклики|кандидатов|应聘人数|申请人数|応募者数|المتقدمون|عدد المتقدمين|ứng viên)")
+_ACTIVITY = re.compile(
+    _ACTIVITY_LABEL + r"\s*[:：]\s*(?:(?:over|more than|less than|fewer than)\s+)?\d[\d,.\s]*\+?"
+    r"(?:\s*(?:to|-|–)\s*\d[\d,.]*\+?)?\s*$"
+    # sign-in buttons
+    r"|(?:continue|sign in|sign up|log in|login|register|apply) with (?:google|linkedin|apple|facebook|microsoft|"
+    r"github|email|e-mail|indeed)"
+    r"|(?:mit|über) (?:google|linkedin|apple|facebook|microsoft) (?:fortfahren|anmelden|registrieren|bewerben)"
+    r"|(?:continuer|se connecter|s'inscrire|postuler) avec (?:google|linkedin|apple|facebook|microsoft)"
+    r"|(?:continuar|iniciar sesión|regístrate|registrarse|inscríbete|entrar|continuar) (?:con|com o?) "
+    r"(?:google|linkedin|apple|facebook|microsoft)"
+    r"|(?:continua|accedi|registrati|candidati) con (?:google|linkedin|apple|facebook|microsoft)"
+    r"|(?:doorgaan|inloggen|aanmelden|solliciteren) met (?:google|linkedin|apple|facebook|microsoft)"
+    r"|(?:fortsätt|logga in) med (?:google|linkedin|apple|facebook|microsoft)"
+    r"|(?:продолжить|войти) (?:с|через) (?:google|linkedin|apple|facebook)"
+    r"|(?:google|linkedin|apple|facebook)\s?(?:で続行|でログイン|で登録)|(?:使用|通过)\s?(?:google|linkedin|apple|微信)\s?(?:继续|登录)"
+    # a company's ratings count
+    r"|\d[\d,.]*\s+(?:ratings?|bewertungen|avis|valoraciones|calificaciones|valutazioni|beoordelingen|"
+    r"avaliações|betyg|arvio(?:ta)?|arvostelua|hodnotení|ocen|оцінок|оценок|оценки|评分|評価)\s*$")
+_ACTIVITY_NAME = re.compile(_ACTIVITY_LABEL + r"\s*[:：]\s*$")
+#: an activity widget line has at most this many characters
+_ACTIVITY_CHARS = 60
+_COUNT = re.compile(r"\W*\d[\d,.]*\+?\W*$")
+
+
+def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+    """A job board's activity widgets, wherever they sit: applicant and proposal counts
+    ("Applicants: 100+", "Invites sent:" over its "0", "Bewerber: 12"), sign-in buttons
+    ("Continue with Google", "Mit LinkedIn anmelden") and a company's ratings count ("6
+    Ratings"), in the corpus's languages and more. The guideline drops applicant counts,
+    login prompts and ratings; the classifier reads a label and a count as a job fact.
+    They go (``structure:widget``) unless a rule decided them; a counter's label takes
+    the bare count under it.
+
+    >>> ls = ["Applicants: 100+", "Interviewing:", "0", "Openings: 3", "Continue with Google", "6 Ratings"]
+    >>> activity_widgets(list(range(6)), {i: x.lower() for i, x in enumerate(ls)}, {})
+    [0, 1, 2, 4, 5]
+    """
+    out: list[int] = []
+    n = len(units)
+    for k, i in enumerate(units):
+        norm = norms[i]
+        if len(norm) > _ACTIVITY_CHARS or _ACTIVITY.match(norm) is None and _ACTIVITY_NAME.match(norm) is None:
+            continue
+        d = dec.get(i)
+        if d is not None and d.source == "rule":
+            continue
+        out.append(i)
+        if k + 1 < n and _ACTIVITY_NAME.match(norm) and _COUNT.match(norms[units[k + 1]]):
+            j = units[k + 1]
+            dj = dec.get(j)
+            if dj is None or dj.source != "rule" or dj.keep is False:
+                out.append(j)
+    return out
+
+
+#: a requirement line is at most this long (in characters): a sentence or a heading
+_REQUIREMENT_CHARS = 600
+#: the end of a sentence inside a line: a line with none before its final "?" is one question
+_SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
+#: a pointer to more information elsewhere, not the requirement itself
+_POINTER = re.compile(r"\W*(?:further|more|additional) information\b|\W*(?:find out|learn|read) more\b")
+
+
+def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                      lines: list[str] | None = None) -> dict[int, Decision]:
+    """Lines the classifier dropped that state a requirement of the job: work authorisation,
+    a visa or nationality, where the candidate must live, the application deadline (the ``requirement`` cue of the lexicon: "This role requires
+    candidates to have eligibility to work within the UK.", "The deadline to apply to this
+    position is 5/08/2026.", "Visa Sponsorship Statement", "Bewerbungsfrist"). The
+    guideline keeps them as the job's own (qualifications include work-authorisation
+    requirements; the application deadline is kept); a classifier that learned the tail
+    from the boilerplate round them drops them. They are kept (``structure:requirement``),
+    unless the line also holds a boilerplate cue a lexicon rule drops (an EEO sentence
+    naming nationality). A rule's decision stands.
+
+    >>> ls = ["Data Engineer", "You will build and run the data pipelines in Python and SQL for our whole company, every day.",
+    ...       "This role requires candidates to have eligibility to work within the UK.", "Follow us"]
+    >>> d = {0: Decision(True, "classifier", "", 0.9), 1: Decision(True, "classifier", "", 0.9),
+    ...      2: Decision(False, "classifier", "", 0.3), 3: Decision(False, "classifier", "", 0.1)}
+    >>> sorted(requirement_lines(list(range(4)), {i: x.lower() for i, x in enumerate(ls)}, d))
+    [2]
+    """
+    from .lexicon import DROP_CUES, cues
+
+    out: dict[int, Decision] = {}
+    for i in units:
+        d = dec.get(i)
+        norm = norms[i]
+        if d is None or d.keep or d.source != "classifier" or len(norm) > _REQUIREMENT_CHARS \
+                or norm.rstrip().endswith(("?", "？")) and _SENTENCE_END.search(norm.rstrip()[:-1]) is None:
+            continue  # a question is an application form's ("Do you require visa sponsorship?")
+        if _POINTER.match(norm):
+            continue  # a link to more ("Further information on nationality requirements")
+        found = cues(lines[i]) if lines is not None else cues(norm)
+        if "requirement" in found and not any(c in found for c in DROP_CUES):
+            out[i] = Decision(True, "structure", "requirement", d.score)
     return out
 
 

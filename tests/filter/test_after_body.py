@@ -1,0 +1,118 @@
+"""After the body (issue 13 items 4-5): a board's company card and activity widgets go as
+blocks, and the job's own requirements stated among the tail's boilerplate stay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from jdreview.filter.decision import Decision
+from jdreview.filter.lexicon import DROP_CUES, cues
+from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.rules import default_rules
+from jdreview.io.posting import Posting
+
+BODY = [
+    "Data Engineer",
+    "You will build and run the data pipelines of our platform in Python and SQL, with two colleagues.",
+    "You review code, keep the warehouse tidy and help our analysts find the numbers they need every week.",
+]
+
+
+class Scores:
+    """A classifier stand-in: every line it scores keeps at 0.9, except the lines named in
+    ``low`` (0.2), as the classifier of issue 13 read the tails of unseen sites."""
+
+    version = "scores"
+
+    def __init__(self, low: tuple[str, ...] = ()) -> None:
+        self.low = set(low)
+
+    def score(self, posting: Posting, units: list[int], norms: Mapping[int, str],
+              dec: Mapping[int, Decision], all_units: bool = False) -> dict[int, float]:
+        return {i: 0.2 if posting.lines[i] in self.low else 0.9 for i in units if all_units or i not in dec}
+
+
+def _clean(lines: list[str], low: tuple[str, ...] = ()) -> tuple[str, dict[str, str]]:
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), Scores(low))
+    reasons = {lr.text: lr.decision.reason for lr in result.lines if lr.decision is not None}
+    return result.cleaned_text(), reasons
+
+
+@pytest.mark.parametrize("card", [
+    # LinkedIn's card: the heading, the name, the follower count (a rule), the industry, the headcount
+    ["About the company", "Apex Systems", "1,998,783 followers", "Follow", "IT Services and IT Consulting",
+     "1001-5000 employees"],
+    # Dice's: the heading, the board's copy of the company's profile, the link to the board's company page
+    ["Company Info", "About LMI Consulting",
+     "At LMI, we are reimagining the path from insight to outcome, with sixty years of federal expertise.",
+     "LMI is currently accepting resumes for a variety of positions in the database.", "Go to company profile"],
+    ["Über das Unternehmen", "Acme GmbH", "Maschinenbau", "12.345 Follower", "Folgen"],
+])
+def test_a_boards_company_card_after_the_body_goes_whole(card: list[str]) -> None:
+    out, why = _clean([*BODY, *card, "Similar jobs"])
+    for line in card:
+        assert line not in out, (line, why[line], out)
+    assert why[card[0]] == "structure:company-card"
+    assert BODY[1] in out and BODY[2] in out
+
+
+def test_the_employers_own_about_text_is_no_card() -> None:
+    # Naukri's "About company" block is the poster's own text: no board widget in it
+    block = ["About company", "Prime Apps is a global IT outsourcing company delivering web and mobile apps.",
+             "Company Info", "Address:", "B - 609, Mondeal Heights, Ahmedabad, Gujarat, India"]
+    out, _why = _clean([*BODY, *block, "Beware of imposters!"])
+    for line in block:
+        assert line in out, (line, out)
+
+
+@pytest.mark.parametrize("widget", [
+    ["Applicants: 100+"], ["Interviewing:", "0"], ["Invites sent:", "0"], ["Proposals: 5 to 10"],
+    ["Continue with Google"], ["Continuar con Google"], ["Mit LinkedIn anmelden"], ["Continuer avec Google"],
+    ["6 Ratings"], ["Bewerber: 12"], ["Candidatures : 40+"], ["Откликов: 12"],
+])
+def test_a_boards_activity_widget_goes_wherever_it_sits(widget: list[str]) -> None:
+    for where in ("header", "tail"):
+        lines = [BODY[0], *widget, *BODY[1:]] if where == "header" else [*BODY, *widget]
+        out, why = _clean(lines)
+        for line in widget:
+            assert line not in out.splitlines(), (where, line, why[line])
+        assert why[widget[0]] == "structure:widget"
+        assert BODY[1] in out
+
+
+def test_a_job_fact_with_a_count_is_no_activity_widget() -> None:
+    out, _why = _clean([BODY[0], "Openings: 3", "Experience: 2 - 5 years", *BODY[1:]])
+    assert "Openings: 3" in out and "Experience: 2 - 5 years" in out
+
+
+@pytest.mark.parametrize("line", [
+    "This role requires candidates to have eligibility to work within the UK.",
+    "This role requires candidates to already be located in the Netherlands. Are you living there?",
+    "The deadline to apply to this position is 5/08/2026. Postings may be extended at our discretion.",
+    "Note: Applications will be accepted until 11:59 PM on the day prior to the application deadline.",
+    "Please note that we do not hold a Skilled Worker Licence and cannot offer visa sponsorship.",
+    "Bewerbungsfrist ist der 30.06.2026, eine Arbeitserlaubnis für die EU setzen wir voraus.",
+    "Hakuaika päättyy 15.3.2026.",
+])
+def test_a_requirement_the_classifier_dropped_after_the_body_stays(line: str) -> None:
+    out, why = _clean([*BODY, line, "Follow us"], low=(line, "Follow us"))
+    assert line in out, (line, why[line])
+    assert why[line] == "structure:requirement"
+    assert "Follow us" not in out  # the stand-in's other drop stands
+
+
+@pytest.mark.parametrize("line", [
+    "Do you now or in the future require sponsorship for employment visa status?",  # a form's question
+    "Further information on nationality requirements (opens in a new window)",  # a pointer
+])
+def test_a_form_question_or_a_pointer_is_no_requirement(line: str) -> None:
+    out, why = _clean([*BODY, line], low=(line,))
+    assert line not in out, (line, why[line])
+
+
+def test_the_requirement_cue_is_no_drop_cue() -> None:
+    assert "requirement" not in DROP_CUES
+    assert "requirement" in cues("Candidates must have the right to work in the UK.")
+    assert cues("You will build data pipelines in Python.") == ()
