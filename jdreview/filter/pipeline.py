@@ -212,6 +212,8 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
         dec.update(tail_blocks(units, norms, dec, lines))
         for i in company_cards(units, norms, dec):
             dec[i] = Decision(False, "structure", "company-card", dec[i].score)
+        for i in navigation_blocks(units, norms, dec):
+            dec[i] = Decision(False, "structure", "navigation", dec[i].score)
 
     # the job's own requirements stated after its duties (work authorisation, visa,
     # residence, clearance, the deadline) stay where the classifier read them as tail
@@ -1092,6 +1094,87 @@ def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, 
             if dm is not None and dm.keep and dm.source in ("classifier", "default"):
                 out.append(units[m])
         k = last + 1
+    return out
+
+
+#: the heading of a page's table of contents, in the corpus's languages and more
+_CONTENTS = frozenset({
+    "contents", "table of contents", "on this page", "in this article", "page contents", "inhalt",
+    "inhaltsverzeichnis", "auf dieser seite", "sommaire", "table des matières", "sur cette page", "contenido",
+    "contenidos", "índice", "en esta página", "indice", "sommario", "in questa pagina", "inhoud",
+    "inhoudsopgave", "op deze pagina", "conteúdo", "nesta página", "innehåll", "innehållsförteckning",
+    "på denna sida", "sisällys", "sisältö", "sisällysluettelo", "tällä sivulla", "obsah", "spis treści",
+    "содержание", "на этой странице", "зміст", "на цій сторінці", "目录", "目次", "المحتويات", "mục lục"})
+#: the heading of a list of links to other pages
+_LINKS_HEADING = re.compile(
+    r"(?:reference|related|useful|helpful|quick|more|other) (?:links|pages|resources)|see also|"
+    r"(?:nützliche|weiterführende|hilfreiche) links|siehe auch|liens utiles|voir aussi|"
+    r"enlaces (?:útiles|de interés|relacionados)|véase también|link utili|vedi anche|handige links|zie ook|"
+    r"links úteis|veja também|användbara länkar|se även|hyödyllisiä linkkejä|katso myös|užitočné odkazy|"
+    r"przydatne linki|полезные ссылки|см\. также|корисні посилання|相关链接|関連リンク|روابط مفيدة|liên kết hữu ích")
+#: an item of such a list: a short line that ends no sentence
+_NAV_ITEM_WORDS = 10
+#: a list of links or contents holds at most this many items
+_NAV_ITEMS = 20
+
+
+def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+    """Navigation inside a posting, by its heading: a table of contents ("Contents", "On
+    this page", "Inhalt", "Sommaire") over the short lines that the page repeats later
+    (its own headings: each item occurs again below, and is kept there), and a list of links to other pages
+    ("Reference Links", "Related pages", "Nützliche Links", "Liens utiles") over its
+    short lines. The heading and the items the classifier decided go
+    (``structure:navigation``); the later headings stay. A list of links ends at a
+    line that is no item (a sentence, a longer line), at a line a rule kept, and at a
+    heading over kept prose ("Security Requirements" over its paragraph).
+
+    >>> ls = ["Contents", "About the job", "Benefits", "About the job", "You will build data pipelines in Python "
+    ...       "and SQL for the whole company and its analysts.", "Benefits", "Thirty days of paid leave."]
+    >>> d = {i: Decision(True, "classifier", "", 0.9) for i in range(7)}
+    >>> navigation_blocks(list(range(7)), {i: x.lower() for i, x in enumerate(ls)}, d)
+    [0, 1, 2]
+    """
+    n = len(units)
+    out: list[int] = []
+    later: dict[str, int] | None = None
+    k = 0
+    while k < n:
+        norm = norms[units[k]].strip(" :：")
+        contents = norm in _CONTENTS
+        if not contents and (len(norm) > 40 or _LINKS_HEADING.fullmatch(norm) is None):
+            k += 1
+            continue
+        if contents and later is None:
+            later = {}
+            for m in range(n):
+                later[norms[units[m]].strip()] = m  # the last place each line occurs
+        items: list[int] = []
+        m = k + 1
+        while m < n and len(items) < _NAV_ITEMS:
+            j = units[m]
+            t = norms[j].strip()
+            dj = dec.get(j)
+            if not t or word_count(t) > _NAV_ITEM_WORDS or _HEADING_END.search(t) is not None:
+                break
+            if contents:
+                at = later.get(t, m) if later is not None else m
+                if at <= m + 1 or not ((da := dec.get(units[at])) is not None and da.keep):
+                    break  # no kept heading of the page below: the contents end
+            elif dj is not None and dj.keep and dj.source == "rule":
+                break
+            elif m + 1 < n and (dn := dec.get(units[m + 1])) is not None and dn.keep \
+                    and word_count(norms[units[m + 1]]) >= _PROSE_WORDS:
+                break  # a heading over kept prose opens a section
+            items.append(j)
+            m += 1
+        if contents and len(items) < 2 or not items and not contents:
+            k += 1
+            continue
+        for j in (units[k], *items):
+            dj = dec.get(j)
+            if dj is not None and dj.keep and dj.source in ("classifier", "default"):
+                out.append(j)
+        k = m
     return out
 
 

@@ -116,3 +116,36 @@ def test_the_requirement_cue_is_no_drop_cue() -> None:
     assert "requirement" not in DROP_CUES
     assert "requirement" in cues("Candidates must have the right to work in the UK.")
     assert cues("You will build data pipelines in Python.") == ()
+
+
+def test_a_table_of_contents_of_the_pages_own_headings_goes() -> None:
+    contents = ["Contents", "About the job", "Benefits", "Things you need to know"]
+    sections = ["About the job", BODY[1] + " " + BODY[2], "Benefits",
+                "Thirty days of paid leave, a pension plan for everyone, a yearly budget for books and courses, "
+                "and a train ticket to the office whenever you want to come in.",
+                "Things you need to know", "You will need the right to work in the UK for this role, and a laptop."]
+    out, why = _clean([BODY[0], *contents, *sections])
+    assert why["Contents"] == "structure:navigation"
+    assert out.count("Benefits") == 1 and out.count("Things you need to know") == 1, out
+    for line in sections:
+        assert line in out
+
+
+def test_a_list_of_reference_links_goes_and_stops_at_a_section() -> None:
+    links = ["Reference Links", "Hourly salary", "Approved internship programs", "Self-assessment language tests"]
+    section = ["Security Requirements",
+               "Candidates must be eligible to receive a security clearance; the process takes several months "
+               "and starts after the offer."]
+    out, why = _clean([*BODY, *links, *section])
+    for line in links:
+        assert line not in out, (line, why[line])
+    assert why["Reference Links"] == "structure:navigation"
+    for line in section:
+        assert line in out
+
+
+def test_a_contents_word_over_lines_said_once_is_no_table_of_contents() -> None:
+    block = ["Contents", "Two laptops", "A monitor"]
+    out, _why = _clean([*BODY, *block])
+    for line in block:
+        assert line in out
