@@ -1034,6 +1034,10 @@ _COMPANY_CARD = re.compile(
     r"om företaget|företagsprofil|tietoa yrityksestä|yrityksen tiedot|yritysprofiili|o spoločnosti|o společnosti|"
     r"o firmie|profil firmy|о компании|про компанію|关于公司|公司介绍|公司信息|会社概要|企業情報|会社情報|"
     r"عن الشركة|نبذة عن الشركة|về công ty|thông tin công ty)\W*$")
+#: the first two characters such a heading can start with (most lines are not looked at further)
+_COMPANY_CARD_START = frozenset({
+    "ab", "co", "em", "üb", "un", "fi", "ar", "à ", "ac", "so", "pe", "in", "pr", "ov", "be", "om", "fö", "ti",
+    "yr", "o ", "о ", "пр", "关于", "公司", "会社", "企業", "عن", "نب", "về", "th"})
 #: a job board's widget inside such a card: a link to the board's company page, a follow button
 _CARD_WIDGET = re.compile(
     r"\W*(?:(?:go to|view|see|visit) (?:the )?(?:company|employer)(?:'s|’s)? (?:profile|page)|"
@@ -1071,7 +1075,7 @@ def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, 
     k = body + 1
     while k < n:
         norm = norms[units[k]]
-        if len(norm) > 60 or _COMPANY_CARD.match(norm) is None:
+        if len(norm) > 60 or norm.lstrip()[:2] not in _COMPANY_CARD_START or _COMPANY_CARD.match(norm) is None:
             k += 1
             continue
         last = -1
@@ -1112,6 +1116,10 @@ _LINKS_HEADING = re.compile(
     r"enlaces (?:útiles|de interés|relacionados)|véase también|link utili|vedi anche|handige links|zie ook|"
     r"links úteis|veja também|användbara länkar|se även|hyödyllisiä linkkejä|katso myös|užitočné odkazy|"
     r"przydatne linki|полезные ссылки|см\. также|корисні посилання|相关链接|関連リンク|روابط مفيدة|liên kết hữu ích")
+#: the last words such a heading can end with (most lines are not looked at further)
+_LINKS_END = ("links", "pages", "resources", "also", "auch", "utiles", "útiles", "também", "aussi", "interés", "relacionados",
+              "también", "utili", "anche", "ook", "úteis", "länkar", "även", "linkkejä", "myös", "odkazy", "linki",
+              "ссылки", "также", "посилання", "链接", "リンク", "مفيدة", "ích")
 #: an item of such a list: a short line that ends no sentence
 _NAV_ITEM_WORDS = 10
 #: a list of links or contents holds at most this many items
@@ -1141,7 +1149,7 @@ def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[i
     while k < n:
         norm = norms[units[k]].strip(" :：")
         contents = norm in _CONTENTS
-        if not contents and (len(norm) > 40 or _LINKS_HEADING.fullmatch(norm) is None):
+        if not contents and (len(norm) > 40 or not norm.endswith(_LINKS_END) or _LINKS_HEADING.fullmatch(norm) is None):
             k += 1
             continue
         if contents and later is None:
@@ -1205,6 +1213,11 @@ _ACTIVITY = re.compile(
     r"|\d[\d,.]*\s+(?:ratings?|bewertungen|avis|valoraciones|calificaciones|valutazioni|beoordelingen|"
     r"avaliações|betyg|arvio(?:ta)?|arvostelua|hodnotení|ocen|оцінок|оценок|оценки|评分|評価)\s*$")
 _ACTIVITY_NAME = re.compile(_ACTIVITY_LABEL + r"\s*[:：]\s*$")
+#: the first two characters such a widget can start with (most lines are not looked at further)
+_ACTIVITY_START = frozenset({
+    "ap", "ca", "in", "un", "pr", "hi", "vi", "cl", "be", "so", "po", "sö", "an", "ha", "uc", "ka", "ві", "ка",
+    "от", "应聘", "申请", "応募", "ال", "عد", "ứn", "co", "si", "lo", "re", "mi", "üb", "se", "s'", "s’", "ac", "do",
+    "aa", "fo", "во", "пр", "en", "go", "li", "fa", "使用", "通过", "微信", "gi", "em", "e-", "ma", "ar", "as"})
 #: an activity widget line has at most this many characters
 _ACTIVITY_CHARS = 60
 _COUNT = re.compile(r"\W*\d[\d,.]*\+?\W*$")
@@ -1227,7 +1240,8 @@ def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[in
     n = len(units)
     for k, i in enumerate(units):
         norm = norms[i]
-        if len(norm) > _ACTIVITY_CHARS or _ACTIVITY.match(norm) is None and _ACTIVITY_NAME.match(norm) is None:
+        if len(norm) > _ACTIVITY_CHARS or not (norm[:1].isdigit() or norm[:2] in _ACTIVITY_START) \
+                or _ACTIVITY.match(norm) is None and _ACTIVITY_NAME.match(norm) is None:
             continue
         d = dec.get(i)
         if d is not None and d.source == "rule":

@@ -9,7 +9,7 @@ import pytest
 
 from jdreview.filter.decision import Decision
 from jdreview.filter.lexicon import DROP_CUES, cues
-from jdreview.filter.pipeline import auto_filter
+from jdreview.filter.pipeline import activity_widgets, auto_filter, company_cards, navigation_blocks
 from jdreview.filter.rules import default_rules
 from jdreview.io.posting import Posting
 
@@ -149,3 +149,36 @@ def test_a_contents_word_over_lines_said_once_is_no_table_of_contents() -> None:
     out, _why = _clean([*BODY, *block])
     for line in block:
         assert line in out
+
+
+@pytest.mark.parametrize("line", [
+    "applicants: 12", "interviewing:", "invites sent: 0", "bewerbungen: 3", "candidatures : 4", "sökande: 6",
+    "hakijoita: 9", "uchádzačov: 3", "откликов: 9", "应聘人数: 3", "応募者数: 5", "عدد المتقدمين: 7", "ứng viên: 8",
+    "continue with google", "log in with facebook", "mit google fortfahren", "continuer avec google",
+    "entrar con google", "continua con google", "doorgaan met google", "fortsätt med google",
+    "продолжить с google", "googleで続行", "通过微信登录", "6 ratings", "12 bewertungen",
+])
+def test_the_activity_widgets_first_characters_let_every_widget_through(line: str) -> None:
+    # the stage looks at a line's first two characters before its patterns: none may be missed
+    assert activity_widgets([0], {0: line}, {}) == [0]
+
+
+@pytest.mark.parametrize("line", [
+    "about the company", "company info", "über das unternehmen", "à propos de l'entreprise", "sobre a empresa",
+    "informazioni sull'azienda", "over het bedrijf", "om företaget", "tietoa yrityksestä", "o spoločnosti",
+    "о компании", "про компанію", "关于公司", "会社概要", "عن الشركة", "về công ty",
+])
+def test_the_company_card_headings_first_characters_let_every_heading_through(line: str) -> None:
+    d = {0: Decision(True, "classifier", "", 0.9), 1: Decision(True, "classifier", "", 0.9),
+         2: Decision(False, "rule", "company-widget")}
+    norms = {0: BODY[1].lower(), 1: line, 2: "1,200 followers"}
+    assert company_cards([0, 1, 2], norms, d) == [1]
+
+
+@pytest.mark.parametrize("line", [
+    "reference links", "related pages", "see also", "nützliche links", "liens utiles", "enlaces útiles",
+    "veja também", "link utili", "handige links", "hyödyllisiä linkkejä", "полезные ссылки", "相关链接",
+])
+def test_the_links_headings_last_words_let_every_heading_through(line: str) -> None:
+    d = {0: Decision(True, "classifier", "", 0.9), 1: Decision(True, "classifier", "", 0.9)}
+    assert navigation_blocks([0, 1], {0: line, 1: "hourly salary"}, d) == [0, 1]
