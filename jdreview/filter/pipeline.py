@@ -1257,6 +1257,9 @@ def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[in
 
 #: a requirement line is at most this long (in characters): a sentence or a heading
 _REQUIREMENT_CHARS = 600
+#: a line naming the documents to send is a requirement when it is a sentence of this many words
+#: ("Please address applications (cover letter and resume) to ..."), not a form's field
+_DOCUMENT_WORDS = 6
 #: the end of a sentence inside a line: a line with none before its final "?" is one question
 _SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 #: a pointer to more information elsewhere, not the requirement itself
@@ -1266,11 +1269,14 @@ _POINTER = re.compile(r"\W*(?:further|more|additional) information\b|\W*(?:find 
 def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
                       lines: list[str] | None = None) -> dict[int, Decision]:
     """Lines the classifier dropped that state a requirement of the job: work authorisation,
-    a visa or nationality, where the candidate must live, the application deadline (the ``requirement`` cue of the lexicon: "This role requires
-    candidates to have eligibility to work within the UK.", "The deadline to apply to this
-    position is 5/08/2026.", "Visa Sponsorship Statement", "Bewerbungsfrist"). The
-    guideline keeps them as the job's own (qualifications include work-authorisation
-    requirements; the application deadline is kept); a classifier that learned the tail
+    a visa or nationality, where the candidate must live, the application deadline (the
+    ``requirement`` cue of the lexicon: "This role requires candidates to have eligibility
+    to work within the UK.", "The deadline to apply to this position is 5/08/2026.", "Visa
+    Sponsorship Statement", "Bewerbungsfrist"), and, in a sentence, the documents an
+    application must hold (the ``documents`` cue: "Please address applications (cover
+    letter and resume) to ..."; a form's "Cover letter" field is none). The guideline
+    keeps them as the job's own (qualifications include work-authorisation requirements;
+    the application deadline and a how-to-apply sentence naming documents are kept); a classifier that learned the tail
     from the boilerplate round them drops them. They are kept (``structure:requirement``),
     unless the line also holds a boilerplate cue a lexicon rule drops (an EEO sentence
     naming nationality). A rule's decision stands.
@@ -1294,7 +1300,8 @@ def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[i
         if _POINTER.match(norm):
             continue  # a link to more ("Further information on nationality requirements")
         found = cues(lines[i]) if lines is not None else cues(norm)
-        if "requirement" in found and not any(c in found for c in DROP_CUES):
+        if ("requirement" in found or "documents" in found and word_count(norm) >= _DOCUMENT_WORDS) \
+                and not any(c in found for c in DROP_CUES):
             out[i] = Decision(True, "structure", "requirement", d.score)
     return out
 

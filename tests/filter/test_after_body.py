@@ -95,6 +95,8 @@ def test_a_job_fact_with_a_count_is_no_activity_widget() -> None:
     "Please note that we do not hold a Skilled Worker Licence and cannot offer visa sponsorship.",
     "Bewerbungsfrist ist der 30.06.2026, eine Arbeitserlaubnis für die EU setzen wir voraus.",
     "Hakuaika päättyy 15.3.2026.",
+    "Please address applications (cover letter and resume) to Jane Doe, Program Coordinator.",
+    "Bitte sende uns dein Anschreiben und deinen Lebenslauf als ein PDF.",
 ])
 def test_a_requirement_the_classifier_dropped_after_the_body_stays(line: str) -> None:
     out, why = _clean([*BODY, line, "Follow us"], low=(line, "Follow us"))
@@ -106,6 +108,7 @@ def test_a_requirement_the_classifier_dropped_after_the_body_stays(line: str) ->
 @pytest.mark.parametrize("line", [
     "Do you now or in the future require sponsorship for employment visa status?",  # a form's question
     "Further information on nationality requirements (opens in a new window)",  # a pointer
+    "Your Cover Letter",  # a form's field
 ])
 def test_a_form_question_or_a_pointer_is_no_requirement(line: str) -> None:
     out, why = _clean([*BODY, line], low=(line,))
