@@ -14,7 +14,10 @@ rule of kind ``lexicon`` (``pattern`` = cue names) matches to drop a line or sen
 Two cues are for the posting's tail only (:func:`jdreview.filter.pipeline.tail_blocks`),
 not for any drop rule: ``signoff`` (generic sign-offs and encouragement to apply) and
 ``contact_person`` (the contact for questions), which the tail stage acts on only in
-short lines after the body starts.
+short lines after the body starts. Two more name what the filter keeps, not drops
+(:func:`jdreview.filter.pipeline.requirement_lines`): ``requirement`` (work
+authorisation, visa, nationality and residence requirements, the application deadline)
+and ``documents`` (the documents an application must hold, in a sentence).
 Phrases are plain strings, not regexes: lookup by first characters keeps matching
 linear, and any regex engine the rules move to is unaffected.
 
