@@ -125,6 +125,42 @@ def _any_phrase() -> Any:
     return ps
 
 
+@lru_cache(maxsize=8)
+def _phrase_set(names: tuple[str, ...]) -> Any:
+    """The phrases of the cues ``names`` as literals in one RE2 set (small: a few cues)."""
+    from re2 import _re2
+
+    opts = _re2.RE2.Options()
+    opts.never_capture = True
+    opts.log_errors = False
+    ps = _re2.Set(_re2.RE2.Anchor.UNANCHORED, opts)
+    table = lexicon()
+    for name in names:
+        for phrases in table.get(name, {}).values():
+            for p in phrases:
+                if ps.Add(re.escape(p).encode()) < 0:
+                    raise ValueError(f"lexicon phrase {p!r}: RE2 refused it as a literal")
+    if not ps.Compile():
+        raise ValueError("lexicon phrases: RE2 could not compile the set")
+    return ps
+
+
+def may_hold(folded: str, names: tuple[str, ...]) -> bool:
+    """Whether a folded text (:func:`fold`) holds a phrase of one of the cues ``names``
+    anywhere, word start or not: one pass over a small set, the quick test a stage
+    makes before :func:`cues` on the few lines that pass it.
+
+    >>> may_hold("the deadline to apply is 5 may.", ("requirement",))
+    True
+    >>> may_hold("you will build data pipelines.", ("requirement",))
+    False
+    """
+    try:
+        return bool(_phrase_set(names).Match(folded.encode()))
+    except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8 only
+        return True
+
+
 def fold(text: str, norm: str | None = None) -> str:
     """The form phrases are matched in: whitespace and case folded, and an escaped
     ampersand a text copy kept ("Diversity &amp; Inclusion") read as "&". ``norm``,

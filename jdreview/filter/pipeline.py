@@ -37,7 +37,7 @@ import operator
 import re
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
@@ -203,16 +203,17 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
 
     # a board's activity widgets (applicant counts, invites sent, ratings, sign-in buttons)
     if config.structure and classifier is not None:
-        for i in activity_widgets(units, norms, dec):
+        marks = short_line_marks(units, norms)
+        for i in activity_widgets(units, norms, dec, marks[0]):
             dec[i] = Decision(False, "structure", "widget", dec[i].score)
 
     # the posting's tail: sign-offs and the contact card for questions, decided as blocks,
     # and a board's card of the company (its heading, facts and profile text)
     if config.structure and classifier is not None:
         dec.update(tail_blocks(units, norms, dec, lines))
-        for i in company_cards(units, norms, dec):
+        for i in company_cards(units, norms, dec, marks[1]):
             dec[i] = Decision(False, "structure", "company-card", dec[i].score)
-        for i in navigation_blocks(units, norms, dec):
+        for i in navigation_blocks(units, norms, dec, marks[2]):
             dec[i] = Decision(False, "structure", "navigation", dec[i].score)
 
     # the job's own requirements stated after its duties (work authorisation, visa,
@@ -1024,6 +1025,32 @@ def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, De
     return out
 
 
+def short_line_marks(units: list[int], norms: Mapping[int, str]) -> tuple[list[int], list[int], list[int]]:
+    """One pass over the short lines for the stages after the body: the positions (into
+    ``units``) that may hold an activity widget, a company card's heading and a
+    navigation heading, told by a line's first word or its first or last characters
+    (each stage then tries its patterns on these few lines only).
+
+    >>> short_line_marks([0, 1, 2], {0: "applicants: 100+", 1: "company info", 2: "reference links"})
+    ([0], [1], [2])
+    """
+    act: list[int] = []
+    card: list[int] = []
+    nav: list[int] = []
+    for k, i in enumerate(units):
+        norm = norms[i]
+        if len(norm) > 60:
+            continue
+        first = norm.partition(" ")[0].rstrip(":：")
+        if first in _ACTIVITY_FIRST or first[:1].isdigit() or first.startswith(_ACTIVITY_PREFIX):
+            act.append(k)
+        if norm.lstrip()[:2] in _COMPANY_CARD_START:
+            card.append(k)
+        if len(norm) <= 40 and norm[-2:] in _NAV_TAILS:
+            nav.append(k)
+    return act, card, nav
+
+
 #: the heading of a job board's card of the hiring company, in the corpus's languages and more
 _COMPANY_CARD = re.compile(
     r"\W*(?:about (?:the )?(?:company|employer)|company (?:info|information|details|profile)|employer (?:info|profile)|"
@@ -1050,7 +1077,8 @@ _CARD_RULES = frozenset({"company-widget", "job-board-widget"})
 _COMPANY_CARD_LINES = 12
 
 
-def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                  at: Sequence[int] | None = None) -> list[int]:
     """A job board's card of the hiring company after the body starts: a heading such as
     "About the company", "Company Info" or "Über das Unternehmen" with, within
     :data:`_COMPANY_CARD_LINES` lines under it, the board's widgets (a follower count or
@@ -1067,16 +1095,20 @@ def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, 
     >>> d[4] = Decision(False, "rule", "company-widget")
     >>> company_cards(list(range(9)), {i: x.lower() for i, x in enumerate(ls)}, d)
     [2, 3, 5]
+
+    ``at``: the positions (into ``units``) that may hold a heading (:func:`short_line_marks`);
+    every position when None.
     """
     n = len(units)
     body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
                  and word_count(norms[units[k]]) >= _PROSE_WORDS), n)
     out: list[int] = []
-    k = body + 1
-    while k < n:
+    resume = body + 1
+    for k in at if at is not None else range(n):
+        if k < resume:
+            continue
         norm = norms[units[k]]
         if len(norm) > 60 or norm.lstrip()[:2] not in _COMPANY_CARD_START or _COMPANY_CARD.match(norm) is None:
-            k += 1
             continue
         last = -1
         for m in range(k + 1, min(n, k + 1 + _COMPANY_CARD_LINES)):
@@ -1091,13 +1123,12 @@ def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, 
             elif _CARD_WIDGET.match(norms[units[m]]) is not None:
                 last = m
         if last < 0:
-            k += 1
             continue
         for m in range(k, last + 1):
             dm = dec.get(units[m])
             if dm is not None and dm.keep and dm.source in ("classifier", "default"):
                 out.append(units[m])
-        k = last + 1
+        resume = last + 1
     return out
 
 
@@ -1120,13 +1151,18 @@ _LINKS_HEADING = re.compile(
 _LINKS_END = ("links", "pages", "resources", "also", "auch", "utiles", "útiles", "também", "aussi", "interés", "relacionados",
               "también", "utili", "anche", "ook", "úteis", "länkar", "även", "linkkejä", "myös", "odkazy", "linki",
               "ссылки", "также", "посилання", "链接", "リンク", "مفيدة", "ích")
+#: the last two characters of those headings (or their last and a colon): most lines end otherwise
+_NAV_TAILS = frozenset(
+    [h[-2:] for h in (*_CONTENTS, *_LINKS_END)] + [h[-1:] + c for h in (*_CONTENTS, *_LINKS_END) for c in ":："]
+    + [" " + c for c in ":："])
 #: an item of such a list: a short line that ends no sentence
 _NAV_ITEM_WORDS = 10
 #: a list of links or contents holds at most this many items
 _NAV_ITEMS = 20
 
 
-def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                      at: Sequence[int] | None = None) -> list[int]:
     """Navigation inside a posting, by its heading: a table of contents ("Contents", "On
     this page", "Inhalt", "Sommaire") over the short lines that the page repeats later
     (its own headings: each item occurs again below, and is kept there), and a list of links to other pages
@@ -1141,16 +1177,22 @@ def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[i
     >>> d = {i: Decision(True, "classifier", "", 0.9) for i in range(7)}
     >>> navigation_blocks(list(range(7)), {i: x.lower() for i, x in enumerate(ls)}, d)
     [0, 1, 2]
+
+    ``at``: the positions that may hold a heading (:func:`short_line_marks`); every one when None.
     """
     n = len(units)
     out: list[int] = []
     later: dict[str, int] | None = None
-    k = 0
-    while k < n:
-        norm = norms[units[k]].strip(" :：")
+    resume = 0
+    for k in at if at is not None else range(n):
+        if k < resume:
+            continue
+        norm = norms[units[k]]
+        if len(norm) > 40 or norm[-2:] not in _NAV_TAILS:
+            continue
+        norm = norm.strip(" :：")
         contents = norm in _CONTENTS
-        if not contents and (len(norm) > 40 or not norm.endswith(_LINKS_END) or _LINKS_HEADING.fullmatch(norm) is None):
-            k += 1
+        if not contents and (not norm.endswith(_LINKS_END) or _LINKS_HEADING.fullmatch(norm) is None):
             continue
         if contents and later is None:
             later = {}
@@ -1165,8 +1207,8 @@ def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[i
             if not t or word_count(t) > _NAV_ITEM_WORDS or _HEADING_END.search(t) is not None:
                 break
             if contents:
-                at = later.get(t, m) if later is not None else m
-                if at <= m + 1 or not ((da := dec.get(units[at])) is not None and da.keep):
+                where = later.get(t, m) if later is not None else m
+                if where <= m + 1 or not ((da := dec.get(units[where])) is not None and da.keep):
                     break  # no kept heading of the page below: the contents end
             elif dj is not None and dj.keep and dj.source == "rule":
                 break
@@ -1176,13 +1218,12 @@ def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[i
             items.append(j)
             m += 1
         if contents and len(items) < 2 or not items and not contents:
-            k += 1
             continue
         for j in (units[k], *items):
             dj = dec.get(j)
             if dj is not None and dj.keep and dj.source in ("classifier", "default"):
                 out.append(j)
-        k = m
+        resume = m
     return out
 
 
@@ -1213,17 +1254,26 @@ _ACTIVITY = re.compile(
     r"|\d[\d,.]*\s+(?:ratings?|bewertungen|avis|valoraciones|calificaciones|valutazioni|beoordelingen|"
     r"avaliações|betyg|arvio(?:ta)?|arvostelua|hodnotení|ocen|оцінок|оценок|оценки|评分|評価)\s*$")
 _ACTIVITY_NAME = re.compile(_ACTIVITY_LABEL + r"\s*[:：]\s*$")
-#: the first two characters such a widget can start with (most lines are not looked at further)
-_ACTIVITY_START = frozenset({
-    "ap", "ca", "in", "un", "pr", "hi", "vi", "cl", "be", "so", "po", "sö", "an", "ha", "uc", "ka", "ві", "ка",
-    "от", "应聘", "申请", "応募", "ال", "عد", "ứn", "co", "si", "lo", "re", "mi", "üb", "se", "s'", "s’", "ac", "do",
-    "aa", "fo", "во", "пр", "en", "go", "li", "fa", "使用", "通过", "微信", "gi", "em", "e-", "ma", "ar", "as"})
+#: the first words such a widget can start with (most lines are not looked at further)
+_ACTIVITY_FIRST = frozenset({
+    "applicants", "applications", "candidates", "interviewing", "invites", "unanswered", "proposals", "hires",
+    "views", "clicks", "bewerber", "bewerberinnen", "bewerbungen", "candidatures", "candidats", "solicitudes",
+    "postulantes", "candidatos", "candidati", "candidature", "sollicitanten", "sollicitaties", "kandidaten",
+    "candidaturas", "sökande", "ansökningar", "hakijat", "hakijoita", "hakemuksia", "uchádzači", "uchádzačov",
+    "kandydaci", "aplikacje", "відгуки", "відгуків", "кандидати", "откликов", "отклики", "кандидатов",
+    "المتقدمون", "عدد", "ứng", "continue", "sign", "log", "login", "register", "apply", "mit", "über",
+    "continuer", "se", "s'inscrire", "s’inscrire", "postuler", "continuar", "iniciar", "regístrate",
+    "registrarse", "inscríbete", "entrar", "continua", "accedi", "registrati", "doorgaan", "inloggen",
+    "aanmelden", "solliciteren", "fortsätt", "logga", "продолжить", "войти"})
+#: the Chinese and Japanese ones, and buttons that open with the provider ("Googleで続行")
+_ACTIVITY_PREFIX = ("应聘", "申请", "応募", "使用", "通过", "google", "linkedin", "apple", "facebook")
 #: an activity widget line has at most this many characters
 _ACTIVITY_CHARS = 60
 _COUNT = re.compile(r"\W*\d[\d,.]*\+?\W*$")
 
 
-def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                     at: Sequence[int] | None = None) -> list[int]:
     """A job board's activity widgets, wherever they sit: applicant and proposal counts
     ("Applicants: 100+", "Invites sent:" over its "0", "Bewerber: 12"), sign-in buttons
     ("Continue with Google", "Mit LinkedIn anmelden") and a company's ratings count ("6
@@ -1235,12 +1285,18 @@ def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[in
     >>> ls = ["Applicants: 100+", "Interviewing:", "0", "Openings: 3", "Continue with Google", "6 Ratings"]
     >>> activity_widgets(list(range(6)), {i: x.lower() for i, x in enumerate(ls)}, {})
     [0, 1, 2, 4, 5]
+
+    ``at``: the positions that may hold a widget (:func:`short_line_marks`); every one when None.
     """
     out: list[int] = []
     n = len(units)
-    for k, i in enumerate(units):
+    for k in at if at is not None else range(n):
+        i = units[k]
         norm = norms[i]
-        if len(norm) > _ACTIVITY_CHARS or not (norm[:1].isdigit() or norm[:2] in _ACTIVITY_START) \
+        if len(norm) > _ACTIVITY_CHARS:
+            continue
+        first = norm.partition(" ")[0].rstrip(":：")
+        if not (first in _ACTIVITY_FIRST or first[:1].isdigit() or first.startswith(_ACTIVITY_PREFIX)) \
                 or _ACTIVITY.match(norm) is None and _ACTIVITY_NAME.match(norm) is None:
             continue
         d = dec.get(i)
@@ -1257,6 +1313,8 @@ def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[in
 
 #: a requirement line is at most this long (in characters): a sentence or a heading
 _REQUIREMENT_CHARS = 600
+#: the cues a requirement line holds one of
+_KEEP_CUES = ("requirement", "documents")
 #: a line naming the documents to send is a requirement when it is a sentence of this many words
 #: ("Please address applications (cover letter and resume) to ..."), not a form's field
 _DOCUMENT_WORDS = 6
@@ -1288,7 +1346,7 @@ def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[i
     >>> sorted(requirement_lines(list(range(4)), {i: x.lower() for i, x in enumerate(ls)}, d))
     [2]
     """
-    from .lexicon import DROP_CUES, cues
+    from .lexicon import DROP_CUES, cues, may_hold
 
     out: dict[int, Decision] = {}
     for i in units:
@@ -1297,7 +1355,7 @@ def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[i
         if d is None or d.keep or d.source != "classifier" or len(norm) > _REQUIREMENT_CHARS \
                 or norm.rstrip().endswith(("?", "？")) and _SENTENCE_END.search(norm.rstrip()[:-1]) is None:
             continue  # a question is an application form's ("Do you require visa sponsorship?")
-        if _POINTER.match(norm):
+        if not may_hold(norm, _KEEP_CUES) or _POINTER.match(norm):
             continue  # a link to more ("Further information on nationality requirements")
         found = cues(lines[i]) if lines is not None else cues(norm)
         if ("requirement" in found or "documents" in found and word_count(norm) >= _DOCUMENT_WORDS) \

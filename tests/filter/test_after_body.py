@@ -9,7 +9,13 @@ import pytest
 
 from jdreview.filter.decision import Decision
 from jdreview.filter.lexicon import DROP_CUES, cues
-from jdreview.filter.pipeline import activity_widgets, auto_filter, company_cards, navigation_blocks
+from jdreview.filter.pipeline import (
+    _CONTENTS,
+    activity_widgets,
+    auto_filter,
+    company_cards,
+    navigation_blocks,
+)
 from jdreview.filter.rules import default_rules
 from jdreview.io.posting import Posting
 
@@ -185,3 +191,12 @@ def test_the_company_card_headings_first_characters_let_every_heading_through(li
 def test_the_links_headings_last_words_let_every_heading_through(line: str) -> None:
     d = {0: Decision(True, "classifier", "", 0.9), 1: Decision(True, "classifier", "", 0.9)}
     assert navigation_blocks([0, 1], {0: line, 1: "hourly salary"}, d) == [0, 1]
+
+
+@pytest.mark.parametrize("heading", sorted(_CONTENTS))
+@pytest.mark.parametrize("colon", ["", ":", " :"])
+def test_every_contents_heading_gets_through_the_quick_test(heading: str, colon: str) -> None:
+    units = list(range(5))
+    norms = {0: heading + colon, 1: "about the job", 2: "benefits", 3: "about the job", 4: "benefits"}
+    d = {i: Decision(True, "classifier", "", 0.9) for i in units}
+    assert navigation_blocks(units, norms, d) == [0, 1, 2]
