@@ -15,9 +15,10 @@ Two cues are for the posting's tail only (:func:`jdreview.filter.pipeline.tail_b
 not for any drop rule: ``signoff`` (generic sign-offs and encouragement to apply) and
 ``contact_person`` (the contact for questions), which the tail stage acts on only in
 short lines after the body starts. Two more name what the filter keeps, not drops
-(:func:`jdreview.filter.pipeline.requirement_lines`): ``requirement`` (work
-authorisation, visa, nationality and residence requirements, the application deadline)
-and ``documents`` (the documents an application must hold, in a sentence).
+(:data:`KEEP_CUES`, :func:`jdreview.filter.pipeline.requirement_lines`): ``requirement``
+(work authorisation, visa, nationality and residence requirements, the application
+deadline) and ``documents`` (the documents an application must hold, in a sentence);
+:func:`keep_cues` names them, :func:`cues` the others.
 Phrases are plain strings, not regexes: lookup by first characters keeps matching
 linear, and any regex engine the rules move to is unaffected.
 
@@ -44,6 +45,9 @@ from ..limits import CACHE_ENTRIES
 from .words import has_unspaced
 
 SCHEMA = 1
+#: the cues the filter keeps a line by, not drops (:func:`keep_cues`): looked up apart, so
+#: the one pass every line makes over the drop cues does not grow with them
+KEEP_CUES = ("requirement", "documents")
 #: the cues a lexicon rule drops by default: every cue but calls to action (a
 #: how-to-apply sentence can be specific to the job)
 DROP_CUES = ("eeo", "accommodation", "background_check", "ai_hiring", "privacy", "consent", "agency",
@@ -88,13 +92,16 @@ _WORD_START = re.compile(r"\b\w")
 _KEY = 3  # phrases are looked up by their first three characters
 
 
-@lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, tuple[tuple[str, str], ...]], dict[str, tuple[tuple[str, str], ...]]]:
+@lru_cache(maxsize=2)
+def _index(keep: bool = False) -> tuple[dict[str, tuple[tuple[str, str], ...]], dict[str, tuple[tuple[str, str], ...]]]:
     """Phrases by their first characters: (spaced-script phrases, tried at word
-    starts; Chinese and Japanese phrases, tried at every Han or kana character)."""
+    starts; Chinese and Japanese phrases, tried at every Han or kana character); of
+    the :data:`KEEP_CUES` with ``keep``, of the others without."""
     spaced: dict[str, list[tuple[str, str]]] = {}
     unspaced: dict[str, list[tuple[str, str]]] = {}
     for name, langs in lexicon().items():
+        if (name in KEEP_CUES) != keep:
+            continue
         for phrases in langs.values():
             for p in phrases:
                 if has_unspaced(p[:1]):
@@ -115,7 +122,9 @@ def _any_phrase() -> Any:
     opts.never_capture = True
     opts.log_errors = False
     ps = _re2.Set(_re2.RE2.Anchor.UNANCHORED, opts)
-    for langs in lexicon().values():
+    for name, langs in lexicon().items():
+        if name in KEEP_CUES:
+            continue
         for phrases in langs.values():
             for p in phrases:
                 if ps.Add(re.escape(p).encode()) < 0:
@@ -145,20 +154,24 @@ def _phrase_set(names: tuple[str, ...]) -> Any:
     return ps
 
 
-def may_hold(folded: str, names: tuple[str, ...]) -> bool:
-    """Whether a folded text (:func:`fold`) holds a phrase of one of the cues ``names``
-    anywhere, word start or not: one pass over a small set, the quick test a stage
-    makes before :func:`cues` on the few lines that pass it.
+def keep_cues(text: str, folded: bool = False) -> tuple[str, ...]:
+    """The :data:`KEEP_CUES` ``text`` holds (:func:`cues` names the others): one pass
+    over their small set says whether any phrase occurs at all, and only a line where
+    one does is looked at word by word. ``folded``: ``text`` is folded already (a
+    line's normalised form, :func:`jdreview.filter.rules.normalise`).
 
-    >>> may_hold("the deadline to apply is 5 may.", ("requirement",))
-    True
-    >>> may_hold("you will build data pipelines.", ("requirement",))
-    False
+    >>> keep_cues("The deadline to apply is 5 May.")
+    ('requirement',)
+    >>> keep_cues("You will build data pipelines.")
+    ()
     """
+    text = text if folded else fold(text)
     try:
-        return bool(_phrase_set(names).Match(folded.encode()))
+        if not _phrase_set(KEEP_CUES).Match(text.encode()):
+            return ()
     except UnicodeEncodeError:  # lone surrogates: RE2 reads UTF-8 only
-        return True
+        pass
+    return _cues_folded(text, True)
 
 
 def fold(text: str, norm: str | None = None) -> str:
@@ -197,11 +210,11 @@ def cues(text: str, norm: str | None = None) -> tuple[str, ...]:
     return found
 
 
-def _cues_folded(folded: str) -> tuple[str, ...]:
+def _cues_folded(folded: str, keep: bool = False) -> tuple[str, ...]:
     """:func:`cues` of a folded text, without the one-pass check: each word start
     compared with the phrases that begin with its first characters (the reference
     the one-pass check is tested against)."""
-    spaced, unspaced = _index()
+    spaced, unspaced = _index(keep)
     found: set[str] = set()
     for m in _WORD_START.finditer(folded):
         pos = m.start()

@@ -1037,16 +1037,17 @@ def short_line_marks(units: list[int], norms: Mapping[int, str]) -> tuple[list[i
     act: list[int] = []
     card: list[int] = []
     nav: list[int] = []
-    for k, i in enumerate(units):
-        norm = norms[i]
-        if len(norm) > 60:
-            continue
+    heads, digits, tails, tails2 = _MARK_HEADS, _DIGITS, _NAV_TAILS, _NAV_TAILS2
+    # one comprehension over every unit; the few lines it lets through are looked at closer
+    for k in [k for k, i in enumerate(units) if len(t := norms[i]) <= 60
+              and (t[:2] in heads or t[:1] in digits or t[-3:] in tails or t[-2:] in tails2)]:
+        norm = norms[units[k]]
         first = norm.partition(" ")[0].rstrip(":：")
         if first in _ACTIVITY_FIRST or first[:1].isdigit() or first.startswith(_ACTIVITY_PREFIX):
             act.append(k)
-        if norm.lstrip()[:2] in _COMPANY_CARD_START:
+        if norm[:2] in _COMPANY_CARD_START:
             card.append(k)
-        if len(norm) <= 40 and norm[-2:] in _NAV_TAILS:
+        if len(norm) <= 40 and (norm[-3:] in tails or norm[-2:] in tails2):
             nav.append(k)
     return act, card, nav
 
@@ -1151,10 +1152,13 @@ _LINKS_HEADING = re.compile(
 _LINKS_END = ("links", "pages", "resources", "also", "auch", "utiles", "útiles", "também", "aussi", "interés", "relacionados",
               "también", "utili", "anche", "ook", "úteis", "länkar", "även", "linkkejä", "myös", "odkazy", "linki",
               "ссылки", "также", "посилання", "链接", "リンク", "مفيدة", "ích")
-#: the last two characters of those headings (or their last and a colon): most lines end otherwise
+#: the last three characters of those headings (or their last two and a colon; two for the
+#: two-character ones, "目次"): most lines end otherwise
 _NAV_TAILS = frozenset(
-    [h[-2:] for h in (*_CONTENTS, *_LINKS_END)] + [h[-1:] + c for h in (*_CONTENTS, *_LINKS_END) for c in ":："]
-    + [" " + c for c in ":："])
+    [h[-3:] for h in (*_CONTENTS, *_LINKS_END) if len(h) >= 3]
+    + [h[-2:] + c for h in (*_CONTENTS, *_LINKS_END) for c in ":："]
+    + [h[-1:] + " " + c for h in (*_CONTENTS, *_LINKS_END) for c in ":："])
+_NAV_TAILS2 = frozenset(h for h in (*_CONTENTS, *_LINKS_END) if len(h) == 2)
 #: an item of such a list: a short line that ends no sentence
 _NAV_ITEM_WORDS = 10
 #: a list of links or contents holds at most this many items
@@ -1188,7 +1192,7 @@ def navigation_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[i
         if k < resume:
             continue
         norm = norms[units[k]]
-        if len(norm) > 40 or norm[-2:] not in _NAV_TAILS:
+        if len(norm) > 40 or norm[-3:] not in _NAV_TAILS and norm[-2:] not in _NAV_TAILS2:
             continue
         norm = norm.strip(" :：")
         contents = norm in _CONTENTS
@@ -1267,6 +1271,9 @@ _ACTIVITY_FIRST = frozenset({
     "aanmelden", "solliciteren", "fortsätt", "logga", "продолжить", "войти"})
 #: the Chinese and Japanese ones, and buttons that open with the provider ("Googleで続行")
 _ACTIVITY_PREFIX = ("应聘", "申请", "応募", "使用", "通过", "google", "linkedin", "apple", "facebook")
+#: the first two characters of a line :func:`short_line_marks` looks at closer (a digit opens a count)
+_MARK_HEADS = frozenset({w[:2] for w in _ACTIVITY_FIRST} | {w[:2] for w in _ACTIVITY_PREFIX} | _COMPANY_CARD_START)
+_DIGITS = frozenset("0123456789")
 #: an activity widget line has at most this many characters
 _ACTIVITY_CHARS = 60
 _COUNT = re.compile(r"\W*\d[\d,.]*\+?\W*$")
@@ -1313,8 +1320,6 @@ def activity_widgets(units: list[int], norms: Mapping[int, str], dec: Mapping[in
 
 #: a requirement line is at most this long (in characters): a sentence or a heading
 _REQUIREMENT_CHARS = 600
-#: the cues a requirement line holds one of
-_KEEP_CUES = ("requirement", "documents")
 #: a line naming the documents to send is a requirement when it is a sentence of this many words
 #: ("Please address applications (cover letter and resume) to ..."), not a form's field
 _DOCUMENT_WORDS = 6
@@ -1346,20 +1351,20 @@ def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[i
     >>> sorted(requirement_lines(list(range(4)), {i: x.lower() for i, x in enumerate(ls)}, d))
     [2]
     """
-    from .lexicon import DROP_CUES, cues, may_hold
+    from .lexicon import DROP_CUES, cues, keep_cues
 
     out: dict[int, Decision] = {}
-    for i in units:
-        d = dec.get(i)
+    for i in [i for i in units if (d := dec.get(i)) is not None and not d.keep and d.source == "classifier"]:
+        d = dec[i]
         norm = norms[i]
-        if d is None or d.keep or d.source != "classifier" or len(norm) > _REQUIREMENT_CHARS \
+        if len(norm) > _REQUIREMENT_CHARS \
                 or norm.rstrip().endswith(("?", "？")) and _SENTENCE_END.search(norm.rstrip()[:-1]) is None:
             continue  # a question is an application form's ("Do you require visa sponsorship?")
-        if not may_hold(norm, _KEEP_CUES) or _POINTER.match(norm):
+        found = keep_cues(norm, folded=True)
+        if not found or _POINTER.match(norm):
             continue  # a link to more ("Further information on nationality requirements")
-        found = cues(lines[i]) if lines is not None else cues(norm)
-        if ("requirement" in found or "documents" in found and word_count(norm) >= _DOCUMENT_WORDS) \
-                and not any(c in found for c in DROP_CUES):
+        if ("requirement" in found or word_count(norm) >= _DOCUMENT_WORDS) \
+                and not any(c in DROP_CUES for c in (cues(lines[i]) if lines is not None else cues(norm))):
             out[i] = Decision(True, "structure", "requirement", d.score)
     return out
 

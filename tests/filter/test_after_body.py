@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pytest
 
 from jdreview.filter.decision import Decision
-from jdreview.filter.lexicon import DROP_CUES, cues
+from jdreview.filter.lexicon import DROP_CUES, KEEP_CUES, cues, keep_cues, lexicon
 from jdreview.filter.pipeline import (
     _CONTENTS,
     activity_widgets,
@@ -121,10 +121,14 @@ def test_a_form_question_or_a_pointer_is_no_requirement(line: str) -> None:
     assert line not in out, (line, why[line])
 
 
-def test_the_requirement_cue_is_no_drop_cue() -> None:
-    assert "requirement" not in DROP_CUES
-    assert "requirement" in cues("Candidates must have the right to work in the UK.")
-    assert cues("You will build data pipelines in Python.") == ()
+def test_the_requirement_cues_are_no_drop_cues() -> None:
+    assert not set(KEEP_CUES) & set(DROP_CUES)
+    assert keep_cues("Candidates must have the right to work in the UK.") == ("requirement",)
+    assert keep_cues("Please send your cover letter and CV.") == ("documents",)
+    assert keep_cues("You will build data pipelines in Python.") == ()
+    # looked up apart: the drop rules' cues never name them
+    assert cues("Candidates must have the right to work in the UK.") == ()
+    assert set(KEEP_CUES) <= set(lexicon())
 
 
 def test_a_table_of_contents_of_the_pages_own_headings_goes() -> None:
