@@ -1364,7 +1364,7 @@ def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[i
         if not found or _POINTER.match(norm):
             continue  # a link to more ("Further information on nationality requirements")
         if ("requirement" in found or word_count(norm) >= _DOCUMENT_WORDS) \
-                and not any(c in DROP_CUES for c in (cues(lines[i]) if lines is not None else cues(norm))):
+                and not any(c in DROP_CUES for c in (cues(lines[i], norm) if lines is not None else cues(norm))):
             out[i] = Decision(True, "structure", "requirement", d.score)
     return out
 
