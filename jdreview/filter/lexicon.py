@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -116,39 +117,28 @@ def _any_phrase() -> Any:
     """Every phrase as a literal in one RE2 set: a single pass over a line's UTF-8
     says whether any phrase occurs in it at all, word start or not. Most lines hold
     none; only those that do are looked at word by word."""
+    return _literal_set(p for name, langs in lexicon().items() if name not in KEEP_CUES
+                        for phrases in langs.values() for p in phrases)
+
+
+@lru_cache(maxsize=8)
+def _phrase_set(names: tuple[str, ...]) -> Any:
+    """The phrases of the cues ``names`` as literals in one RE2 set (small: a few cues)."""
+    table = lexicon()
+    return _literal_set(p for name in names for phrases in table.get(name, {}).values() for p in phrases)
+
+
+def _literal_set(phrases: Iterable[str]) -> Any:
+    """``phrases`` as literals in one compiled, unanchored RE2 set."""
     from re2 import _re2  # the rule engine's dependency; imported when first matched
 
     opts = _re2.RE2.Options()
     opts.never_capture = True
     opts.log_errors = False
     ps = _re2.Set(_re2.RE2.Anchor.UNANCHORED, opts)
-    for name, langs in lexicon().items():
-        if name in KEEP_CUES:
-            continue
-        for phrases in langs.values():
-            for p in phrases:
-                if ps.Add(re.escape(p).encode()) < 0:
-                    raise ValueError(f"lexicon phrase {p!r}: RE2 refused it as a literal")
-    if not ps.Compile():
-        raise ValueError("lexicon phrases: RE2 could not compile the set")
-    return ps
-
-
-@lru_cache(maxsize=8)
-def _phrase_set(names: tuple[str, ...]) -> Any:
-    """The phrases of the cues ``names`` as literals in one RE2 set (small: a few cues)."""
-    from re2 import _re2
-
-    opts = _re2.RE2.Options()
-    opts.never_capture = True
-    opts.log_errors = False
-    ps = _re2.Set(_re2.RE2.Anchor.UNANCHORED, opts)
-    table = lexicon()
-    for name in names:
-        for phrases in table.get(name, {}).values():
-            for p in phrases:
-                if ps.Add(re.escape(p).encode()) < 0:
-                    raise ValueError(f"lexicon phrase {p!r}: RE2 refused it as a literal")
+    for p in phrases:
+        if ps.Add(re.escape(p).encode()) < 0:
+            raise ValueError(f"lexicon phrase {p!r}: RE2 refused it as a literal")
     if not ps.Compile():
         raise ValueError("lexicon phrases: RE2 could not compile the set")
     return ps
