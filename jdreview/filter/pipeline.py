@@ -944,6 +944,13 @@ _CARD_REF = re.compile(r"\S@\S|\(at\)|https?://|\bwww\.|\+?\d[\d ()/.-]{6,}\d")
 _SHOUT_END = re.compile(r"!\W*$")
 
 
+def _body_start(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> int:
+    """The position (into ``units``) of the first kept line of prose, where the body
+    starts; ``len(units)`` when there is none."""
+    return next((k for k, i in enumerate(units) if (d := dec.get(i)) is not None and d.keep
+                 and word_count(norms[i]) >= _PROSE_WORDS), len(units))
+
+
 def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
                 lines: list[str] | None = None) -> dict[int, Decision]:
     """The tail of a posting, decided as blocks (issue 13 items 4-5): after the body
@@ -972,8 +979,7 @@ def tail_blocks(units: list[int], norms: Mapping[int, str], dec: Mapping[int, De
     from .lexicon import cues
 
     n = len(units)
-    body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
-                 and word_count(norms[units[k]]) >= _PROSE_WORDS), n)
+    body = _body_start(units, norms, dec)
     out: dict[int, Decision] = {}
     k = body + 1
     while k < n:
@@ -1101,8 +1107,7 @@ def company_cards(units: list[int], norms: Mapping[int, str], dec: Mapping[int, 
     every position when None.
     """
     n = len(units)
-    body = next((k for k in range(n) if (d := dec.get(units[k])) is not None and d.keep
-                 and word_count(norms[units[k]]) >= _PROSE_WORDS), n)
+    body = _body_start(units, norms, dec)
     out: list[int] = []
     resume = body + 1
     for k in at if at is not None else range(n):
