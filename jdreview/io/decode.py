@@ -43,6 +43,14 @@ _MOJI_CONT = (
     "\u2122\u00b4\u00a8\u2260\u00c6\u00d8\u221e\u00b1\u2264\u2265\u00a5\u00b5\u2202\u2211"
     "\u220f\u03c0\u222b\u00aa\u00ba\u03a9\u00e6\u00f8]"  # Mac Roman continuation bytes 80-BF
 )
+# A Windows console's code page 437 gives the third kind: "\u252c\u00e1" for a no-break space,
+# "\u0393\u00c7\u00d6" for "\u2019" (a scraper's output saved from cmd.exe or PowerShell).
+# The lead bytes C2-F4 read through cp437 are box-drawing, block and Greek characters.
+_CP437_LEAD = "".join(sorted({bytes([b]).decode("cp437") for b in range(0xC2, 0xF5)}
+                             - {bytes([b]).decode("cp1252", "replace") for b in range(0xC2, 0xF5)}))
+_CP437_CONT = "".join(sorted({bytes([b]).decode("cp437") for b in range(0x80, 0xC0)}))
+_MOJI_LEAD = _MOJI_LEAD[:-1] + re.escape(_CP437_LEAD) + "]"
+_MOJI_CONT = _MOJI_CONT[:-1] + re.escape(_CP437_CONT) + "]"
 _MOJIBAKE_HINT = re.compile(_MOJI_LEAD + _MOJI_CONT)
 _MOJIBAKE_RUN = re.compile("(?=(" + _MOJI_LEAD + _MOJI_CONT + "{1,3}))")  # every start, overlapping
 
@@ -69,7 +77,7 @@ def _is_mojibake(run: str) -> bool:
     through Mac Roman) are not mojibake, "Ã©" and "¬∑" are.
     """
     encodable = False
-    for codec in ("cp1252", "mac_roman", "latin-1"):
+    for codec in ("cp1252", "mac_roman", "latin-1", "cp437"):
         try:
             data = run.encode(codec)
         except UnicodeEncodeError:

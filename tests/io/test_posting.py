@@ -314,6 +314,25 @@ def test_mojibake_is_repaired(broken: str, fixed: str) -> None:
     assert repair_text(broken) == fixed
 
 
+def test_cp437_no_break_space_lines_become_blank_lines() -> None:
+    """A scraper's page text saved from a Windows console (code page 437) turns a no-break
+    space into "\u252c\u00e1": the spacer lines between paragraphs must be blank again (as
+    ftfy reads them when postings are scored), not one-word lines that split the body."""
+    from jdreview.filter.pipeline import auto_filter
+    from jdreview.io.decode import repair_text
+    from jdreview.io.posting import Posting
+
+    assert repair_text("\u252c\u00e1") == "\u00a0"
+    assert repair_text("Box \u2502 \u251c\u2500\u2500 src") == "Box \u2502 \u251c\u2500\u2500 src"
+    text = "\n".join(["Data Engineer", "Acme Ltd", "About Us", "\u252c\u00e1",
+                      "We build data platforms for hospitals and labs across Europe every day.",
+                      "\u252c\u00e1", "You will design pipelines, review code and mentor two engineers."])
+    res = auto_filter(Posting.from_text(text, id="x"))
+    assert not [lr for lr in res.lines if "\u252c" in lr.text]
+    spacers = [lr for lr in res.lines if lr.text == "\u00a0"]
+    assert len(spacers) == 2 and all(lr.decision is None for lr in spacers)  # blank: no unit
+
+
 @pytest.mark.parametrize("line", ["Regelm\u00e4\u00dfige Arbeitszeiten", "l\u2019\u00e9cole d\u2019\u00e9t\u00e9",
                                   "Una compa\u00f1\u00eda", "Zuverl\u00e4ssig und gem\u00e4\u00df"])
 def test_accented_text_that_only_looks_like_mojibake_is_not_sent_to_ftfy(line: str) -> None:
