@@ -40,6 +40,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
+from urllib.parse import unquote
 
 from ..errors import InputError
 from ..io.posting import URL_LINE, Posting
@@ -190,6 +191,12 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
     if config.structure and classifier is not None:
         for i in fact_runs(units, norms, dec, pairs, rules, lines):
             dec[i] = Decision(True, "structure", "facts", dec[i].score)
+
+    # the employer's name or the place on a short line of the header that the body's
+    # prose says again ("Mobysoft" / "Founded in 2003, Mobysoft provides ...")
+    if config.structure and classifier is not None:
+        for i in header_names(posting, units, norms, dec):
+            dec[i] = Decision(True, "structure", "header-name", dec[i].score)
 
     if config.structure and classifier is not None:
         for i in id_pairs(pairs, norms, dec):
@@ -829,6 +836,98 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
                 fact[k] or k in title or (lo < k < hi and _HEADING_END.search(norms[i]) is None)):
             out.append(i)
     return sorted(out)
+
+
+#: a header name (the employer, a place) is a short line: this many spaced words at most
+_NAME_WORDS = 6
+#: ... that lies this close (in units) to a kept line of the header
+_NAME_REACH = 3
+#: a name of a caseless script (Japanese, Arabic) is this long at least
+_NAME_CHARS = 4
+#: a URL's slug: a path segment of this many words at least ("senior-data-engineer-berlin")
+_SLUG_WORDS = 3
+_SLUG_WORD = re.compile(r"[^\W_]+")
+_URL = re.compile(r"https?://\S+")
+
+
+def header_names(posting: Posting, units: list[int], norms: Mapping[int, str],
+                 dec: Mapping[int, Decision]) -> list[int]:
+    """Short lines of the header that name the job, the employer or the place, which
+    the classifier or a link-list rule dropped: before the body starts (the first kept
+    line of prose), at most :data:`_NAME_REACH` units from a kept short line of the
+    header, no sentence nor label, with evidence that the page names the job by them:
+
+    - the posting's own URL spells the line in its slug, a path segment of three words
+      or more ("/job-listings-node-js-developer-neosoft-bengaluru-2-to-4-years-0806",
+      "/job/Worthing/Senior-Business-Intelligence--BI--Engineer_JR8281"): the title,
+      the company, the place;
+    - the line (of :data:`_NAME_WORDS` spaced words at most, not all lowercase: a
+      common word is no name) is said again inside the body's prose, letter case and
+      whole words alike ("Mobysoft" over "Founded in 2003, Mobysoft provides ...",
+      "Cambridge" over "... a day per week in our Cambridge office"); a name of two
+      words or more also inside a longer kept line of the body (its "About <name>"
+      heading). A name that is the site's own (its host) is no evidence.
+
+    Returns the lines to keep (``structure:header-name``).
+
+    >>> from jdreview.io.posting import Posting
+    >>> ls = ["Sign in", "Data Engineer", "Mobysoft", "Apply now",
+    ...       "Founded in 2003, Mobysoft provides data-based insight solutions to social housing clients across the UK."]
+    >>> d = {0: Decision(False, "rule", "button"), 1: Decision(True, "classifier", "", 0.9),
+    ...      2: Decision(False, "classifier", "", 0.2), 3: Decision(False, "rule", "button"),
+    ...      4: Decision(True, "classifier", "", 0.98)}
+    >>> header_names(Posting(ls), list(range(5)), {i: x.lower() for i, x in enumerate(ls)}, d)
+    [2]
+    """
+    body = _body_start(units, norms, dec)
+    lines = posting.lines
+    cands: list[int] = []
+    for k in range(min(body, len(units))):
+        i = units[k]
+        d = dec.get(i)
+        if d is None or d.keep or not (d.source == "classifier" or (d.source == "structure" and d.rule == "link-list")):
+            continue
+        norm = norms[i]
+        nw = word_count(norm)
+        if nw == 0 or nw > _HEADER_WORDS or _RUN_END.search(norm) or _LABEL_END.search(norm):
+            continue
+        for m in range(max(0, k - _NAME_REACH), min(body, k + _NAME_REACH + 1)):
+            dm = dec.get(units[m])
+            if m != k and dm is not None and dm.keep and word_count(norms[units[m]]) <= _HEADER_WORDS:
+                cands.append(i)
+                break
+    if not cands:
+        return []
+    # the posting's URL, or one a collector wrote on a first line ("... protected domain: https://...")
+    url = posting.url or next((u.group() for line in lines[:units[min(2, len(units) - 1)] + 1]
+                               if (u := _URL.search(line)) is not None), "")
+    host, _, path = url.partition("//")[2].partition("/")
+    host = host.casefold()
+    slugs = [ws for seg in unquote(path.partition("?")[0]).casefold().split("/")
+             if len(ws := _SLUG_WORD.findall(seg)) >= _SLUG_WORDS]
+    kept = [i for i in units[body:] if (d := dec.get(i)) is not None and d.keep]
+    prose = ""
+    out = []
+    for i in cands:
+        words = lines[i].split()
+        text = " ".join(words)
+        if host and text.casefold().replace(" ", "") in host:
+            continue
+        if slugs and (ws := _SLUG_WORD.findall(text.casefold())) and any(
+                slug[s:s + len(ws)] == ws for slug in slugs for s in range(len(slug) - len(ws) + 1)):
+            out.append(i)
+            continue
+        if len(words) > _NAME_WORDS or (text == text.lower() and (text != text.upper() or len(text) < _NAME_CHARS)):
+            continue  # a common word in lowercase, or a short caseless string
+        if not prose:
+            prose = "\n".join(lines[j] for j in kept if word_count(norms[j]) >= _BODY_WORDS)
+        said = re.compile(r"(?<![^\W_])" + re.escape(text).replace(r"\ ", r"\s+") + r"(?![^\W_])")
+        # a name of two words or more counts inside any kept line of the body (the
+        # "About LMI Government Consulting" heading); one word only inside its prose
+        if said.search(prose) or (len(words) > 1 and any(
+                len(lines[j].split()) > len(words) and said.search(lines[j]) for j in kept)):
+            out.append(i)
+    return out
 
 
 def _has_phrase(norm: str, phrase: str) -> bool:
