@@ -228,11 +228,17 @@ def _auto_filter(posting: Posting, rules: RuleSet, classifier: LineScorer | None
     if config.structure and classifier is not None:
         dec.update(requirement_lines(units, norms, dec, lines))
 
+    # a sentence a page's links split over short lines ("More about" / "our mission" / "and"
+    # / "what we offer" / ".") is one line to the rules: a drop rule on the joined text drops it
+    if config.structure and classifier is not None:
+        for i, d in split_sentences(lines, units, dec, rules, site).items():
+            dec[i] = d
+
     # a heading whose section the filter dropped whole goes with it (a line whose first
     # sentence a segment rule drops goes whole: the segment stage below drops the rest with it)
     if config.structure and classifier is not None:
         seen = dec | boilerplate_openers(lines, units, norms, dec, rules, site) if config.segments else dec
-        for i in empty_headings(units, norms, seen):
+        for i in empty_headings(units, norms, seen, lines):
             dec[i] = Decision(False, "structure", "empty-heading", dec[i].score)
         # a line of no word (",", "•", a mojibake space) goes with the lines round it
         for i, keep in wordless_lines(units, norms, dec).items():
@@ -1476,6 +1482,70 @@ def requirement_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[i
 #: a heading of at most _HEADING_WORDS words is at most this long (in characters)
 _OPENER_HEADING_CHARS = 160
 
+#: a line a sentence is split at: at most this many characters, no sentence or label ending
+_SPLIT_HEAD_CHARS = 60
+#: a line that goes on such a sentence: at most this many characters, opening in lower case
+#: or of no letter or digit ("." after a link)
+_SPLIT_PART_CHARS = 40
+_SPLIT_END = re.compile(r"[.!?:;。！？：；]\W*$")
+
+
+def split_sentences(lines: list[str], units: list[int], dec: Mapping[int, Decision], rules: RuleSet,
+                    site: str = "") -> dict[int, Decision]:
+    """A sentence a page's inline links split over short lines, one line a part ("More
+    about" / "our mission" / "and" / "what we offer" / "."): the classifier read each part
+    alone, and a part says nothing of its own. A part goes on the sentence when the line
+    above it is short and ends no sentence, and it is short itself and opens in lower case
+    (or holds no letter or digit). The rules read the joined text as one line: when a
+    line drop rule matches it ("More about our mission and what we offer." is a generic
+    call to action), the parts the classifier kept go (``structure:split-sentence:<rule>``).
+    Only lines the classifier decided make such a sentence (a line a rule decided is a
+    unit of its own), and two of them have words ("35%" over "." is none).
+
+    >>> from jdreview.filter.rules import default_rules
+    >>> ls = ["For everyone, everywhere.", "More about", "our mission", "and", "what we offer", "."]
+    >>> d = {i: Decision(True, "classifier", "", 0.9) for i in range(6)}
+    >>> sorted(split_sentences(ls, list(range(6)), d, default_rules()))
+    [1, 2, 3, 4, 5]
+    """
+    out: dict[int, Decision] = {}
+    n = len(units)
+    k = 0
+    while k < n - 1:
+        head = lines[units[k]].strip()
+        if len(head) > _SPLIT_HEAD_CHARS or _SPLIT_END.search(head) is not None:
+            k += 1
+            continue
+        m = k + 1
+        while m < n:
+            part = lines[units[m]].strip()
+            if not part or len(part) > _SPLIT_PART_CHARS \
+                    or not (part[0].islower() or not any(c.isalnum() for c in part)):
+                break
+            m += 1
+            if _SPLIT_END.search(part) is not None:
+                break  # the sentence ends here
+        if m - k < 2:
+            k += 1
+            continue
+        run = units[k:m]
+        k = m
+        if any((d := dec.get(i)) is None or d.source not in ("classifier", "default") for i in run) \
+                or sum(_WORD.search(lines[i]) is not None for i in run) < 2:
+            continue  # a line a rule decided is a unit of its own; a sentence has two parts with words
+        text = ""
+        for i in run:
+            part = lines[i].strip()
+            text += part if not text or not any(c.isalnum() for c in part) else " " + part
+        found = _line_rule(text, rules.normalised(text), site, rules, True)
+        if found is None or found.keep:
+            continue
+        for i in run:
+            d = dec.get(i)
+            if d is not None and d.keep and d.source in ("classifier", "default"):
+                out[i] = Decision(False, "structure", "split-sentence:" + found.rule, d.score)
+    return out
+
 
 def boilerplate_openers(lines: list[str], units: list[int], norms: Mapping[int, str],
                         dec: Mapping[int, Decision], rules: RuleSet, site: str = "") -> dict[int, Decision]:
@@ -1483,17 +1553,26 @@ def boilerplate_openers(lines: list[str], units: list[int], norms: Mapping[int, 
     rule matches ("Salesforce is an equal opportunity employer. What does that mean ...",
     under "Posting Statement"): the segment stage drops such a line from that sentence on,
     that is whole, so for the headings above it the line counts as dropped by that rule.
-    Only the lines a heading stands over are looked at (few per posting)."""
+    The same holds for such a line under a paragraph a rule dropped (the section's second
+    paragraph, "At TD, we are committed ..." said twice under "INCLUSIVENESS").
+    Only the lines a heading or a dropped paragraph stands over are looked at (few per posting)."""
     out: dict[int, Decision] = {}
     for k in range(1, len(units)):
         i = units[k]
-        h = dec.get(units[k - 1])
-        if h is None or not h.keep or len(norms[units[k - 1]]) > _OPENER_HEADING_CHARS:
+        above = units[k - 1]
+        h = dec.get(above)
+        if h is None:
+            continue
+        if above in out or not h.keep and h.source == "rule" and len(norms[above]) > _OPENER_HEADING_CHARS:
+            pass  # under a paragraph a rule dropped: the section goes on
+        elif not h.keep or len(norms[above]) > _OPENER_HEADING_CHARS:
             continue  # most lines stand under no short kept line: nothing more is looked at
+        elif word_count(norms[above]) > _HEADING_WORDS:
+            continue
         d = dec.get(i)
         if d is None or not d.keep or d.source == "rule":
             continue
-        if word_count(norms[units[k - 1]]) > _HEADING_WORDS or word_count(norms[i]) < _PROSE_WORDS:
+        if word_count(norms[i]) < _PROSE_WORDS:
             continue
         text = lines[i]
         if not rules.may_match_segment(text, site):
@@ -1565,7 +1644,8 @@ def wordless_lines(units: list[int], norms: Mapping[int, str], dec: Mapping[int,
     return out
 
 
-def empty_headings(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision]) -> list[int]:
+def empty_headings(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision],
+                   lines: list[str] | None = None) -> list[int]:
     """Headings the classifier kept over a section the filter dropped whole: a short
     line that ends no sentence (and is no item of a kept list of such lines), right
     above a paragraph of prose a rule dropped, with nothing kept under it before the
@@ -1591,7 +1671,7 @@ def empty_headings(units: list[int], norms: Mapping[int, str], dec: Mapping[int,
         nxt = dec.get(units[k + 1])
         if nxt is None or nxt.keep or nxt.source == "missing" or nw[k + 1] < _PROSE_WORDS:
             continue
-        if k and heading[k - 1] and (dp := dec.get(units[k - 1])) is not None and dp.keep:
+        if _list_item(units, norms, dec, heading, k, lines):
             continue  # an item of a list of short lines, not a heading
         j = k + 1
         while j < n and not heading[j]:
@@ -1602,6 +1682,36 @@ def empty_headings(units: list[int], norms: Mapping[int, str], dec: Mapping[int,
         else:
             out.append(units[k])
     return out
+
+
+def _upper(text: str) -> bool:
+    """Whether ``text`` is written in capitals (two letters or more, none in lower case)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _list_item(units: list[int], norms: Mapping[int, str], dec: Mapping[int, Decision], heading: list[bool],
+               k: int, lines: list[str] | None = None) -> bool:
+    """Whether the short line at ``k`` is an item of a list of short lines above it: the
+    short line right above is kept, or the classifier dropped it and the short line above
+    that is kept (the list goes on past an item the classifier dropped). A line in
+    capitals under a line that is not ("INCLUSIVENESS" under "Monday-Friday, standard
+    business hours", the value of "HOURS") opens a section of its own."""
+    if not k or not heading[k - 1]:
+        return False
+    dp = dec.get(units[k - 1])
+    if dp is None:
+        return False
+    if not dp.keep:
+        if dp.source != "classifier" or k < 2 or not heading[k - 2] \
+                or (dq := dec.get(units[k - 2])) is None or not dq.keep:
+            return False
+        above = units[k - 2]
+    else:
+        above = units[k - 1]
+    if lines is not None and _upper(lines[units[k]]) and not _upper(lines[above]):
+        return False
+    return True
 
 
 def label_value_pairs(lines: list[str], units: list[int], norms: Mapping[int, str]) -> list[tuple[int, int]]:

@@ -204,3 +204,34 @@ def test_every_contents_heading_gets_through_the_quick_test(heading: str, colon:
     norms = {0: heading + colon, 1: "about the job", 2: "benefits", 3: "about the job", 4: "benefits"}
     d = {i: Decision(True, "classifier", "", 0.9) for i in units}
     assert navigation_blocks(units, norms, d) == [0, 1, 2]
+
+
+EEO = ("Acme is an equal opportunity employer. We do not discriminate on the basis of race, religion, colour, "
+       "sex, age or disability, and we welcome every applicant.")
+
+
+def test_a_list_goes_on_past_an_item_the_classifier_dropped() -> None:
+    # the last item over the EEO paragraph is an item of the list, not its heading
+    items = ["Why Acme?", "Work on data products used in twenty countries", "Lead our move to streaming",
+             "Competitive pay and benefits", "A dynamic, international team", "Room to grow in a scale-up"]
+    out, why = _clean([*BODY, *items, EEO], low=("A dynamic, international team",))
+    assert "Room to grow in a scale-up" in out
+    assert why["Room to grow in a scale-up"].startswith("classifier")
+
+
+def test_a_heading_in_capitals_under_a_value_is_no_item_of_its_list() -> None:
+    # "HOURS" over its value, then "INCLUSION" over an EEO statement: a heading of its own
+    out, why = _clean([*BODY, "HOURS", "Monday to Friday, office hours", "INCLUSION", EEO, "Who we are",
+                       "Acme builds the tools that data teams use every day, in twenty countries and on four continents."])
+    assert "INCLUSION" not in out and why["INCLUSION"] == "structure:empty-heading"
+    assert "Monday to Friday, office hours" in out and "Who we are" in out
+
+
+def test_a_section_of_two_dropped_paragraphs_takes_its_heading() -> None:
+    # the second paragraph's first sentence is a segment drop rule's: it goes whole, as the first
+    second = ("We are an equal opportunity employer. Our offices in Leeds and London are open to everyone "
+              "who works with us, every day of the week.")
+    out, why = _clean([*BODY, "Inclusion", EEO, second, "Who we are",
+                       "Acme builds the tools that data teams use every day, in twenty countries and on four continents."])
+    assert why["Inclusion"] == "structure:empty-heading"
+    assert "Acme builds the tools" in out
