@@ -16,7 +16,10 @@ from jdreview.filter.segments import split_segments
 from jdreview.io.posting import Posting
 
 #: structural mechanisms of the filter itself, named in reasons without a rule of the set
-BUILT_IN_STRUCTURE = frozenset({"label-value", "empty-heading", "boilerplate", "wordless"})
+#: the filter's own structure stages (pipeline.py), which name no rule of a set
+BUILT_IN_STRUCTURE = frozenset({"label-value", "empty-heading", "boilerplate", "wordless", "widget", "header-chrome",
+                                "header-name", "front-matter", "filter-form", "facts", "id-pair", "company-card",
+                                "navigation", "requirement"})
 
 NOISY_RULES = parse_rules("""
 schema = 1
@@ -142,7 +145,8 @@ def check_invariant(result: FilterResult, rules: RuleSet) -> None:
         if d.source in ("rule", "structure"):
             # a structure decision names a rule of the set, or one of the filter's own
             # structural mechanisms (a value follows its label, an emptied heading goes)
-            assert rules.get(d.rule) is not None or (d.source == "structure" and d.rule in BUILT_IN_STRUCTURE)
+            assert rules.get(d.rule) is not None or (d.source == "structure" and (
+                d.rule in BUILT_IN_STRUCTURE or d.rule.startswith("tail:")))
             assert d.reason == f"{d.source}:{d.rule}"
         if d.source == "classifier":
             assert d.score is not None and 0.0 <= d.score <= 1.0
