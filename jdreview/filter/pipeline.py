@@ -709,8 +709,13 @@ def _form_short(norm: str) -> bool:
 _FORM_EDGE = " .,;:!?·•|-–—()[]\"'"
 
 
-#: job facts on a short line of the header: pay (a currency by a number), a posting date, a deadline
+#: job facts on a short line of the header: pay (a currency by a number, lakhs, thousands, a rate), a
+#: posting date, a deadline
 _FACT = re.compile(r"(?:[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|chf|cad|aud|inr|sek|nok|dkk|pln|jpy)\s?\d"
+                   # pay without a currency: Indian lakhs ("5-15 Lacs P.A.", "12 LPA"), thousands
+                   # ("50k - 60k"), an hourly or yearly rate ("15.50 per hour", "18/hr", "30,000 per annum")
+                   r"|\d\s*(?:lacs?|lakhs?|lpa|crores?)\b|\d\s?k\s*(?:[-–—]|to)\s*[$€£¥₹]?\s?\d+(?:[.,]\d+)?\s?k\b"
+                   r"|\d[\d,.]*\s*(?:/\s?|per\s|an?\s)(?:hour|hr|annum|yr)\b"
                    r"|\b(?:posted|updated|reposted|published)\s*(?:on\s*|:\s*)?(?:\d|today|yesterday|an?\s)"
                    r"|\b(?:\d+\+?|an?|one)\s+(?:minutes?|hours?|days?|weeks?|months?)\s+ago\b"
                    r"|\bvor\s+(?:\d+|einem|einer)\s+(?:minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?)\b"
@@ -833,8 +838,9 @@ def header_block(units: list[int], norms: Mapping[int, str], dec: Mapping[int, D
     t = lo - 1
     while t >= 0 and not scored[t] and dec.get(units[t]) is not None and dec[units[t]].source != "classifier":
         t -= 1
+    # (a collector's line with the page's URL is no title)
     title = [t] if t >= 0 and scored[t] and word_count(norms[units[t]]) <= _HEADER_WORDS and \
-        _HEADING_END.search(norms[units[t]]) is None else []
+        _HEADING_END.search(norms[units[t]]) is None and _URL.search(norms[units[t]]) is None else []
     for k in [*title, *range(lo, hi + 1)]:
         i = units[k]
         d = dec[i]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from table_scorer import BODY, TableScorer
 
 from jdreview.filter.pipeline import auto_filter
@@ -55,6 +56,28 @@ def test_the_header_block_is_found_without_a_page_title() -> None:
     assert not any(c in out for c in [*chrome, "Acme Jobs", "Apply\n"]), out
     title = next(lr for lr in result.lines if lr.text == header[0])
     assert title.decision is not None and title.decision.reason.endswith("header")
+
+
+@pytest.mark.parametrize("pay", ["5-15 Lacs P.A.", "12 LPA", "50k - 60k", "12.60 per hour"])
+def test_a_pay_line_without_a_currency_is_a_fact_of_the_header(pay: str) -> None:
+    header = ["Software Developer", "Posted 3 days ago", pay]
+    chrome = ["Company Logo", "Match Score", "Profile Visibility"]
+    lines = ["Acme Jobs", "Apply", *header, *chrome, *BODY]
+    # the classifier, one line at a time, takes the header for chrome
+    scores = dict.fromkeys([*header, *chrome, "Acme Jobs"], 0.05)
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
+    out = result.cleaned_text()
+    assert all(h in out for h in header), out
+    assert not any(c in out for c in chrome), out
+
+
+def test_a_line_with_the_page_url_is_no_title_of_the_header() -> None:
+    lines = ["Saved with a page grabber from https://jobs.example.in/postings/1234", "Posted 3 days ago",
+             "Remote", *BODY]
+    scores = dict.fromkeys(lines[:3], 0.05)
+    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
+    out = result.cleaned_text()
+    assert "Posted 3 days ago" in out and "https://" not in out, out
 
 
 def test_the_first_copy_of_a_repeated_header_is_kept_and_a_repeated_banner_is_not() -> None:
