@@ -146,7 +146,7 @@ def check_invariant(result: FilterResult, rules: RuleSet) -> None:
             # a structure decision names a rule of the set, or one of the filter's own
             # structural mechanisms (a value follows its label, an emptied heading goes)
             assert rules.get(d.rule) is not None or (d.source == "structure" and (
-                d.rule in BUILT_IN_STRUCTURE or d.rule.startswith("tail:")))
+                d.rule in BUILT_IN_STRUCTURE or d.rule.startswith(("tail:", "split-sentence:"))))
             assert d.reason == f"{d.source}:{d.rule}"
         if d.source == "classifier":
             assert d.score is not None and 0.0 <= d.score <= 1.0
