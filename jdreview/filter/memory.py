@@ -39,7 +39,18 @@ more reviewed postings with one label on all of them ("About the job", "Similar 
 and a region that every reviewed posting holding it (at least two) kept whole, or dropped
 whole, decides the new lines inside it so (reason ``memory:<site>:between 'A' and 'B'``,
 naming the anchors): a board's list of similar jobs holds different titles every time,
-between the same two lines.
+between the same two lines. Within a region the reviews did not decide whole, a *slot*
+(the k-th line after its first anchor, or the k-th before its second, for k up to
+:data:`SLOT_SPAN`) that every reviewed
+posting holding it (at least two) decided one way overrules a structural guess the other
+way (reason ``memory:<site>:line 2 after 'A'``): a board's job title and company, two lines
+under its menu's last link, which a link-run rule takes for more links. The slot counted
+from the region's other anchor must not say otherwise (a page that inserts a line shifts
+one count), and a line reviewed on one posting only, at a slot two decided the other way,
+leaves its own verdict to the template ("NA" dropped in a list of similar jobs, kept as
+the company's name under "About company"). Measured on ``benchmarks/learning_curve.py``,
+deciding the lines no rule decided by their slot as well fixed one line and broke two, so
+a slot overrules structural guesses only.
 
 A site may also carry a *correction* of the classifier learned from its reviewed postings
 (``model``: a bias and weights over the classifier's own features, fitted as a
@@ -80,8 +91,9 @@ if TYPE_CHECKING:
 
 KIND = "jdreview-site-memory"
 #: 2: a site may hold ``paths`` (container paths of HTML lines); 3: and ``regions`` (the
-#: site's template between anchors); older files read as before
-SCHEMA = 3
+#: site's template between anchors); 4: and ``slots`` (the k-th line after or before an
+#: anchor); older files read as before
+SCHEMA = 4
 #: a posting of an unknown site is matched to a memory site sharing at least this many
 #: distinct lines with it ...
 MIN_SHARED = 6
@@ -110,6 +122,11 @@ OVERRULE_SUPPORT = 2
 #: a template region, decided when at least this many reviewed postings held the region and
 #: every line of it went one way on all of them
 ANCHOR_SUPPORT = 2
+#: a template slot is one of the first (or last) this many lines of a region: further
+#: from both anchors, a count shifts with every line a page adds (on
+#: ``benchmarks/learning_curve.py``, the twelfth line after an anchor, kept on two LinkedIn
+#: pages, was a third page's second copy of its title; up to 11 nothing broke)
+SLOT_SPAN = 5
 
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
@@ -175,6 +192,12 @@ def region_key(start: str, end: str) -> str:
     return line_key("r:" + start + ":" + end)
 
 
+def slot_key(anchor: str, offset: int) -> str:
+    """A template slot as the memory stores it: the ``offset``-th unit after the anchor of
+    hash ``anchor`` (negative: before it), hashed."""
+    return line_key(f"t:{anchor}:{offset}")
+
+
 def feature_key(name: str) -> str:
     """A feature name as a site correction stores it: hashed, like lines."""
     return line_key("f:" + name)
@@ -209,7 +232,8 @@ class SiteMemory:
 
     ``sites`` maps a site to ``{"postings": n, "lines": {hash: [keep, drop]},
     "shapes": {hash: [keep, drop]}}`` and, when it has HTML pages, ``"paths": {hash:
-    [keep, drop]}`` (hashes from :func:`~jdreview.filter.features.line_key`).
+    [keep, drop]}``, when it has a template, ``"regions"`` and ``"slots"`` counted the
+    same way (hashes from :func:`~jdreview.filter.features.line_key`).
     """
 
     def __init__(self, sites: Mapping[str, Mapping[str, Any]] | None = None) -> None:
@@ -218,7 +242,7 @@ class SiteMemory:
             self.sites[site] = {"postings": int(t.get("postings", 0)),
                                 "lines": {k: [int(a), int(b)] for k, (a, b) in t.get("lines", {}).items()},
                                 "shapes": {k: [int(a), int(b)] for k, (a, b) in t.get("shapes", {}).items()}}
-            for name in ("paths", "regions"):
+            for name in ("paths", "regions", "slots"):
                 if t.get(name):
                     self.sites[site][name] = {k: [int(a), int(b)] for k, (a, b) in t[name].items()}
             model = t.get("model")
@@ -260,11 +284,14 @@ class SiteMemory:
         """Count one reviewed posting's template regions under ``site`` (after every
         posting of the site was added, so that its anchors are known): for every two
         anchors that follow each other with lines between them, whether the posting
-        kept all of those lines, dropped all of them, or both (counted both ways)."""
+        kept all of those lines, dropped all of them, or both (counted both ways), and
+        each of those lines under its two slots (k-th after the first anchor, k-th before
+        the second)."""
         t = self.sites[site]
         seen: set[tuple[str, bool]] = set()
+        slots: set[tuple[str, bool]] = set()
         last: str | None = None
-        between: set[bool] = set()
+        between: list[bool] = []
         for i in sorted(labels):
             if i >= len(posting.lines) or not posting.lines[i].strip():
                 continue
@@ -272,14 +299,22 @@ class SiteMemory:
             if self.anchor(site, key):
                 if last is not None and between and last != key:
                     seen.update((region_key(last, key), keep) for keep in between)
-                last, between = key, set()
+                    # the k-th line after the first anchor and the k-th before the second
+                    n = len(between)
+                    for j, keep in enumerate(between):
+                        if j + 1 <= SLOT_SPAN:
+                            slots.add((slot_key(last, j + 1), keep))
+                        if n - j <= SLOT_SPAN:
+                            slots.add((slot_key(key, j - n), keep))
+                last, between = key, []
             else:
-                between.add(labels[i])
-        if seen:
-            table = t.setdefault("regions", {})
-            for key, keep in seen:
-                c = table.setdefault(key, [0, 0])
-                c[0 if keep else 1] += 1
+                between.append(labels[i])
+        for name, found in (("regions", seen), ("slots", slots)):
+            if found:
+                table = t.setdefault(name, {})
+                for key, keep in found:
+                    c = table.setdefault(key, [0, 0])
+                    c[0 if keep else 1] += 1
 
     def add(self, site: str, posting: Posting, labels: Mapping[int, bool]) -> None:
         """Add one reviewed posting's labels under ``site``."""
@@ -356,7 +391,8 @@ class SiteMemory:
         postings of the posting's site agree on (a line without a letter needs
         :data:`LETTERLESS_SUPPORT` of them), and for the units a structural rule decided
         whose line or shape :data:`OVERRULE_SUPPORT` reviewed postings decided the other
-        way and none this way."""
+        way and none this way, or whose template region or slot the reviews decided the
+        other way (:meth:`_regions`, :meth:`_slots`)."""
         site = self.site_for(posting, (norms[i] for i in units))
         if not site:
             return {}
@@ -368,6 +404,7 @@ class SiteMemory:
         out: dict[int, Decision] = {}
         where = f"{site}:container"
         inside = self._regions(site, posting, units, norms) if t.get("regions") else {}
+        slotted = self._slots(site, posting, units, norms) if t.get("slots") else {}
         for i in units:
             norm = norms[i]
             support = 1 if _LETTER.search(norm) else LETTERLESS_SUPPORT
@@ -378,16 +415,26 @@ class SiteMemory:
                 # a structural guess gives way only to the line (or its shape) decided
                 # the other way on several reviewed postings and never this way
                 support = max(support, OVERRULE_SUPPORT)
-            v = self._verdict(lines.get(line_key(norm)), support)
+            c = lines.get(line_key(norm))
+            v = self._verdict(c, support)
             if v is None and shapes:
                 sh = shape(norm, names)
                 if sh != norm and word_count(norm) <= SHAPE_WORDS:
-                    v = self._verdict(shapes.get(line_key(sh)), support)
+                    c = shapes.get(line_key(sh))
+                    v = self._verdict(c, support)
+            if (v is not None and c is not None and i in slotted and slotted[i].keep != v[0]
+                    and sum(c) < ANCHOR_SUPPORT):
+                # a line reviewed on one posting, at a slot that two decided the other way
+                # ("NA" dropped in a list of similar jobs, kept as the company's name):
+                # its own verdict is no evidence here, the site's template decides
+                v = None
             if d is not None:
                 if v is not None and v[0] != d.keep and v[1] in (0.0, 1.0):
                     out[i] = Decision(v[0], "memory", site, v[1])
                 elif v is None and i in inside and inside[i].keep != d.keep:
                     out[i] = inside[i]
+                elif v is None and i in slotted and slotted[i].keep != d.keep:
+                    out[i] = slotted[i]
                 continue
             if v is not None:
                 out[i] = Decision(v[0], "memory", site, v[1])
@@ -423,6 +470,44 @@ class SiteMemory:
             last, between = (i, key), []
         return out
 
+    def _slots(self, site: str, posting: Posting, units: list[int],
+               norms: Mapping[int, str]) -> dict[int, Decision]:
+        """The units at a template slot of ``site`` (the k-th line after an anchor, or the
+        k-th before the next one) that every reviewed posting holding the slot (at least
+        :data:`ANCHOR_SUPPORT`) decided one way, decided so, unless the slot counted from
+        the region's other anchor was decided the other way or both ways (a region whose
+        length varies shifts one count or the other); the reason names the slot as this
+        posting has it."""
+        table = self.sites[site]["slots"]
+        out: dict[int, Decision] = {}
+        last: tuple[int, str] | None = None
+        between: list[int] = []
+        for i in units:
+            key = line_key(norms[i])
+            if not self.anchor(site, key):
+                between.append(i)
+                continue
+            if last is not None and between and last[1] != key:
+                n = len(between)
+                for j, u in enumerate(between):
+                    after = table.get(slot_key(last[1], j + 1)) if j + 1 <= SLOT_SPAN else None
+                    before = table.get(slot_key(key, j - n)) if n - j <= SLOT_SPAN else None
+                    v = self._unanimous(after) if after is not None and max(after) >= ANCHOR_SUPPORT else None
+                    w = self._unanimous(before) if before is not None and max(before) >= ANCHOR_SUPPORT else None
+                    if any(c is not None and c[0] and c[1] for c in (after, before)):
+                        continue  # a slot the reviews decided both ways
+                    if v is not None and w is not None and v[0] != w[0]:
+                        continue
+                    if v is not None:
+                        why = f"{site}:line {j + 1} after {_quote(posting.lines[last[0]])}"
+                    elif w is not None:
+                        v, why = w, f"{site}:line {n - j} before {_quote(posting.lines[i])}"
+                    else:
+                        continue
+                    out[u] = Decision(v[0], "memory", why, v[1])
+            last, between = (i, key), []
+        return out
+
     def adjust(self, posting: Posting, units: list[int], norms: Mapping[int, str],
                dec: Mapping[int, Decision], z: list[float]) -> list[float]:
         """The classifier's logits ``z`` (one per unit) with the site's correction added to
@@ -443,7 +528,7 @@ class SiteMemory:
     def _site_json(self, t: Mapping[str, Any]) -> dict[str, Any]:
         out = {"postings": t["postings"], "lines": dict(sorted(t["lines"].items())),
                "shapes": dict(sorted(t["shapes"].items()))}
-        for name in ("paths", "regions"):
+        for name in ("paths", "regions", "slots"):
             if t.get(name):
                 out[name] = dict(sorted(t[name].items()))
         if t.get("model"):
@@ -458,7 +543,8 @@ class SiteMemory:
         return [[s, t["postings"], sorted(t["lines"].items()), sorted(t["shapes"].items()),
                  *([t["model"]["bias"], sorted(t["model"]["weights"].items())] if t.get("model") else []),
                  *([["paths", sorted(t["paths"].items())]] if t.get("paths") else []),
-                 *([["regions", sorted(t["regions"].items())]] if t.get("regions") else [])]
+                 *([["regions", sorted(t["regions"].items())]] if t.get("regions") else []),
+                 *([["slots", sorted(t["slots"].items())]] if t.get("slots") else [])]
                 for s, t in sorted(self.sites.items())]
 
     @classmethod
@@ -476,15 +562,15 @@ class SiteMemory:
             raise InputError(where, "'sites' must map sites to their line tables")
         for site, t in sites.items():
             if not isinstance(t, dict) or not {"postings", "lines", "shapes"} <= set(t) <= {
-                    "postings", "lines", "shapes", "model", "paths", "regions"}:
+                    "postings", "lines", "shapes", "model", "paths", "regions", "slots"}:
                 raise InputError(where, f"site {site!r} must hold postings, lines and shapes "
-                                 "(and a model, paths and regions), nothing else")
+                                 "(and a model, paths, regions and slots), nothing else")
             if "model" in t:
                 _check_model(t["model"], where, site)
             n = t["postings"]
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise InputError(where, f"site {site!r}: postings must be a non-negative integer")
-            for name in ("lines", "shapes", "paths", "regions"):
+            for name in ("lines", "shapes", "paths", "regions", "slots"):
                 if name not in t:
                     continue
                 table = t[name]

@@ -465,3 +465,76 @@ def test_a_template_region_the_reviews_dropped_whole_drops_new_lines_inside_it(t
     assert again.memory is not None and again.memory.sites["demo"]["regions"] == mem.sites["demo"]["regions"]
     res = auto_filter(new, default_rules(), again)
     assert all(res.lines[i].decision is not None and not res.lines[i].decision.keep for i in inside)
+
+
+
+def _naukri_like(k: int, about: list[str], extra: bool = False) -> tuple[Posting, dict[int, bool]]:
+    """A board page: a menu of links, then the job's title and company (kept), a rating
+    widget (dropped) and the job's facts, between the menu's last link and the applicants
+    counter; the employer's text under "About company"."""
+    rows = [("Jobs by location", False), ("Resume writing", False), ("Employer Login", False),
+            (f"{JOBS[k % 4][0]} {k}", True), (f"Firm{k} Systems", True),
+            *([(f"Posted by Firm{k} Systems", False)] if extra else []), (f"{3 + k}.{k}K Reviews", False),
+            (f"{k} - {k + 4} years", True), (["Bengaluru", "Ahmedabad", "Delhi"][k % 3], True),
+            ("Applicants: 100+", False), ("Job description", True),
+            (f"You will {JOBS[k % 4][1]}.", True), ("About company", True),
+            *((line, True) for line in about), ("Beware of imposters!", False),
+            ("Similar jobs", False), (f"Backend Engineer {k}", False), *([("NA", False)] if k == 0 else [])]
+    p = Posting.from_text("\n".join(r[0] for r in rows) + "\n", id=f"slots-{k}", site="demo")
+    return p, {i: keep for i, (_, keep) in enumerate(rows)}
+
+
+def test_a_slot_after_an_anchor_the_reviews_decided_alike_overrules_a_structural_guess(tmp_path: Path) -> None:
+    reviewed = [_naukri_like(0, ["Firm0 Systems Ltd"]),
+                _naukri_like(1, ["Firm1 builds apps.", "Address: 12 Main Road"])]
+    new, _ = _naukri_like(2, ["NA", "Address:"], extra=True)
+    units, norms = _undecided(new)
+    title, company, posted, rating = (new.lines.index(x) for x in (
+        "Data Analyst 2", "Firm2 Systems", "Posted by Firm2 Systems", "5.2K Reviews"))
+    # a structure rule took the title and the company for more of the menu's links
+    guess = {i: Decision(False, "structure", "link-list") for i in (title, company, posted, rating)}
+    mem = SiteMemory.learn(reviewed)
+    d = mem.decide(new, units, norms, guess)
+    # both reviewed pages kept the first two lines after the menu's last link: so here
+    assert d[title].keep and d[title].reason == "memory:demo:line 1 after 'Employer Login'"
+    assert d[company].keep and d[company].reason == "memory:demo:line 2 after 'Employer Login'"
+    # a line this page inserts shifts the count from one end: where the slot after the
+    # first anchor and the slot before the second disagree, the memory does not decide
+    # (the third line after the menu was the rating, the fourth before the counter the company)
+    assert posted not in mem.decide(new, units, norms, {posted: Decision(True, "structure", "facts")})
+    # the rating, dropped by the guess as by both pages, stays the guess's
+    assert rating not in d
+    # a line seen once (dropped among similar jobs), at a slot both pages kept: its own
+    # verdict gives way, and the template (the region kept whole) decides
+    na = new.lines.index("NA")
+    assert d[na].keep and d[na].reason.startswith("memory:demo:between 'About company'")
+    assert SiteMemory.learn(reviewed[:1]).decide(new, units, norms, {})[na].keep is False
+    # one reviewed page makes no anchor, so no slot; a rule keeps its authority
+    assert title not in SiteMemory.learn(reviewed[:1]).decide(new, units, norms, guess)
+    assert title not in mem.decide(new, units, norms, {title: Decision(False, "rule", "mine")})
+    # the slots are data under the classifier's checksum, and read back
+    path = tmp_path / "learned.json"
+    default_classifier().with_memory(mem).save(str(path))
+    again = load_classifier(str(path))
+    assert again.memory is not None and again.memory.sites["demo"]["slots"] == mem.sites["demo"]["slots"]
+    assert again.memory.decide(new, units, norms, guess)[title].keep
+
+
+def test_a_slot_is_one_of_the_first_or_last_lines_of_a_region() -> None:
+    from jdreview.filter.memory import SLOT_SPAN
+
+    # a region of many lines between "Menu" and "Footer", kept and dropped by turns
+    def page(k: int) -> tuple[Posting, dict[int, bool]]:
+        rows = [("Menu", False), *((f"Line {k}-{j}", j % 2 == 0) for j in range(4 * SLOT_SPAN)), ("Footer", False)]
+        p = Posting.from_text("\n".join(r[0] for r in rows) + "\n", id=f"span-{k}", site="demo")
+        return p, {i: keep for i, (_, keep) in enumerate(rows)}
+
+    mem = SiteMemory.learn([page(0), page(1)])
+    new, _ = page(2)
+    units, norms = _undecided(new)
+    guess = {i: Decision(False, "structure", "link-list") for i in units[1:-1]}
+    d = mem.decide(new, units, norms, guess)
+    # the first line after the anchor, and the last before the next, were kept on both
+    assert d[units[1]].keep and d[units[-3]].keep
+    # the middle of the region is too far from both anchors to be a slot
+    assert not any(units[1 + j] in d for j in range(SLOT_SPAN, 3 * SLOT_SPAN))
