@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
@@ -453,6 +453,19 @@ class SiteMemory:
         two anchors as this posting has them."""
         regions = self.sites[site]["regions"]
         out: dict[int, Decision] = {}
+        for first, first_key, i, key, between in self._between_anchors(site, units, norms):
+            c = regions.get(region_key(first_key, key))
+            v = self._unanimous(c)
+            if v is not None and c is not None and max(c) >= ANCHOR_SUPPORT:
+                why = f"{site}:between {_quote(posting.lines[first])} and {_quote(posting.lines[i])}"
+                d = Decision(v[0], "memory", why, v[1])
+                out.update((j, d) for j in between)
+        return out
+
+    def _between_anchors(self, site: str, units: list[int], norms: Mapping[int, str]
+                         ) -> Iterator[tuple[int, str, int, str, list[int]]]:
+        """Each run of units between two different anchors of ``site``: the first anchor's
+        unit and key, the next anchor's unit and key, and the units between them."""
         last: tuple[int, str] | None = None
         between: list[int] = []
         for i in units:
@@ -461,14 +474,8 @@ class SiteMemory:
                 between.append(i)
                 continue
             if last is not None and between and last[1] != key:
-                c = regions.get(region_key(last[1], key))
-                v = self._unanimous(c)
-                if v is not None and c is not None and max(c) >= ANCHOR_SUPPORT:
-                    why = f"{site}:between {_quote(posting.lines[last[0]])} and {_quote(posting.lines[i])}"
-                    d = Decision(v[0], "memory", why, v[1])
-                    out.update((j, d) for j in between)
+                yield last[0], last[1], i, key, between
             last, between = (i, key), []
-        return out
 
     def _slots(self, site: str, posting: Posting, units: list[int],
                norms: Mapping[int, str]) -> dict[int, Decision]:
@@ -480,32 +487,24 @@ class SiteMemory:
         posting has it."""
         table = self.sites[site]["slots"]
         out: dict[int, Decision] = {}
-        last: tuple[int, str] | None = None
-        between: list[int] = []
-        for i in units:
-            key = line_key(norms[i])
-            if not self.anchor(site, key):
-                between.append(i)
-                continue
-            if last is not None and between and last[1] != key:
-                n = len(between)
-                for j, u in enumerate(between):
-                    after = table.get(slot_key(last[1], j + 1)) if j + 1 <= SLOT_SPAN else None
-                    before = table.get(slot_key(key, j - n)) if n - j <= SLOT_SPAN else None
-                    v = self._unanimous(after) if after is not None and max(after) >= ANCHOR_SUPPORT else None
-                    w = self._unanimous(before) if before is not None and max(before) >= ANCHOR_SUPPORT else None
-                    if any(c is not None and c[0] and c[1] for c in (after, before)):
-                        continue  # a slot the reviews decided both ways
-                    if v is not None and w is not None and v[0] != w[0]:
-                        continue
-                    if v is not None:
-                        why = f"{site}:line {j + 1} after {_quote(posting.lines[last[0]])}"
-                    elif w is not None:
-                        v, why = w, f"{site}:line {n - j} before {_quote(posting.lines[i])}"
-                    else:
-                        continue
-                    out[u] = Decision(v[0], "memory", why, v[1])
-            last, between = (i, key), []
+        for first, first_key, i, key, between in self._between_anchors(site, units, norms):
+            n = len(between)
+            for j, u in enumerate(between):
+                after = table.get(slot_key(first_key, j + 1)) if j + 1 <= SLOT_SPAN else None
+                before = table.get(slot_key(key, j - n)) if n - j <= SLOT_SPAN else None
+                v = self._unanimous(after) if after is not None and max(after) >= ANCHOR_SUPPORT else None
+                w = self._unanimous(before) if before is not None and max(before) >= ANCHOR_SUPPORT else None
+                if any(c is not None and c[0] and c[1] for c in (after, before)):
+                    continue  # a slot the reviews decided both ways
+                if v is not None and w is not None and v[0] != w[0]:
+                    continue
+                if v is not None:
+                    why = f"{site}:line {j + 1} after {_quote(posting.lines[first])}"
+                elif w is not None:
+                    v, why = w, f"{site}:line {n - j} before {_quote(posting.lines[i])}"
+                else:
+                    continue
+                out[u] = Decision(v[0], "memory", why, v[1])
         return out
 
     def adjust(self, posting: Posting, units: list[int], norms: Mapping[int, str],

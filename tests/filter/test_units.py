@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from table_scorer import BODY, TableScorer
 
+from jdreview.filter.decision import FilterResult
 from jdreview.filter.pipeline import auto_filter
 from jdreview.filter.rules import RuleSet, default_rules
 from jdreview.io.posting import Posting
@@ -43,17 +44,25 @@ def test_a_run_needs_enough_scored_lines_and_stops_at_a_sentence() -> None:
     assert not any("run:" in r for r in reasons), reasons
 
 
-def test_the_header_block_is_found_without_a_page_title() -> None:
-    header = ["Data Engineer - Clearance Required", "Remote • Posted 3 days ago", "Contract W2", "Remote",
-              "USD $101,000.00 - 170,000.00 per year"]
-    chrome = ["Company Logo", "Match Score", "Profile Visibility"]
-    lines = ["Acme Jobs", "Apply", *header, *chrome, *BODY]
-    # the classifier, one line at a time, takes the header for chrome
-    scores = dict.fromkeys([*header, *chrome, "Acme Jobs"], 0.05)
+CHROME = ["Company Logo", "Match Score", "Profile Visibility"]
+
+
+def _header_under_chrome(header: list[str]) -> tuple[FilterResult, str]:
+    """A board page's ``header`` between its own chrome, cleaned with a classifier that,
+    one line at a time, takes the header for chrome; every header line must be kept."""
+    lines = ["Acme Jobs", "Apply", *header, *CHROME, *BODY]
+    scores = dict.fromkeys([*header, *CHROME, "Acme Jobs"], 0.05)
     result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
     out = result.cleaned_text()
     assert all(h in out for h in header), out
-    assert not any(c in out for c in [*chrome, "Acme Jobs", "Apply\n"]), out
+    return result, out
+
+
+def test_the_header_block_is_found_without_a_page_title() -> None:
+    header = ["Data Engineer - Clearance Required", "Remote • Posted 3 days ago", "Contract W2", "Remote",
+              "USD $101,000.00 - 170,000.00 per year"]
+    result, out = _header_under_chrome(header)
+    assert not any(c in out for c in [*CHROME, "Acme Jobs", "Apply\n"]), out
     title = next(lr for lr in result.lines if lr.text == header[0])
     assert title.decision is not None and title.decision.reason.endswith("header")
 
@@ -61,14 +70,8 @@ def test_the_header_block_is_found_without_a_page_title() -> None:
 @pytest.mark.parametrize("pay", ["5-15 Lacs P.A.", "12 LPA", "50k - 60k", "12.60 per hour"])
 def test_a_pay_line_without_a_currency_is_a_fact_of_the_header(pay: str) -> None:
     header = ["Software Developer", "Posted 3 days ago", pay]
-    chrome = ["Company Logo", "Match Score", "Profile Visibility"]
-    lines = ["Acme Jobs", "Apply", *header, *chrome, *BODY]
-    # the classifier, one line at a time, takes the header for chrome
-    scores = dict.fromkeys([*header, *chrome, "Acme Jobs"], 0.05)
-    result = auto_filter(Posting.from_text("\n".join(lines) + "\n"), default_rules(), TableScorer(scores))
-    out = result.cleaned_text()
-    assert all(h in out for h in header), out
-    assert not any(c in out for c in chrome), out
+    _, out = _header_under_chrome(header)
+    assert not any(c in out for c in CHROME), out
 
 
 def test_a_line_with_the_page_url_is_no_title_of_the_header() -> None:
