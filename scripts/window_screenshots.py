@@ -14,6 +14,7 @@ and the Qt xcb libraries listed in the README.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,11 @@ def shot(out: str, size: tuple[int, int], palette: str, postings: list[str], dis
 def main() -> int:
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
+        return 2
+    missing = [t for t in ("Xvfb", "xdotool", "import") if shutil.which(t) is None]
+    if missing:
+        print(f"window_screenshots: {', '.join(missing)} not found; apt-get install xvfb xdotool "
+              "imagemagick", file=sys.stderr)
         return 2
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
