@@ -127,6 +127,8 @@ ANCHOR_SUPPORT = 2
 #: ``benchmarks/learning_curve.py``, the twelfth line after an anchor, kept on two LinkedIn
 #: pages, was a third page's second copy of its title; up to 11 nothing broke)
 SLOT_SPAN = 5
+#: the tables a site holds only when it has them: container paths, template regions, slots
+_OPTIONAL_TABLES = ("paths", "regions", "slots")
 
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
@@ -198,6 +200,14 @@ def slot_key(anchor: str, offset: int) -> str:
     return line_key(f"t:{anchor}:{offset}")
 
 
+def slot_keys(first: str, second: str, j: int, n: int) -> tuple[str | None, str | None]:
+    """The two slots of the ``j``-th of ``n`` units between the anchors of hash ``first``
+    and ``second``: its place after the first and its place before the second, each only
+    within :data:`SLOT_SPAN` of its anchor (else None)."""
+    return (slot_key(first, j + 1) if j + 1 <= SLOT_SPAN else None,
+            slot_key(second, j - n) if n - j <= SLOT_SPAN else None)
+
+
 def feature_key(name: str) -> str:
     """A feature name as a site correction stores it: hashed, like lines."""
     return line_key("f:" + name)
@@ -242,7 +252,7 @@ class SiteMemory:
             self.sites[site] = {"postings": int(t.get("postings", 0)),
                                 "lines": {k: [int(a), int(b)] for k, (a, b) in t.get("lines", {}).items()},
                                 "shapes": {k: [int(a), int(b)] for k, (a, b) in t.get("shapes", {}).items()}}
-            for name in ("paths", "regions", "slots"):
+            for name in _OPTIONAL_TABLES:
                 if t.get(name):
                     self.sites[site][name] = {k: [int(a), int(b)] for k, (a, b) in t[name].items()}
             model = t.get("model")
@@ -300,12 +310,8 @@ class SiteMemory:
                 if last is not None and between and last != key:
                     seen.update((region_key(last, key), keep) for keep in between)
                     # the k-th line after the first anchor and the k-th before the second
-                    n = len(between)
                     for j, keep in enumerate(between):
-                        if j + 1 <= SLOT_SPAN:
-                            slots.add((slot_key(last, j + 1), keep))
-                        if n - j <= SLOT_SPAN:
-                            slots.add((slot_key(key, j - n), keep))
+                        slots.update((k, keep) for k in slot_keys(last, key, j, len(between)) if k)
                 last, between = key, []
             else:
                 between.append(labels[i])
@@ -490,8 +496,7 @@ class SiteMemory:
         for first, first_key, i, key, between in self._between_anchors(site, units, norms):
             n = len(between)
             for j, u in enumerate(between):
-                after = table.get(slot_key(first_key, j + 1)) if j + 1 <= SLOT_SPAN else None
-                before = table.get(slot_key(key, j - n)) if n - j <= SLOT_SPAN else None
+                after, before = (table.get(k) if k else None for k in slot_keys(first_key, key, j, n))
                 v = self._unanimous(after) if after is not None and max(after) >= ANCHOR_SUPPORT else None
                 w = self._unanimous(before) if before is not None and max(before) >= ANCHOR_SUPPORT else None
                 if any(c is not None and c[0] and c[1] for c in (after, before)):
@@ -527,7 +532,7 @@ class SiteMemory:
     def _site_json(self, t: Mapping[str, Any]) -> dict[str, Any]:
         out = {"postings": t["postings"], "lines": dict(sorted(t["lines"].items())),
                "shapes": dict(sorted(t["shapes"].items()))}
-        for name in ("paths", "regions", "slots"):
+        for name in _OPTIONAL_TABLES:
             if t.get(name):
                 out[name] = dict(sorted(t[name].items()))
         if t.get("model"):
@@ -541,9 +546,7 @@ class SiteMemory:
     def digest_body(self) -> list[Any]:
         return [[s, t["postings"], sorted(t["lines"].items()), sorted(t["shapes"].items()),
                  *([t["model"]["bias"], sorted(t["model"]["weights"].items())] if t.get("model") else []),
-                 *([["paths", sorted(t["paths"].items())]] if t.get("paths") else []),
-                 *([["regions", sorted(t["regions"].items())]] if t.get("regions") else []),
-                 *([["slots", sorted(t["slots"].items())]] if t.get("slots") else [])]
+                 *([name, sorted(t[name].items())] for name in _OPTIONAL_TABLES if t.get(name))]
                 for s, t in sorted(self.sites.items())]
 
     @classmethod
@@ -561,7 +564,7 @@ class SiteMemory:
             raise InputError(where, "'sites' must map sites to their line tables")
         for site, t in sites.items():
             if not isinstance(t, dict) or not {"postings", "lines", "shapes"} <= set(t) <= {
-                    "postings", "lines", "shapes", "model", "paths", "regions", "slots"}:
+                    "postings", "lines", "shapes", "model", *_OPTIONAL_TABLES}:
                 raise InputError(where, f"site {site!r} must hold postings, lines and shapes "
                                  "(and a model, paths, regions and slots), nothing else")
             if "model" in t:
@@ -569,7 +572,7 @@ class SiteMemory:
             n = t["postings"]
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise InputError(where, f"site {site!r}: postings must be a non-negative integer")
-            for name in ("lines", "shapes", "paths", "regions", "slots"):
+            for name in ("lines", "shapes", *_OPTIONAL_TABLES):
                 if name not in t:
                     continue
                 table = t[name]
