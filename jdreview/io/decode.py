@@ -27,11 +27,18 @@ def normalise_newlines(text: str) -> str:
 # Mojibake is a UTF-8 lead byte read as one character followed by a continuation byte read
 # as another: "Ã©" (cp1252/latin-1 for "é"), "¬∑" and "‚Äô" (Mac Roman, as in seed 002).
 # Only lines with such a pair go to ftfy; "Île-de-France" or "Ärger" never do.
+# A Windows console's code page 437 gives the third kind: "\u252c\u00e1" for a no-break space,
+# "\u0393\u00c7\u00d6" for "\u2019" (a scraper's output saved from cmd.exe or PowerShell).
+# The lead bytes C2-F4 read through cp437 are box-drawing, block and Greek characters.
+_CP437_LEAD = "".join(sorted({bytes([b]).decode("cp437") for b in range(0xC2, 0xF5)}
+                             - {bytes([b]).decode("cp1252", "replace") for b in range(0xC2, 0xF5)}))
+_CP437_CONT = "".join(sorted({bytes([b]).decode("cp437") for b in range(0x80, 0xC0)}))
 _MOJI_LEAD = (
     "[\u00c2-\u00f4"                                   # cp1252 / latin-1 lead bytes
     "\u00ac\u221a\u0192\u2248\u2206\u00ab\u00bb\u2026\u00a0\u00c0\u00c3\u00d5\u0152\u0153"
     "\u2013\u2014\u201c\u201d\u2018\u2019\u00f7\u25ca\u00ff\u0178\u2044\u20ac\u2039\u203a"
-    "\ufb01\ufb02\u2021\u00b7\u201a\u201e\u2030]"          # Mac Roman lead bytes C2-E4
+    "\ufb01\ufb02\u2021\u00b7\u201a\u201e\u2030"           # Mac Roman lead bytes C2-E4
+    + re.escape(_CP437_LEAD) + "]"
 )
 _MOJI_CONT = (
     "[\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152"
@@ -41,16 +48,9 @@ _MOJI_CONT = (
     "\u00e9\u00e8\u00ea\u00eb\u00ed\u00ec\u00ee\u00ef\u00f1\u00f3\u00f2\u00f4\u00f6\u00f5"
     "\u00fa\u00f9\u00fb\u00fc\u2020\u00b0\u00a2\u00a3\u00a7\u2022\u00b6\u00df\u00ae\u00a9"
     "\u2122\u00b4\u00a8\u2260\u00c6\u00d8\u221e\u00b1\u2264\u2265\u00a5\u00b5\u2202\u2211"
-    "\u220f\u03c0\u222b\u00aa\u00ba\u03a9\u00e6\u00f8]"  # Mac Roman continuation bytes 80-BF
+    "\u220f\u03c0\u222b\u00aa\u00ba\u03a9\u00e6\u00f8"   # Mac Roman continuation bytes 80-BF
+    + re.escape(_CP437_CONT) + "]"
 )
-# A Windows console's code page 437 gives the third kind: "\u252c\u00e1" for a no-break space,
-# "\u0393\u00c7\u00d6" for "\u2019" (a scraper's output saved from cmd.exe or PowerShell).
-# The lead bytes C2-F4 read through cp437 are box-drawing, block and Greek characters.
-_CP437_LEAD = "".join(sorted({bytes([b]).decode("cp437") for b in range(0xC2, 0xF5)}
-                             - {bytes([b]).decode("cp1252", "replace") for b in range(0xC2, 0xF5)}))
-_CP437_CONT = "".join(sorted({bytes([b]).decode("cp437") for b in range(0x80, 0xC0)}))
-_MOJI_LEAD = _MOJI_LEAD[:-1] + re.escape(_CP437_LEAD) + "]"
-_MOJI_CONT = _MOJI_CONT[:-1] + re.escape(_CP437_CONT) + "]"
 _MOJIBAKE_HINT = re.compile(_MOJI_LEAD + _MOJI_CONT)
 _MOJIBAKE_RUN = re.compile("(?=(" + _MOJI_LEAD + _MOJI_CONT + "{1,3}))")  # every start, overlapping
 
